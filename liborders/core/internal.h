@@ -1,0 +1,148 @@
+/*
+ * internal.h - what the core's files share.  Not installed.
+ *
+ * Internal non-static names use the orders__ prefix.
+ */
+#ifndef ORDERS_INTERNAL_H
+#define ORDERS_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include <orders/orders.h>
+
+#include "util.h" /* orders__strdup and friends */
+
+/* Bound on optimistic-concurrency retries before a race is reported. */
+#define ORDERS__MAX_RETRIES 64
+
+typedef struct orders__backend {
+    const void *vt;
+    void *ud;
+    orders_free_fn ud_free;
+} orders__backend_t;
+
+struct orders_ctx {
+    orders_config_t cfg;
+    char default_currency[ORDERS_CURRENCY_LEN];
+
+    const orders_store_vtable_t *store;
+    void *store_ud;
+    orders_free_fn store_free;
+
+    const orders_catalog_vtable_t *catalog;
+    void *catalog_ud;
+    orders_free_fn catalog_free;
+
+    const orders_customers_vtable_t *customers;
+    void *customers_ud;
+    orders_free_fn customers_free;
+
+    const orders_gateway_vtable_t *gateway[3];
+    void *gateway_ud[3];
+    orders_free_fn gateway_free[3];
+
+    const orders_notifier_vtable_t *notifier;
+    void *notifier_ud;
+    orders_free_fn notifier_free;
+
+    orders_clock_fn clock;
+    void *clock_ud;
+    orders_idgen_fn idgen;
+    void *idgen_ud;
+    orders_pricing_fn pricing;
+    void *pricing_ud;
+
+    /* default id generator state */
+    unsigned char id_random[5];
+    atomic_uint_fast32_t id_counter;
+    /* jitter source for outbox backoff */
+    atomic_uint_fast64_t rng;
+};
+
+/* ---- small helpers (util.c / context.c) ---- */
+/* Validates an id: non-empty, at most ORDERS_ID_MAX bytes. */
+orders_code_t orders__check_id(const char *id, const char *field, orders_error_t *err);
+void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1]);
+uint64_t orders__random(orders_ctx_t *ctx);
+orders_code_t orders__nomem(orders_error_t *err);
+/* Replaces *slot with a copy of s (NULL allowed); false when memory runs out. */
+bool orders__set_str(char **slot, const char *s);
+
+/* ---- orders: the shared read-check-write loop (mutate.c) ---- */
+
+#define ORDERS__MAX_CHANGE_RECORDS 8
+
+/* One pending change to an order, built by a mutator and written atomically. */
+typedef struct orders__change {
+    orders_order_t *order;                 /* working copy: the mutator edits it */
+    orders_res_effect_t effect;
+    int64_t now;
+    const char *actor;
+    orders_event_t *events[ORDERS__MAX_CHANGE_RECORDS];
+    size_t event_count;
+    orders_history_t *history[ORDERS__MAX_CHANGE_RECORDS];
+    size_t history_count;
+    bool unchanged;                        /* the mutator found nothing to do */
+} orders__change_t;
+
+/* Validates and edits ch->order; may set ch->effect, add events and history,
+ * or set ch->unchanged.  Runs again on a fresh copy when a race is lost. */
+typedef orders_code_t (*orders__mutator_fn)(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                           orders_error_t *err);
+
+/*
+ * Reads order id (customer_scope: NULL or the only customer allowed to see
+ * it), checks expected_version (ORDERS_ANY_VERSION: any), lets fn edit a
+ * copy, and writes it with the effect, events and history in one store
+ * update.  A lost race re-reads and runs fn again; a refusal that is not a
+ * race is returned.  *out (may be NULL) gets the order as written.
+ */
+orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char *customer_scope,
+                                   int64_t expected_version, const char *actor,
+                                   orders__mutator_fn fn, void *ud, orders_order_t **out,
+                                   orders_error_t *err);
+
+/* New outbox event / history entry with a fresh id; NULL when memory runs out. */
+orders_event_t *orders__event_new(orders_ctx_t *ctx, const char *order_id, int64_t now,
+                                  orders_event_type_t type, const char *recipient,
+                                  const char *old_status, const char *new_status,
+                                  const orders_money_t *amount, const char *detail);
+orders_history_t *orders__history_new(const char *order_id, int64_t now, const char *actor,
+                                      const char *from, const char *to, const char *note);
+
+/* Adds an event / history entry to ch; false when memory runs out or the
+ * change is full. */
+bool orders__change_event(orders_ctx_t *ctx, orders__change_t *ch, orders_event_type_t type,
+                          const char *recipient, const char *old_status, const char *new_status,
+                          const orders_money_t *amount, const char *detail);
+bool orders__change_history(orders__change_t *ch, const char *from, const char *to,
+                            const char *note);
+
+/* Moves ch->order to `to` under the status machine: timestamp, item and
+ * seller statuses, history (with note) and an order_status_changed event.
+ * Picks no reservation effect; callers set ch->effect. */
+orders_code_t orders__transition(orders_ctx_t *ctx, orders__change_t *ch, orders_status_t to,
+                                 const char *note, orders_error_t *err);
+
+/* Calls the remote catalog (if any) after a committed reservation effect. */
+orders_code_t orders__catalog_follow(orders_ctx_t *ctx, const char *order_id,
+                                     orders_res_effect_t effect, orders_error_t *err);
+
+/* Cancels a pending order whose reservation is past its deadline (the
+ * EXPIRE effect), voiding a pending online payment.  Used by the sweep and
+ * by payments that lose the race to the deadline. */
+orders_code_t orders__expire_order(orders_ctx_t *ctx, const char *id, int64_t now,
+                                   orders_order_t **out, orders_error_t *err);
+
+/* Runs the order's gateway for a pending order (placement and /pay). */
+orders_code_t orders__payment_start(orders_ctx_t *ctx, const char *id, const char *customer_scope,
+                                    orders_order_t **out, orders_error_t *err);
+
+/* Records one analytics occurrence; failures are ignored (best effort). */
+void orders__stat(orders_ctx_t *ctx, const char *kind);
+
+/* The gateway registered for a method, or NULL. */
+const orders_gateway_vtable_t *orders__gateway(orders_ctx_t *ctx, orders_payment_method_t m,
+                                               void **ud);
+
+#endif /* ORDERS_INTERNAL_H */

@@ -1,0 +1,152 @@
+/*
+ * refund.c - refunds and the wallet ledger.
+ *
+ * A refund first reserves its amount on the order (refund_amount grows under
+ * the order's version), then asks the gateway, and takes the reservation
+ * back if the gateway refuses.  So two racing refunds can never together
+ * exceed what was paid.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct refund_step {
+    int64_t amount;      /* requested; < 0 = all that remains */
+    int64_t applied;     /* set by the mutator */
+    const char *reason;
+    bool undo;           /* take a failed refund back */
+} refund_step_t;
+
+static orders_code_t apply_refund(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                  orders_error_t *err)
+{
+    refund_step_t *s = ud;
+    orders_order_t *o = ch->order;
+    char note[160], amount[48];
+    if (s->undo) {
+        o->refund_amount.amount -= s->applied;
+        o->payment_status = ORDERS_PAYMENT_PAID;
+        orders_money_t m = {s->applied, {0}};
+        memcpy(m.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
+        orders_money_format(&m, amount, sizeof amount);
+        snprintf(note, sizeof note, "refund of %s failed at the gateway", amount);
+        const char *st = orders_status_name(o->status);
+        return orders__change_history(ch, st, st, note) ? ORDERS_OK : orders__nomem(err);
+    }
+    if (o->payment_status != ORDERS_PAYMENT_PAID)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "paymentStatus",
+                                "order payment is %s; only paid orders can be refunded",
+                                orders_payment_status_name(o->payment_status));
+    int64_t remaining = o->total_amount.amount - o->refund_amount.amount;
+    int64_t want = s->amount < 0 ? remaining : s->amount;
+    if (want == 0 || want > remaining)
+        return orders_error_set(err, ORDERS_E_INVALID, "amount",
+                                "refund amount must be from 1 to %lld minor units",
+                                (long long)remaining);
+    s->applied = want;
+    o->refund_amount.amount += want;
+    memcpy(o->refund_amount.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
+    if (o->refund_amount.amount == o->total_amount.amount)
+        o->payment_status = ORDERS_PAYMENT_REFUNDED;
+    orders_money_t m = {want, {0}};
+    memcpy(m.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
+    orders_money_format(&m, amount, sizeof amount);
+    snprintf(note, sizeof note, "refund %s%s%s", amount, s->reason ? ": " : "",
+             s->reason ? s->reason : "");
+    const char *st = orders_status_name(o->status);
+    if (!orders__change_history(ch, st, st, note) ||
+        !orders__change_event(ctx, ch, ORDERS_EVENT_PAYMENT, o->customer_id, NULL, "refunded", &m,
+                              s->reason))
+        return orders__nomem(err);
+    return ORDERS_OK;
+}
+
+orders_code_t orders_order_refund(orders_ctx_t *ctx, const char *id, int64_t amount,
+                                  const char *reason, const char *actor, orders_order_t **out,
+                                  orders_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (amount == 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "amount", "refund amount must be positive");
+    refund_step_t s = {.amount = amount < 0 ? -1 : amount, .reason = reason};
+    orders_order_t *o = NULL;
+    actor = actor ? actor : "admin";
+    orders_code_t rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, actor, apply_refund,
+                                            &s, &o, err);
+    if (rc)
+        return rc;
+    void *gud;
+    const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
+    char key[ORDERS_ID_MAX + 48];
+    snprintf(key, sizeof key, "refund:%s:%lld", o->id, (long long)o->refund_amount.amount);
+    orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
+                          .txn_id = o->payment_ref, .idempotency_key = key,
+                          .amount = {s.applied, {0}}};
+    memcpy(p.amount.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
+    orders_pay_result_t res = {0};
+    orders_error_t gerr = {0};
+    rc = gw && gw->refund ? gw->refund(gud, ctx, &p, &res, &gerr)
+                          : orders_error_set(&gerr, ORDERS_E_UNSUPPORTED, NULL, "gateway cannot refund");
+    if (rc == ORDERS_OK && res.outcome == ORDERS_PAY_DECLINED)
+        rc = orders_error_set(&gerr, ORDERS_E_DECLINED, NULL, "refund declined: %s", res.message);
+    orders_order_free(o);
+    if (rc == ORDERS_OK)
+        return out ? orders_order_get(ctx, id, NULL, out, err) : ORDERS_OK;
+    s.undo = true;
+    (void)orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, actor, apply_refund, &s, NULL, NULL);
+    if (err)
+        *err = gerr;
+    return rc;
+}
+
+/* ---- wallet ---- */
+
+static orders_code_t wallet_args(const char *customer_id, const orders_money_t *amount,
+                                 const char *ref, orders_error_t *err)
+{
+    orders_code_t rc = orders__check_id(customer_id, "customerId", err);
+    if (rc == ORDERS_OK)
+        rc = orders__check_id(ref, "ref", err);
+    if (rc)
+        return rc;
+    if (!amount || amount->amount <= 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "amount", "amount must be positive");
+    if (!orders_currency_valid(amount->currency))
+        return orders_error_set(err, ORDERS_E_CURRENCY, "currency", "unknown currency");
+    return ORDERS_OK;
+}
+
+orders_code_t orders_wallet_credit(orders_ctx_t *ctx, const char *customer_id,
+                                   const orders_money_t *amount, const char *ref,
+                                   int64_t *balance, orders_error_t *err)
+{
+    orders_code_t rc = wallet_args(customer_id, amount, ref, err);
+    if (rc)
+        return rc;
+    return ctx->store->wallet_apply(ctx->store_ud, customer_id, amount->currency, amount->amount,
+                                    ref, orders_ctx_now(ctx), balance, err);
+}
+
+orders_code_t orders_wallet_debit(orders_ctx_t *ctx, const char *customer_id,
+                                  const orders_money_t *amount, const char *ref,
+                                  int64_t *balance, orders_error_t *err)
+{
+    orders_code_t rc = wallet_args(customer_id, amount, ref, err);
+    if (rc)
+        return rc;
+    return ctx->store->wallet_apply(ctx->store_ud, customer_id, amount->currency, -amount->amount,
+                                    ref, orders_ctx_now(ctx), balance, err);
+}
+
+orders_code_t orders_wallet_balance(orders_ctx_t *ctx, const char *customer_id,
+                                    const char *currency, int64_t *balance, orders_error_t *err)
+{
+    orders_code_t rc = orders__check_id(customer_id, "customerId", err);
+    if (rc)
+        return rc;
+    if (!orders_currency_valid(currency))
+        return orders_error_set(err, ORDERS_E_CURRENCY, "currency", "unknown currency");
+    return ctx->store->wallet_balance(ctx->store_ud, customer_id, currency, balance, err);
+}

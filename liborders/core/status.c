@@ -1,0 +1,151 @@
+/*
+ * status.c - admin status moves, cancellation and expiry of orders.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct move {
+    orders_status_t to;
+    const char *note;
+    const char *reason;
+} move_t;
+
+/* Which reservation effect a move to `to` from `from` carries. */
+static orders_res_effect_t effect_for(orders_status_t from, orders_status_t to)
+{
+    if (to == ORDERS_STATUS_CONFIRMED)
+        return ORDERS_RES_EFFECT_CONFIRM;
+    if (to == ORDERS_STATUS_FAILED)
+        return ORDERS_RES_EFFECT_RELEASE;
+    if (to == ORDERS_STATUS_CANCELLED)
+        return from == ORDERS_STATUS_PENDING ? ORDERS_RES_EFFECT_RELEASE : ORDERS_RES_EFFECT_RETURN;
+    return ORDERS_RES_EFFECT_NONE;
+}
+
+static orders_code_t apply_move(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                orders_error_t *err)
+{
+    const move_t *m = ud;
+    orders_status_t from = ch->order->status;
+    orders_code_t rc = orders__transition(ctx, ch, m->to, m->note, err);
+    if (rc)
+        return rc;
+    ch->effect = effect_for(from, m->to);
+    if (m->to == ORDERS_STATUS_CANCELLED &&
+        !orders__set_str(&ch->order->cancel_reason, m->reason ? m->reason : m->note))
+        return orders__nomem(err);
+    return ORDERS_OK;
+}
+
+/* After a cancellation is committed: void what was pending at the gateway,
+ * refund what was paid. */
+static orders_code_t settle_money(orders_ctx_t *ctx, orders_order_t **order, const char *actor,
+                                  orders_error_t *err)
+{
+    orders_order_t *o = *order;
+    if (o->payment_status == ORDERS_PAYMENT_PENDING && o->payment_ref &&
+        o->payment_method != ORDERS_METHOD_COD) {
+        void *gud;
+        const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
+        if (gw && gw->void_payment) {
+            orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
+                                  .txn_id = o->payment_ref, .amount = o->total_amount};
+            (void)gw->void_payment(gud, ctx, &p, NULL); /* best effort: nothing was taken */
+        }
+        return ORDERS_OK;
+    }
+    if (o->payment_status != ORDERS_PAYMENT_PAID)
+        return ORDERS_OK;
+    orders_order_t *refunded = NULL;
+    orders_code_t rc = orders_order_refund(ctx, o->id, -1, "order cancelled", actor, &refunded, err);
+    if (rc == ORDERS_OK) {
+        orders_order_free(o);
+        *order = refunded;
+        return ORDERS_OK;
+    }
+    return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
+                            "order cancelled, but the refund failed (%s); retry the refund",
+                            err ? err->message : orders_strerror(rc));
+}
+
+static orders_code_t cancel_scoped(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                   const char *actor, const char *reason,
+                                   int64_t expected_version, orders_order_t **out,
+                                   orders_error_t *err)
+{
+    move_t m = {.to = ORDERS_STATUS_CANCELLED, .note = reason ? reason : "Cancelled by customer",
+                .reason = reason ? reason : "Cancelled by customer"};
+    orders_order_t *o = NULL;
+    orders_code_t rc = orders__order_mutate(ctx, id, customer_id, expected_version, actor,
+                                            apply_move, &m, &o, err);
+    if (rc)
+        return rc;
+    rc = settle_money(ctx, &o, actor, err);
+    if (out)
+        *out = o;
+    else
+        orders_order_free(o);
+    return rc;
+}
+
+orders_code_t orders_order_cancel(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                  const char *actor, const char *reason, orders_order_t **out,
+                                  orders_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    return cancel_scoped(ctx, id, customer_id, actor, reason, ORDERS_ANY_VERSION, out, err);
+}
+
+orders_code_t orders_order_set_status(orders_ctx_t *ctx, const char *id, orders_status_t to,
+                                      const char *actor, const char *note,
+                                      int64_t expected_version, orders_order_t **out,
+                                      orders_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if ((unsigned)to > ORDERS_STATUS_FAILED)
+        return orders_error_set(err, ORDERS_E_INVALID, "status", "unknown status");
+    if (to == ORDERS_STATUS_CANCELLED)
+        return cancel_scoped(ctx, id, NULL, actor ? actor : "admin",
+                             note ? note : "Cancelled by admin", expected_version, out, err);
+    move_t m = {.to = to, .note = note};
+    return orders__order_mutate(ctx, id, NULL, expected_version, actor ? actor : "admin",
+                                apply_move, &m, out, err);
+}
+
+static orders_code_t apply_expiry(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                  orders_error_t *err)
+{
+    int64_t sweep_now = *(const int64_t *)ud;
+    if (sweep_now > ch->now)
+        ch->now = sweep_now; /* the sweep's notion of now decides the deadline */
+    if (ch->order->status != ORDERS_STATUS_PENDING)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "status",
+                                "order is %s, not pending", orders_status_name(ch->order->status));
+    orders_code_t rc = orders__transition(ctx, ch, ORDERS_STATUS_CANCELLED, "reservation expired", err);
+    if (rc)
+        return rc;
+    ch->effect = ORDERS_RES_EFFECT_EXPIRE;
+    if (!orders__set_str(&ch->order->cancel_reason, "reservation expired"))
+        return orders__nomem(err);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__expire_order(orders_ctx_t *ctx, const char *id, int64_t now,
+                                   orders_order_t **out, orders_error_t *err)
+{
+    orders_order_t *o = NULL;
+    orders_code_t rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, "system",
+                                            apply_expiry, &now, &o, err);
+    if (rc)
+        return rc;
+    rc = settle_money(ctx, &o, "system", err);
+    if (out)
+        *out = o;
+    else
+        orders_order_free(o);
+    return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * util.c - string and array helpers (see util.h).  No state.
+ */
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *orders__strdup(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy != NULL)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+size_t orders__strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    if (s == NULL)
+        return 0;
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
+orders_code_t orders__strndup_checked(const char *s, size_t max_len, const char *field,
+                                      char **out, orders_error_t *err)
+{
+    *out = NULL;
+    if (s == NULL)
+        return ORDERS_OK;
+    /* Scan one byte past the limit, never further. */
+    size_t n = 0;
+    while (n <= max_len && s[n] != '\0')
+        n++;
+    if (n > max_len)
+        return orders_error_set(err, ORDERS_E_INVALID, field, "%s is longer than %zu bytes",
+                                field != NULL ? field : "value", max_len);
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    *out = copy;
+    return ORDERS_OK;
+}
+
+bool orders__id_valid(const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        return false;
+    return orders__strnlen(s, ORDERS_ID_MAX + 1) <= ORDERS_ID_MAX;
+}
+
+bool orders__str_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+bool orders__str_eq_nocase(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return false;
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+    while (*x != '\0' && ascii_lower(*x) == ascii_lower(*y)) {
+        x++;
+        y++;
+    }
+    return *x == '\0' && *y == '\0';
+}
+
+void orders__copy_id(char dst[ORDERS_ID_MAX + 1], const char *src)
+{
+    size_t n = orders__strnlen(src, ORDERS_ID_MAX);
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size)
+{
+    if (need <= *cap && items != NULL)
+        return items;
+    size_t ncap = *cap > 0 ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return NULL;
+        ncap *= 2;
+    }
+    if (elem_size == 0 || ncap > SIZE_MAX / elem_size)
+        return NULL;
+    void *p = realloc(items, ncap * elem_size);
+    if (p == NULL)
+        return NULL;
+    *cap = ncap;
+    return p;
+}

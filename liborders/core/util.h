@@ -1,0 +1,89 @@
+/*
+ * util.h - small helpers shared by the core and the built-in backends.
+ * Not installed.  Internal non-static names use the orders__ prefix.
+ *
+ * Strings: every helper here treats NULL as "absent" and never reads past a
+ * NUL.  Allocation failures are reported, never hidden.
+ *
+ * Records: the *_copy_into / *_clear pairs are the member-level halves of
+ * the public orders_*_copy / orders_*_free functions of types.h, for code
+ * that keeps records by value (the memory store embeds them in its own
+ * structs).  copy_into deep-copies src into *dst and returns false when
+ * memory runs out, leaving *dst zeroed (nothing to free).  clear frees every
+ * member and zeroes the struct; clearing a zeroed struct is a no-op.
+ *
+ * Thread-safety: every function here is pure and may run concurrently.
+ */
+#ifndef ORDERS_CORE_UTIL_H
+#define ORDERS_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <orders/error.h>
+#include <orders/types.h>
+
+/* ---- strings ----------------------------------------------------------- */
+
+/* A malloc'd copy of s, or NULL when s is NULL or memory runs out. */
+char *orders__strdup(const char *s);
+
+/*
+ * Copies s into a new string in *out after checking its length: at most
+ * max_len bytes (the scan stops after max_len + 1 bytes, so s need not be
+ * NUL-terminated within a longer buffer).  NULL s gives *out = NULL and
+ * ORDERS_OK (an absent optional field).  Too long: ORDERS_E_INVALID naming
+ * field; no memory: ORDERS_E_NOMEM.  *out is NULL on every failure.
+ */
+orders_code_t orders__strndup_checked(const char *s, size_t max_len, const char *field,
+                                      char **out, orders_error_t *err);
+
+/* strlen(s), but scanning at most max bytes: returns max when s is longer
+ * (or exactly max).  0 for NULL. */
+size_t orders__strnlen(const char *s, size_t max);
+
+/* True when s is non-NULL, non-empty and at most ORDERS_ID_MAX bytes. */
+bool orders__id_valid(const char *s);
+
+/* Equality where NULL equals only NULL. */
+bool orders__str_eq(const char *a, const char *b);
+
+/* ASCII case-insensitive equality (locale-independent); false with NULL. */
+bool orders__str_eq_nocase(const char *a, const char *b);
+
+/* Copies src (NULL: "") into dst, truncating to ORDERS_ID_MAX bytes. */
+void orders__copy_id(char dst[ORDERS_ID_MAX + 1], const char *src);
+
+/* ---- arrays ------------------------------------------------------------ */
+
+/*
+ * Makes room for need (>= 1) elements of elem_size bytes in the array
+ * items of capacity *cap, doubling (amortized O(1) appends).  Returns the
+ * array to use (items itself when it already fits) and updates *cap, or
+ * returns NULL when memory runs out or the size overflows; items and *cap
+ * are then untouched and still valid.
+ */
+void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size);
+
+/* ---- records (see the header comment) ---------------------------------- */
+
+bool orders__product_copy_into(orders_product_t *dst, const orders_product_t *src);
+void orders__product_clear(orders_product_t *p);
+bool orders__cart_copy_into(orders_cart_t *dst, const orders_cart_t *src);
+void orders__cart_clear(orders_cart_t *c);
+bool orders__order_copy_into(orders_order_t *dst, const orders_order_t *src);
+void orders__order_clear(orders_order_t *o);
+bool orders__reservation_copy_into(orders_reservation_t *dst, const orders_reservation_t *src);
+void orders__reservation_clear(orders_reservation_t *r);
+bool orders__event_copy_into(orders_event_t *dst, const orders_event_t *src);
+void orders__event_clear(orders_event_t *e);
+bool orders__history_copy_into(orders_history_t *dst, const orders_history_t *src);
+void orders__history_clear(orders_history_t *h);
+
+/* Parses an event type wire name ("order_placed", ...), case-insensitively;
+ * false for NULL or an unknown name.  (types.h only has the name direction;
+ * storage backends need this one to read events back.) */
+bool orders__event_type_parse(const char *name, orders_event_type_t *out);
+
+#endif /* ORDERS_CORE_UTIL_H */

@@ -1,0 +1,251 @@
+/*
+ * memory_internal.h - what the memory store's files share.  Not installed.
+ *
+ * The store is split by area, all behind one lock (see memory.c):
+ *   memory.c        lifecycle, the vtable, products and stock, carts, and
+ *                   the stock-line helpers every reservation effect uses
+ *   memory_orders.c placement, order update, order reads, lists and scans
+ *   memory_res.c    reservations: effects, create, settle, due, counts
+ *   memory_misc.c   the event/history journal, outbox, history, wallets,
+ *                   idempotency keys, sequences and analytics counters
+ *
+ * Every orders__mem_* function below except the vtable members expects the
+ * caller to hold m->lock.  Records are kept by value inside small wrapper
+ * structs; map keys point into those records (memory_map.h).  When a record
+ * is replaced its contents are swapped in place (so pointers to the wrapper
+ * stay valid) and the map keys are re-put to point at the new strings.
+ */
+#ifndef ORDERS_STORE_MEMORY_INTERNAL_H
+#define ORDERS_STORE_MEMORY_INTERNAL_H
+
+#include <pthread.h>
+
+#include <orders/store.h>
+
+#include "core/util.h"
+#include "store/memory_map.h"
+
+/* Wallet map keys: "USD:" + customer id. */
+#define ORDERS__MEM_WALLET_KEY_MAX (3 + 1 + ORDERS_ID_MAX + 1)
+/* Lines / records handled without a heap buffer. */
+#define ORDERS__MEM_SMALL 64
+#define ORDERS__MEM_NOT_ACTIVE SIZE_MAX
+
+typedef struct orders__mem_product {
+    orders_product_t p; /* p.id is the key in m->products */
+    orders_stock_t stock;
+} orders__mem_product_t;
+
+typedef struct orders__mem_res {
+    orders_reservation_t r; /* r.order_id is the key in m->reservations */
+    size_t active_pos;      /* index in m->active, or ORDERS__MEM_NOT_ACTIVE */
+} orders__mem_res_t;
+
+typedef struct orders__mem_event {
+    orders_event_t e;       /* e.id is the key in m->events */
+    uint64_t seq;           /* insertion number: ties on created_at */
+    struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
+    bool dead;              /* a dead letter: not in the pending list */
+} orders__mem_event_t;
+
+typedef struct orders__mem_hist {
+    char *order_id;         /* key in m->history */
+    orders_history_t *items; /* appended in call order */
+    size_t count, cap;
+} orders__mem_hist_t;
+
+typedef struct orders__mem_idem {
+    char *key;
+    char order_id[ORDERS_ID_MAX + 1];
+    char hash[ORDERS_ID_MAX + 1];
+} orders__mem_idem_t;
+
+typedef struct orders__mem_wallet {
+    char *key;              /* "USD:customer" */
+    int64_t balance;
+} orders__mem_wallet_t;
+
+typedef struct orders__mem_seq {
+    char *name;
+    int64_t value;          /* last value handed out */
+} orders__mem_seq_t;
+
+typedef struct orders__mem_stat {
+    char *kind;
+    int64_t *at;            /* occurrence times, in call order */
+    size_t count, cap;
+    bool sorted;            /* at[] is non-decreasing: counts binary-search */
+} orders__mem_stat_t;
+
+typedef struct orders__mem {
+    pthread_mutex_t lock;   /* guards everything below */
+
+    orders__map_t products; /* id -> orders__mem_product_t */
+    orders__map_t carts;    /* customer id -> orders_cart_t */
+
+    orders__map_t orders_by_id;     /* id -> orders_order_t */
+    orders__map_t orders_by_number; /* order_number -> orders_order_t */
+    orders_order_t **orders;        /* owned; in insertion order */
+    size_t order_count, order_cap;
+    /* true while orders[] is in non-decreasing created_at order (insertion
+     * order normally is); order_list sorts it by (created_at, id) if not. */
+    bool orders_by_time;
+
+    orders__map_t reservations; /* order id -> orders__mem_res_t */
+    orders__mem_res_t **active; /* the active reservations, in no order */
+    size_t active_count, active_cap;
+
+    orders__map_t idem;        /* key -> orders__mem_idem_t */
+    orders__map_t wallets;     /* "USD:customer" -> orders__mem_wallet_t */
+    orders__map_t wallet_refs; /* ref -> the key string itself (owned) */
+    orders__map_t sequences;   /* name -> orders__mem_seq_t */
+    orders__map_t stats;       /* kind -> orders__mem_stat_t */
+
+    orders__map_t events;      /* id -> orders__mem_event_t, pending and dead */
+    orders__mem_event_t *pending_head, *pending_tail;
+    int64_t pending_count, dead_count;
+    uint64_t event_seq;
+
+    orders__map_t history;     /* order id -> orders__mem_hist_t */
+} orders__mem_t;
+
+/* ---- memory.c: stock lines -------------------------------------------------- */
+
+/* Which stock counts a reservation effect moves units between. */
+typedef enum orders__mem_move {
+    ORDERS__MEM_MOVE_RESERVE, /* available -> reserved */
+    ORDERS__MEM_MOVE_CONFIRM, /* reserved  -> sold */
+    ORDERS__MEM_MOVE_RELEASE, /* reserved  -> available */
+    ORDERS__MEM_MOVE_RETURN   /* sold      -> available */
+} orders__mem_move_t;
+
+/* The product of each line of a reservation, on the stack when few. */
+typedef struct orders__mem_prods {
+    orders__mem_product_t **p;
+    orders__mem_product_t *small[ORDERS__MEM_SMALL];
+} orders__mem_prods_t;
+
+/* Sets b->p to room for n entries; false when memory runs out. */
+bool orders__mem_prods_init(orders__mem_prods_t *b, size_t n);
+void orders__mem_prods_free(orders__mem_prods_t *b);
+
+/* Finds each line's product: ORDERS_E_INVALID for a line without a product
+ * id or with quantity < 1, ORDERS_E_NOT_FOUND (field = product id) for an
+ * unknown product. */
+orders_code_t orders__mem_lines_resolve(orders__mem_t *m, const orders_reservation_line_t *lines,
+                                        size_t n, orders__mem_product_t **prods,
+                                        orders_error_t *err);
+
+/* Index of the first line whose product has too few units in the move's
+ * source count, counting earlier lines of the same product too; n when all
+ * fit.  For a short line, *have gets the product's source count and *want
+ * the quantity asked of it up to and including that line. */
+size_t orders__mem_lines_short(const orders_reservation_line_t *lines, size_t n,
+                               orders__mem_product_t *const *prods, orders__mem_move_t mv,
+                               int64_t *have, int64_t *want);
+
+/* Moves every line's quantity (checked with orders__mem_lines_short). */
+void orders__mem_lines_move(const orders_reservation_line_t *lines, size_t n,
+                            orders__mem_product_t *const *prods, orders__mem_move_t mv);
+
+/* ---- memory_res.c: reservation effects --------------------------------------- */
+
+/* Checks that effect may apply to rw at now; with local stock, also fills
+ * prods (room for rw->r.line_count) and checks the counts to move. */
+orders_code_t orders__mem_effect_check(orders__mem_t *m, const orders__mem_res_t *rw,
+                                       orders_res_effect_t effect, int64_t now,
+                                       orders__mem_product_t **prods, orders_error_t *err);
+/* Applies a checked effect: status, updated_at = now, stock, active set. */
+void orders__mem_effect_apply(orders__mem_t *m, orders__mem_res_t *rw, orders_res_effect_t effect,
+                              int64_t now, orders__mem_product_t *const *prods);
+/* Room for one more active reservation; false when memory runs out. */
+bool orders__mem_active_reserve(orders__mem_t *m);
+/* Adds rw (whose status is active) to the active set; room reserved. */
+void orders__mem_active_add(orders__mem_t *m, orders__mem_res_t *rw);
+void orders__mem_res_destroy(orders__mem_res_t *rw);
+
+/* ---- memory_misc.c: the journal of an atomic step ---------------------------- */
+
+/* Copies of a step's outbox events and history entries, made before
+ * anything is changed so that committing them cannot fail. */
+typedef struct orders__mem_journal {
+    orders__mem_event_t **events;
+    size_t event_count;
+    orders_history_t *hist;
+    orders__mem_hist_t **buckets; /* the bucket each hist[i] goes to */
+    size_t hist_count;
+    orders__mem_event_t *event_buf[8];
+    orders_history_t hist_buf[8];
+    orders__mem_hist_t *bucket_buf[8];
+} orders__mem_journal_t;
+
+/* Validates (event ids valid and new: ORDERS_E_CONFLICT for a duplicate;
+ * history order ids valid) and copies.  On failure nothing needs
+ * discarding. */
+orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
+                                          const orders_event_t *const *events, size_t ne,
+                                          const orders_history_t *const *history, size_t nh,
+                                          orders_error_t *err);
+/* Moves the copies into the outbox and history; cannot fail. */
+void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j);
+/* Frees the copies of a prepared journal that will not be committed. */
+void orders__mem_journal_discard(orders__mem_journal_t *j);
+
+void orders__mem_event_destroy(orders__mem_event_t *w);
+void orders__mem_hist_destroy(orders__mem_hist_t *b);
+
+/* ---- shared error shorthand --------------------------------------------------- */
+
+orders_code_t orders__mem_nomem(orders_error_t *err);
+
+/* ---- vtable members ------------------------------------------------------------ */
+
+orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
+                                orders_place_result_t *result, orders_error_t *err);
+orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
+                                       orders_error_t *err);
+orders_code_t orders__mem_order_get(void *ud, const char *id, orders_order_t **out,
+                                    orders_error_t *err);
+orders_code_t orders__mem_order_get_by_number(void *ud, const char *order_number,
+                                              orders_order_t **out, orders_error_t *err);
+orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *filter,
+                                     orders_order_list_t *out, orders_error_t *err);
+orders_code_t orders__mem_order_scan(void *ud, int64_t from, int64_t to,
+                                     orders_order_visit_fn visit, void *visit_ud,
+                                     orders_error_t *err);
+
+orders_code_t orders__mem_reservation_create(void *ud, const orders_reservation_t *r,
+                                             orders_error_t *err);
+orders_code_t orders__mem_reservation_get(void *ud, const char *order_id,
+                                          orders_reservation_t **out, orders_error_t *err);
+orders_code_t orders__mem_reservation_settle(void *ud, const char *order_id,
+                                             orders_res_effect_t effect, int64_t now,
+                                             orders_error_t *err);
+orders_code_t orders__mem_reservations_due(void *ud, int64_t now, int64_t limit,
+                                           orders_string_list_t *out, orders_error_t *err);
+orders_code_t orders__mem_reservation_counts(void *ud, int64_t from, int64_t to,
+                                             orders_res_counts_t *out, orders_error_t *err);
+
+orders_code_t orders__mem_sequence_next(void *ud, const char *name, int64_t *out,
+                                        orders_error_t *err);
+orders_code_t orders__mem_idem_get(void *ud, const char *key, char *order_id, char *hash,
+                                   orders_error_t *err);
+orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const char *currency,
+                                       int64_t delta, const char *ref, int64_t now,
+                                       int64_t *balance, orders_error_t *err);
+orders_code_t orders__mem_wallet_balance(void *ud, const char *customer_id, const char *currency,
+                                         int64_t *balance, orders_error_t *err);
+orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
+                                       orders_event_list_t *out, orders_error_t *err);
+orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
+                                     int64_t next_attempt_at, const char *error,
+                                     orders_error_t *err);
+orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
+                                        orders_error_t *err);
+orders_code_t orders__mem_history_list(void *ud, const char *order_id,
+                                       orders_history_list_t *out, orders_error_t *err);
+orders_code_t orders__mem_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);
+orders_code_t orders__mem_stat_count(void *ud, const char *kind, int64_t from, int64_t to,
+                                     int64_t *out, orders_error_t *err);
+
+#endif /* ORDERS_STORE_MEMORY_INTERNAL_H */

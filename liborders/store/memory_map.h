@@ -1,0 +1,66 @@
+/*
+ * memory_map.h - a string-keyed hash map for the memory store.  Not installed.
+ *
+ * Open addressing with linear probing and backward-shift deletion (no
+ * tombstones); the table is a power of two kept at most 3/4 full, doubled
+ * when needed, so inserts are amortized O(1).  Each slot caches its key's
+ * hash.
+ *
+ * Ownership: the map owns only its slot array.  Keys are BORROWED: a key
+ * must stay valid and unchanged while its entry exists (the memory store
+ * points keys into the records it keeps, e.g. order->id).  Values are opaque.
+ *
+ * Failure discipline: orders__map_reserve(m, n) guarantees that the next n
+ * puts of new keys cannot fail; replacing an existing key never allocates.
+ *
+ * Thread-safety: none; the memory store calls it under its lock.
+ */
+#ifndef ORDERS_STORE_MEMORY_MAP_H
+#define ORDERS_STORE_MEMORY_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct orders__map_slot {
+    const char *key; /* NULL: empty slot */
+    void *value;
+    uint64_t hash;
+} orders__map_slot_t;
+
+typedef struct orders__map {
+    orders__map_slot_t *slots;
+    size_t cap;   /* 0 or a power of two */
+    size_t count; /* occupied slots */
+} orders__map_t;
+
+/* An empty map (no allocation). */
+void orders__map_init(orders__map_t *m);
+/* Frees the slot array (not keys or values) and empties the map. */
+void orders__map_destroy(orders__map_t *m);
+
+uint64_t orders__map_hash(const char *key);
+
+/* The value stored under key, or NULL. */
+void *orders__map_get(const orders__map_t *m, const char *key);
+
+/* Makes room for extra more keys; false when memory runs out (the map is
+ * unchanged then). */
+bool orders__map_reserve(orders__map_t *m, size_t extra);
+
+/* Inserts key -> value, or replaces the key pointer and value of an equal
+ * key (without allocating).  false when memory runs out (map unchanged). */
+bool orders__map_put(orders__map_t *m, const char *key, void *value);
+
+/* Removes key; returns its value, or NULL when absent. */
+void *orders__map_remove(orders__map_t *m, const char *key);
+
+/*
+ * Removes the entry in slot index i (which must be occupied).  Entries after
+ * it in the probe sequence may shift back into slot i, so a caller walking
+ * the slots and removing as it goes re-examines slot i instead of moving on;
+ * a walk done that way visits every remaining entry at least once.
+ */
+void orders__map_remove_slot(orders__map_t *m, size_t i);
+
+#endif /* ORDERS_STORE_MEMORY_MAP_H */

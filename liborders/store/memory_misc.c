@@ -1,0 +1,572 @@
+/*
+ * memory_misc.c - the memory store's journal (outbox events and history
+ * written by placement and update), outbox, history, wallets, idempotency
+ * keys, sequences and analytics counters.
+ *
+ * Outbox: every event not yet delivered stays in m->events (by id).  The
+ * pending ones are also in a doubly linked list ordered by (created_at,
+ * insertion number); appends land at or near its tail, so inserting is O(1)
+ * in practice, fetching walks from the head, and acking unlinks in O(1).  A
+ * delivered event is freed; a dead one leaves the list and stays in the map.
+ *
+ * Locking: see memory.c; the orders__mem_* helpers run with the lock held.
+ */
+#include "store/memory_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- destructors ------------------------------------------------------------------ */
+
+void orders__mem_event_destroy(orders__mem_event_t *w)
+{
+    if (w == NULL)
+        return;
+    orders__event_clear(&w->e);
+    free(w);
+}
+
+void orders__mem_hist_destroy(orders__mem_hist_t *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->count; i++)
+        orders__history_clear(&b->items[i]);
+    free(b->items);
+    free(b->order_id);
+    free(b);
+}
+
+/* ---- journal ---------------------------------------------------------------------- */
+
+/* The history bucket of order_id, created (empty) when missing.  An empty
+ * bucket reads exactly like no bucket, so creating one changes nothing a
+ * caller can see. */
+static orders__mem_hist_t *hist_bucket(orders__mem_t *m, const char *order_id)
+{
+    orders__mem_hist_t *b = orders__map_get(&m->history, order_id);
+    if (b != NULL)
+        return b;
+    b = calloc(1, sizeof *b);
+    if (b == NULL || (b->order_id = orders__strdup(order_id)) == NULL ||
+        !orders__map_put(&m->history, b->order_id, b)) {
+        orders__mem_hist_destroy(b);
+        return NULL;
+    }
+    return b;
+}
+
+orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
+                                          const orders_event_t *const *events, size_t ne,
+                                          const orders_history_t *const *history, size_t nh,
+                                          orders_error_t *err)
+{
+    memset(j, 0, sizeof *j);
+    if ((ne > 0 && events == NULL) || (nh > 0 && history == NULL))
+        return orders_error_set(err, ORDERS_E_INVALID, "events", "event or history array missing");
+    for (size_t i = 0; i < ne; i++) {
+        if (events[i] == NULL || !orders__id_valid(events[i]->id))
+            return orders_error_set(err, ORDERS_E_INVALID, "events",
+                                    "event %zu has no id or one that is too long", i);
+        if (orders__map_get(&m->events, events[i]->id) != NULL)
+            return orders_error_set(err, ORDERS_E_CONFLICT, "events",
+                                    "event id %s already exists", events[i]->id);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(events[k]->id, events[i]->id) == 0)
+                return orders_error_set(err, ORDERS_E_CONFLICT, "events",
+                                        "event id %s appears twice", events[i]->id);
+    }
+    for (size_t i = 0; i < nh; i++)
+        if (history[i] == NULL || !orders__id_valid(history[i]->order_id))
+            return orders_error_set(err, ORDERS_E_INVALID, "history",
+                                    "history entry %zu has no order id", i);
+
+    j->events = ne <= sizeof j->event_buf / sizeof j->event_buf[0]
+                    ? j->event_buf
+                    : calloc(ne, sizeof *j->events);
+    j->hist = nh <= sizeof j->hist_buf / sizeof j->hist_buf[0] ? j->hist_buf
+                                                                 : calloc(nh, sizeof *j->hist);
+    j->buckets = nh <= sizeof j->bucket_buf / sizeof j->bucket_buf[0]
+                     ? j->bucket_buf
+                     : calloc(nh, sizeof *j->buckets);
+    if (j->events == NULL || j->hist == NULL || j->buckets == NULL)
+        goto nomem;
+
+    for (size_t i = 0; i < ne; i++) {
+        orders__mem_event_t *w = calloc(1, sizeof *w);
+        if (w == NULL)
+            goto nomem;
+        if (!orders__event_copy_into(&w->e, events[i])) {
+            free(w);
+            goto nomem;
+        }
+        j->events[j->event_count++] = w;
+    }
+    if (ne > 0 && !orders__map_reserve(&m->events, ne))
+        goto nomem;
+
+    for (size_t i = 0; i < nh; i++) {
+        orders__mem_hist_t *b = hist_bucket(m, history[i]->order_id);
+        if (b == NULL)
+            goto nomem;
+        size_t need = b->count + 1;
+        for (size_t k = 0; k < i; k++)
+            need += j->buckets[k] == b;
+        orders_history_t *items = orders__grow(b->items, &b->cap, need, sizeof *b->items);
+        if (items == NULL)
+            goto nomem;
+        b->items = items;
+        if (!orders__history_copy_into(&j->hist[i], history[i]))
+            goto nomem;
+        j->buckets[i] = b;
+        j->hist_count = i + 1;
+    }
+    return ORDERS_OK;
+nomem:
+    orders__mem_journal_discard(j);
+    return orders__mem_nomem(err);
+}
+
+static void journal_release(orders__mem_journal_t *j)
+{
+    if (j->events != j->event_buf)
+        free(j->events);
+    if (j->hist != j->hist_buf)
+        free(j->hist);
+    if (j->buckets != j->bucket_buf)
+        free(j->buckets);
+    memset(j, 0, sizeof *j);
+}
+
+void orders__mem_journal_discard(orders__mem_journal_t *j)
+{
+    if (j->events != NULL)
+        for (size_t i = 0; i < j->event_count; i++)
+            orders__mem_event_destroy(j->events[i]);
+    if (j->hist != NULL)
+        for (size_t i = 0; i < j->hist_count; i++)
+            orders__history_clear(&j->hist[i]);
+    journal_release(j);
+}
+
+/* Links w into the pending list, after every event with (created_at, seq)
+ * not greater than its own. */
+static void pending_link(orders__mem_t *m, orders__mem_event_t *w)
+{
+    orders__mem_event_t *after = m->pending_tail;
+    while (after != NULL && after->e.created_at > w->e.created_at)
+        after = after->prev;
+    w->prev = after;
+    w->next = after != NULL ? after->next : m->pending_head;
+    if (w->next != NULL)
+        w->next->prev = w;
+    else
+        m->pending_tail = w;
+    if (after != NULL)
+        after->next = w;
+    else
+        m->pending_head = w;
+    m->pending_count++;
+}
+
+static void pending_unlink(orders__mem_t *m, orders__mem_event_t *w)
+{
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        m->pending_head = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    else
+        m->pending_tail = w->prev;
+    w->prev = w->next = NULL;
+    m->pending_count--;
+}
+
+void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
+{
+    for (size_t i = 0; i < j->event_count; i++) {
+        orders__mem_event_t *w = j->events[i];
+        w->seq = ++m->event_seq;
+        orders__map_put(&m->events, w->e.id, w); /* reserved */
+        pending_link(m, w);
+    }
+    for (size_t i = 0; i < j->hist_count; i++) {
+        orders__mem_hist_t *b = j->buckets[i];
+        b->items[b->count++] = j->hist[i]; /* reserved; the strings move */
+    }
+    journal_release(j);
+}
+
+/* ---- outbox ------------------------------------------------------------------------- */
+
+orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
+                                       orders_event_list_t *out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+
+    if (out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
+    if (limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    size_t start = out->count;
+    int64_t taken = 0;
+
+    pthread_mutex_lock(&m->lock);
+    for (orders__mem_event_t *w = m->pending_head; w != NULL && taken < limit; w = w->next) {
+        if (w->e.next_attempt_at > now)
+            continue;
+        orders_event_t *copy = orders_event_copy(&w->e);
+        if (copy == NULL || !orders_event_list_push(out, copy)) {
+            orders_event_free(copy);
+            rc = orders__mem_nomem(err);
+            while (out->count > start)
+                orders_event_free(out->items[--out->count]);
+            break;
+        }
+        taken++;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
+                                     int64_t next_attempt_at, const char *error,
+                                     orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+    char *error_copy = NULL;
+
+    if (event_id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    if (!delivered && error != NULL && (error_copy = orders__strdup(error)) == NULL)
+        return orders__mem_nomem(err);
+
+    pthread_mutex_lock(&m->lock);
+    orders__mem_event_t *w = orders__map_get(&m->events, event_id);
+    if (w == NULL) {
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
+                              "event %s is not in the outbox", event_id);
+    } else if (w->dead) {
+        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id",
+                              "event %s is a dead letter", event_id);
+    } else if (delivered) {
+        pending_unlink(m, w);
+        orders__map_remove(&m->events, event_id);
+        orders__mem_event_destroy(w);
+    } else {
+        w->e.attempts++;
+        w->e.next_attempt_at = next_attempt_at;
+        free(w->e.last_error);
+        w->e.last_error = error_copy;
+        error_copy = NULL;
+        if (dead) {
+            pending_unlink(m, w);
+            w->dead = true;
+            m->dead_count++;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(error_copy);
+    return rc;
+}
+
+orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
+                                        orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+
+    (void)err;
+    pthread_mutex_lock(&m->lock);
+    if (pending != NULL)
+        *pending = m->pending_count;
+    if (dead != NULL)
+        *dead = m->dead_count;
+    pthread_mutex_unlock(&m->lock);
+    return ORDERS_OK;
+}
+
+/* ---- history ----------------------------------------------------------------------- */
+
+orders_code_t orders__mem_history_list(void *ud, const char *order_id,
+                                       orders_history_list_t *out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+
+    if (order_id == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order_id", "order id is missing");
+    size_t start = out->count;
+
+    pthread_mutex_lock(&m->lock);
+    const orders__mem_hist_t *b = orders__map_get(&m->history, order_id);
+    size_t n = b != NULL ? b->count : 0;
+    for (size_t i = 0; i < n; i++) {
+        orders_history_t *copy = orders_history_copy(&b->items[i]);
+        if (copy == NULL || !orders_history_list_push(out, copy)) {
+            orders_history_free(copy);
+            rc = orders__mem_nomem(err);
+            while (out->count > start)
+                orders_history_free(out->items[--out->count]);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (rc != ORDERS_OK)
+        return rc;
+
+    /* Oldest first: entries are appended in call order, which is time order
+     * unless a caller's clock went backwards; a stable insertion sort by
+     * `at` fixes that (and costs one pass when already sorted). */
+    for (size_t i = start + 1; i < out->count; i++) {
+        orders_history_t *h = out->items[i];
+        size_t k = i;
+        while (k > start && out->items[k - 1]->at > h->at) {
+            out->items[k] = out->items[k - 1];
+            k--;
+        }
+        out->items[k] = h;
+    }
+    return ORDERS_OK;
+}
+
+/* ---- wallets ------------------------------------------------------------------------- */
+
+/* "USD:customer" into key; false for a malformed currency or customer id. */
+static bool wallet_key(const char *customer_id, const char *currency,
+                       char key[ORDERS__MEM_WALLET_KEY_MAX])
+{
+    if (!orders__id_valid(customer_id) || currency == NULL)
+        return false;
+    for (int i = 0; i < 3; i++)
+        if (currency[i] < 'A' || currency[i] > 'Z')
+            return false;
+    if (currency[3] != '\0')
+        return false;
+    size_t n = strlen(customer_id);
+    memcpy(key, currency, 3);
+    key[3] = ':';
+    memcpy(key + 4, customer_id, n + 1);
+    return true;
+}
+
+static orders_code_t bad_wallet(orders_error_t *err)
+{
+    return orders_error_set(err, ORDERS_E_INVALID, "currency",
+                            "wallet needs a customer id and a three-letter upper-case currency");
+}
+
+orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const char *currency,
+                                       int64_t delta, const char *ref, int64_t now,
+                                       int64_t *balance, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+    char key[ORDERS__MEM_WALLET_KEY_MAX];
+    orders__mem_wallet_t *fresh = NULL;
+    char *ref_copy = NULL;
+
+    (void)now; /* the memory store keeps balances, not a dated ledger */
+    if (!wallet_key(customer_id, currency, key))
+        return bad_wallet(err);
+
+    pthread_mutex_lock(&m->lock);
+    orders__mem_wallet_t *w = orders__map_get(&m->wallets, key);
+    int64_t cur = w != NULL ? w->balance : 0;
+    int64_t next = cur;
+    if (ref != NULL && orders__map_get(&m->wallet_refs, ref) != NULL) {
+        next = cur; /* already applied */
+        goto done;
+    }
+    if (!orders_i64_add(cur, delta, &next)) {
+        rc = orders_error_set(err, ORDERS_E_OVERFLOW, "amount", "wallet balance would overflow");
+        goto done;
+    }
+    if (next < 0) {
+        rc = orders_error_set(err, ORDERS_E_INSUFFICIENT_FUNDS, "amount",
+                              "wallet balance %" PRId64 " %s is less than the debit %" PRId64,
+                              cur, currency, delta == INT64_MIN ? INT64_MAX : -delta);
+        goto done;
+    }
+    if (w == NULL) {
+        fresh = calloc(1, sizeof *fresh);
+        if (fresh == NULL || (fresh->key = orders__strdup(key)) == NULL ||
+            !orders__map_reserve(&m->wallets, 1))
+            goto nomem;
+    }
+    if (ref != NULL &&
+        ((ref_copy = orders__strdup(ref)) == NULL || !orders__map_reserve(&m->wallet_refs, 1)))
+        goto nomem;
+    if (fresh != NULL) {
+        orders__map_put(&m->wallets, fresh->key, fresh);
+        w = fresh;
+        fresh = NULL;
+    }
+    w->balance = next;
+    if (ref_copy != NULL) {
+        orders__map_put(&m->wallet_refs, ref_copy, ref_copy);
+        ref_copy = NULL;
+    }
+    goto done;
+nomem:
+    rc = orders__mem_nomem(err);
+done:
+    pthread_mutex_unlock(&m->lock);
+    if (fresh != NULL) {
+        free(fresh->key);
+        free(fresh);
+    }
+    free(ref_copy);
+    if (rc == ORDERS_OK && balance != NULL)
+        *balance = next;
+    return rc;
+}
+
+orders_code_t orders__mem_wallet_balance(void *ud, const char *customer_id, const char *currency,
+                                         int64_t *balance, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    char key[ORDERS__MEM_WALLET_KEY_MAX];
+
+    if (balance == NULL || !wallet_key(customer_id, currency, key))
+        return bad_wallet(err);
+    pthread_mutex_lock(&m->lock);
+    const orders__mem_wallet_t *w = orders__map_get(&m->wallets, key);
+    *balance = w != NULL ? w->balance : 0;
+    pthread_mutex_unlock(&m->lock);
+    return ORDERS_OK;
+}
+
+/* ---- idempotency and sequences ------------------------------------------------------- */
+
+orders_code_t orders__mem_idem_get(void *ud, const char *key, char *order_id, char *hash,
+                                   orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+
+    if (key == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "key", "idempotency key is missing");
+    pthread_mutex_lock(&m->lock);
+    const orders__mem_idem_t *rec = orders__map_get(&m->idem, key);
+    if (rec == NULL) {
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "key", "idempotency key %s not found",
+                              key);
+    } else {
+        if (order_id != NULL)
+            memcpy(order_id, rec->order_id, sizeof rec->order_id);
+        if (hash != NULL)
+            memcpy(hash, rec->hash, sizeof rec->hash);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+orders_code_t orders__mem_sequence_next(void *ud, const char *name, int64_t *out,
+                                        orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+
+    if (name == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "name", "sequence name is missing");
+    pthread_mutex_lock(&m->lock);
+    orders__mem_seq_t *s = orders__map_get(&m->sequences, name);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL || (s->name = orders__strdup(name)) == NULL ||
+            !orders__map_put(&m->sequences, s->name, s)) {
+            if (s != NULL)
+                free(s->name);
+            free(s);
+            s = NULL;
+            rc = orders__mem_nomem(err);
+        }
+    }
+    if (s != NULL) {
+        if (s->value == INT64_MAX)
+            rc = orders_error_set(err, ORDERS_E_OVERFLOW, "name", "sequence %s is exhausted",
+                                  name);
+        else
+            *out = ++s->value;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* ---- analytics counters --------------------------------------------------------------- */
+
+orders_code_t orders__mem_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+
+    if (kind == NULL || kind[0] == '\0')
+        return orders_error_set(err, ORDERS_E_INVALID, "kind", "counter kind is missing");
+    pthread_mutex_lock(&m->lock);
+    orders__mem_stat_t *s = orders__map_get(&m->stats, kind);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL || (s->kind = orders__strdup(kind)) == NULL ||
+            !orders__map_put(&m->stats, s->kind, s)) {
+            if (s != NULL)
+                free(s->kind);
+            free(s);
+            rc = orders__mem_nomem(err);
+            goto done;
+        }
+        s->sorted = true;
+    }
+    int64_t *v = orders__grow(s->at, &s->cap, s->count + 1, sizeof *s->at);
+    if (v == NULL) {
+        rc = orders__mem_nomem(err);
+        goto done;
+    }
+    s->at = v;
+    if (s->count > 0 && s->at[s->count - 1] > at)
+        s->sorted = false;
+    s->at[s->count++] = at;
+done:
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* First index of a sorted array whose value is >= t. */
+static size_t lower_bound(const int64_t *a, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+orders_code_t orders__mem_stat_count(void *ud, const char *kind, int64_t from, int64_t to,
+                                     int64_t *out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    int64_t n = 0;
+
+    if (kind == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "kind", "counter kind is missing");
+    pthread_mutex_lock(&m->lock);
+    const orders__mem_stat_t *s = orders__map_get(&m->stats, kind);
+    if (s != NULL && from < to) {
+        if (s->sorted) {
+            n = (int64_t)(lower_bound(s->at, s->count, to) - lower_bound(s->at, s->count, from));
+        } else {
+            for (size_t i = 0; i < s->count; i++)
+                n += s->at[i] >= from && s->at[i] < to;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    *out = n;
+    return ORDERS_OK;
+}

@@ -1,0 +1,529 @@
+/*
+ * memory_orders.c - the memory store's orders: placement, update, reads,
+ * lists and scans.
+ *
+ * Placement and update follow one pattern under the store lock (memory.c):
+ * check every rule, then make every copy and reserve every table slot the
+ * change needs, and only then apply it -- a step that cannot fail.  A
+ * refusal or an allocation failure therefore changes nothing.  The work is
+ * proportional to the order's own lines, events and history entries
+ * (hash-table operations are amortized O(1)).
+ *
+ * Orders live in m->orders in insertion order (normally also created_at
+ * order) plus two maps, by id and by order number.  An update swaps the new
+ * contents into the stored struct, so the pointers in the vector and maps
+ * stay valid.
+ */
+#include "store/memory_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- placement ------------------------------------------------------------------ */
+
+/* What a placement writes, copied before anything changes. */
+typedef struct place_prep {
+    orders_order_t *order;
+    orders__mem_res_t *res;
+    orders_cart_t cart;
+    orders__mem_idem_t *idem;
+    orders__mem_journal_t journal;
+    bool journal_ready;
+} place_prep_t;
+
+/* Shape checks that need no lock. */
+static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
+{
+    if (tx == NULL || tx->order == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to place");
+    const orders_order_t *o = tx->order;
+    if (!orders__id_valid(o->id))
+        return orders_error_set(err, ORDERS_E_INVALID, "id", "order id is missing or too long");
+    if (!orders__id_valid(o->order_number))
+        return orders_error_set(err, ORDERS_E_INVALID, "order_number",
+                                "order number is missing or too long");
+    if (!orders__id_valid(o->customer_id))
+        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
+                                "customer id is missing or too long");
+    if (o->version != 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "version",
+                                "a new order has version 1, not %" PRId64, o->version);
+
+    const orders_cart_t *c = tx->cleared_cart;
+    if (c == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart", "no cleared cart");
+    if (!orders__str_eq(c->customer_id, o->customer_id))
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
+                                "the cleared cart belongs to another customer");
+    if (tx->cart_version < 1 || tx->cart_version == INT64_MAX ||
+        c->version != tx->cart_version + 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
+                                "cleared cart version %" PRId64 " does not follow %" PRId64,
+                                c->version, tx->cart_version);
+
+    const orders_reservation_t *r = tx->reservation;
+    if (r != NULL) {
+        if (!orders__str_eq(r->order_id, o->id))
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "the reservation is for another order");
+        if (r->line_count > 0 && r->lines == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "reservation lines are missing");
+        if (r->local_stock && r->status != ORDERS_RES_ACTIVE)
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "a new reservation holding stock must be active");
+    }
+    if (tx->idem_key != NULL) {
+        if (!orders__id_valid(tx->idem_key))
+            return orders_error_set(err, ORDERS_E_INVALID, "idempotency_key",
+                                    "idempotency key is empty or longer than %d bytes",
+                                    ORDERS_ID_MAX);
+        if (tx->idem_hash == NULL || orders__strnlen(tx->idem_hash, ORDERS_ID_MAX + 1) >
+                                         ORDERS_ID_MAX)
+            return orders_error_set(err, ORDERS_E_INVALID, "idem_hash",
+                                    "request hash is missing or too long");
+    }
+    return ORDERS_OK;
+}
+
+/* Steps 1-4 of store.h, checks only.  *replayed when step 1 found the key
+ * with the same hash (result filled). */
+static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
+                                 orders__mem_product_t **prods, orders_place_result_t *result,
+                                 bool *replayed, orders_error_t *err)
+{
+    const orders_order_t *o = tx->order;
+    const orders_reservation_t *r = tx->reservation;
+
+    if (tx->idem_key != NULL) {
+        const orders__mem_idem_t *rec = orders__map_get(&m->idem, tx->idem_key);
+        if (rec != NULL) {
+            if (strcmp(rec->hash, tx->idem_hash) != 0)
+                return orders_error_set(err, ORDERS_E_IDEMPOTENCY, "idempotency_key",
+                                        "idempotency key %s was used for a different request",
+                                        tx->idem_key);
+            memcpy(result->replayed_order_id, rec->order_id, sizeof rec->order_id);
+            *replayed = true;
+            return ORDERS_OK;
+        }
+    }
+
+    const orders_cart_t *cart = orders__map_get(&m->carts, o->customer_id);
+    if (cart == NULL)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
+                                "customer %s has no cart, expected version %" PRId64,
+                                o->customer_id, tx->cart_version);
+    if (cart->version != tx->cart_version)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
+                                "cart version is %" PRId64 ", expected %" PRId64, cart->version,
+                                tx->cart_version);
+
+    if (r != NULL && r->local_stock) {
+        orders_code_t rc = orders__mem_lines_resolve(m, r->lines, r->line_count, prods, err);
+        if (rc != ORDERS_OK)
+            return rc;
+        int64_t have, want;
+        size_t i = orders__mem_lines_short(r->lines, r->line_count, prods,
+                                           ORDERS__MEM_MOVE_RESERVE, &have, &want);
+        if (i < r->line_count) {
+            orders__copy_id(result->short_product_id, r->lines[i].product_id);
+            result->short_available = have;
+            return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, r->lines[i].product_id,
+                                    "product %s: only %" PRId64 " available, %" PRId64
+                                    " requested",
+                                    r->lines[i].product_id, have, want);
+        }
+    }
+
+    if (orders__map_get(&m->orders_by_id, o->id) != NULL)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "id", "order id %s already exists",
+                                o->id);
+    if (orders__map_get(&m->orders_by_number, o->order_number) != NULL)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "order_number",
+                                "order number %s already exists", o->order_number);
+    if (r != NULL && orders__map_get(&m->reservations, o->id) != NULL)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "id",
+                                "order %s already has a reservation", o->id);
+    return ORDERS_OK;
+}
+
+static void place_discard(place_prep_t *p)
+{
+    orders_order_free(p->order);
+    orders__mem_res_destroy(p->res);
+    orders__cart_clear(&p->cart);
+    if (p->idem != NULL) {
+        free(p->idem->key);
+        free(p->idem);
+    }
+    if (p->journal_ready)
+        orders__mem_journal_discard(&p->journal);
+    memset(p, 0, sizeof *p);
+}
+
+/* Copies everything and reserves every slot, so that applying cannot fail. */
+static orders_code_t place_prepare(orders__mem_t *m, const orders_place_tx_t *tx,
+                                   place_prep_t *p, orders_error_t *err)
+{
+    const orders_reservation_t *r = tx->reservation;
+
+    orders_code_t rc = orders__mem_journal_prepare(m, &p->journal, tx->events, tx->event_count,
+                                                   tx->history, tx->history_count, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    p->journal_ready = true;
+
+    if ((p->order = orders_order_copy(tx->order)) == NULL)
+        goto nomem;
+    if (r != NULL) {
+        if ((p->res = calloc(1, sizeof *p->res)) == NULL)
+            goto nomem;
+        p->res->active_pos = ORDERS__MEM_NOT_ACTIVE;
+        if (!orders__reservation_copy_into(&p->res->r, r))
+            goto nomem;
+    }
+    if (!orders__cart_copy_into(&p->cart, tx->cleared_cart))
+        goto nomem;
+    if (tx->idem_key != NULL) {
+        if ((p->idem = calloc(1, sizeof *p->idem)) == NULL ||
+            (p->idem->key = orders__strdup(tx->idem_key)) == NULL)
+            goto nomem;
+        orders__copy_id(p->idem->order_id, tx->order->id);
+        orders__copy_id(p->idem->hash, tx->idem_hash);
+    }
+
+    orders_order_t **v =
+        orders__grow(m->orders, &m->order_cap, m->order_count + 1, sizeof *m->orders);
+    if (v == NULL)
+        goto nomem;
+    m->orders = v;
+    if (!orders__map_reserve(&m->orders_by_id, 1) ||
+        !orders__map_reserve(&m->orders_by_number, 1) ||
+        (r != NULL && !orders__map_reserve(&m->reservations, 1)) ||
+        (r != NULL && r->status == ORDERS_RES_ACTIVE && !orders__mem_active_reserve(m)) ||
+        (tx->idem_key != NULL && !orders__map_reserve(&m->idem, 1)))
+        goto nomem;
+    return ORDERS_OK;
+nomem:
+    place_discard(p);
+    return orders__mem_nomem(err);
+}
+
+static void place_apply(orders__mem_t *m, const orders_place_tx_t *tx, place_prep_t *p,
+                        orders__mem_product_t *const *prods)
+{
+    orders_order_t *o = p->order;
+
+    if (p->res != NULL && p->res->r.local_stock)
+        orders__mem_lines_move(p->res->r.lines, p->res->r.line_count, prods,
+                               ORDERS__MEM_MOVE_RESERVE);
+
+    if (m->order_count > 0 && m->orders[m->order_count - 1]->created_at > o->created_at)
+        m->orders_by_time = false;
+    m->orders[m->order_count++] = o;
+    orders__map_put(&m->orders_by_id, o->id, o);
+    orders__map_put(&m->orders_by_number, o->order_number, o);
+
+    if (p->res != NULL) {
+        orders__map_put(&m->reservations, p->res->r.order_id, p->res);
+        if (p->res->r.status == ORDERS_RES_ACTIVE)
+            orders__mem_active_add(m, p->res);
+    }
+
+    orders_cart_t *stored = orders__map_get(&m->carts, tx->cleared_cart->customer_id);
+    orders_cart_t old = *stored;
+    *stored = p->cart;
+    orders__map_put(&m->carts, stored->customer_id, stored); /* existing key */
+    orders__cart_clear(&old);
+
+    orders__mem_journal_commit(m, &p->journal);
+
+    if (p->idem != NULL)
+        orders__map_put(&m->idem, p->idem->key, p->idem);
+
+    memset(p, 0, sizeof *p); /* everything is owned by the store now */
+}
+
+orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
+                                orders_place_result_t *result, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_place_result_t scratch;
+    orders__mem_prods_t prods;
+    place_prep_t prep;
+    bool replayed = false;
+
+    if (result == NULL)
+        result = &scratch;
+    result->replayed_order_id[0] = '\0';
+    result->short_product_id[0] = '\0';
+    result->short_available = 0;
+
+    orders_code_t rc = place_validate(tx, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    const orders_reservation_t *r = tx->reservation;
+    if (!orders__mem_prods_init(&prods, r != NULL && r->local_stock ? r->line_count : 0))
+        return orders__mem_nomem(err);
+    memset(&prep, 0, sizeof prep);
+
+    pthread_mutex_lock(&m->lock);
+    rc = place_check(m, tx, prods.p, result, &replayed, err);
+    if (rc == ORDERS_OK && !replayed) {
+        rc = place_prepare(m, tx, &prep, err);
+        if (rc == ORDERS_OK)
+            place_apply(m, tx, &prep, prods.p);
+    }
+    pthread_mutex_unlock(&m->lock);
+
+    orders__mem_prods_free(&prods);
+    return rc;
+}
+
+/* ---- update ----------------------------------------------------------------------- */
+
+orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
+                                       orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc;
+    orders__mem_prods_t prods;
+    orders__mem_journal_t journal;
+    orders_order_t fresh;
+
+    if (tx == NULL || tx->order == NULL || tx->order->id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to update");
+    const orders_order_t *o = tx->order;
+    if (tx->expected_version < 1 || tx->expected_version == INT64_MAX ||
+        o->version != tx->expected_version + 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "version",
+                                "order version %" PRId64 " does not follow expected %" PRId64,
+                                o->version, tx->expected_version);
+    prods.p = NULL;
+
+    pthread_mutex_lock(&m->lock);
+    orders_order_t *stored = orders__map_get(&m->orders_by_id, o->id);
+    orders__mem_res_t *rw = NULL;
+    if (stored == NULL) {
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", o->id);
+        goto done;
+    }
+    if (stored->version != tx->expected_version) {
+        rc = orders_error_set(err, ORDERS_E_CONFLICT, "version",
+                              "order %s version is %" PRId64 ", expected %" PRId64,
+                              stored->order_number, stored->version, tx->expected_version);
+        goto done;
+    }
+    if (!orders__str_eq(stored->order_number, o->order_number)) {
+        rc = orders_error_set(err, ORDERS_E_INVALID, "order_number",
+                              "order %s: the order number cannot change", stored->order_number);
+        goto done;
+    }
+    if (tx->effect != ORDERS_RES_EFFECT_NONE) {
+        rw = orders__map_get(&m->reservations, o->id);
+        if (rw == NULL) {
+            rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "reservation",
+                                  "no reservation for order %s", o->id);
+            goto done;
+        }
+        if (!orders__mem_prods_init(&prods, rw->r.line_count)) {
+            rc = orders__mem_nomem(err);
+            goto done;
+        }
+        rc = orders__mem_effect_check(m, rw, tx->effect, tx->now, prods.p, err);
+        if (rc != ORDERS_OK)
+            goto done;
+    }
+    rc = orders__mem_journal_prepare(m, &journal, tx->events, tx->event_count, tx->history,
+                                     tx->history_count, err);
+    if (rc != ORDERS_OK)
+        goto done;
+    if (!orders__order_copy_into(&fresh, o)) {
+        orders__mem_journal_discard(&journal);
+        rc = orders__mem_nomem(err);
+        goto done;
+    }
+
+    /* Apply: nothing below can fail. */
+    if (fresh.created_at != stored->created_at)
+        m->orders_by_time = false;
+    orders_order_t old = *stored;
+    *stored = fresh;
+    orders__map_put(&m->orders_by_id, stored->id, stored);                 /* existing key */
+    orders__map_put(&m->orders_by_number, stored->order_number, stored);   /* existing key */
+    orders__order_clear(&old);
+    if (rw != NULL)
+        orders__mem_effect_apply(m, rw, tx->effect, tx->now, prods.p);
+    orders__mem_journal_commit(m, &journal);
+done:
+    pthread_mutex_unlock(&m->lock);
+    if (prods.p != NULL)
+        orders__mem_prods_free(&prods);
+    return rc;
+}
+
+/* ---- reads ----------------------------------------------------------------------- */
+
+static orders_code_t order_get_from(orders__mem_t *m, const orders__map_t *map, const char *key,
+                                    const char *what, orders_order_t **out, orders_error_t *err)
+{
+    orders_code_t rc = ORDERS_OK;
+
+    if (out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output");
+    *out = NULL;
+    if (key == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, what, "%s is missing", what);
+    pthread_mutex_lock(&m->lock);
+    const orders_order_t *o = orders__map_get(map, key);
+    if (o == NULL)
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, what, "order %s not found", key);
+    else if ((*out = orders_order_copy(o)) == NULL)
+        rc = orders__mem_nomem(err);
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+orders_code_t orders__mem_order_get(void *ud, const char *id, orders_order_t **out,
+                                    orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    return order_get_from(m, &m->orders_by_id, id, "id", out, err);
+}
+
+orders_code_t orders__mem_order_get_by_number(void *ud, const char *order_number,
+                                              orders_order_t **out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    return order_get_from(m, &m->orders_by_number, order_number, "order_number", out, err);
+}
+
+/* ---- lists and scans ------------------------------------------------------------- */
+
+static bool order_matches(const orders_order_t *o, const orders_order_filter_t *f)
+{
+    if (f->customer_id != NULL && !orders__str_eq(o->customer_id, f->customer_id))
+        return false;
+    if (f->has_status && o->status != f->status)
+        return false;
+    if (f->seller_id != NULL) {
+        for (size_t i = 0; i < o->item_count; i++)
+            if (orders__str_eq(o->items[i].seller_id, f->seller_id))
+                return true;
+        return false;
+    }
+    return true;
+}
+
+static int cmp_oldest_first(const void *a, const void *b)
+{
+    const orders_order_t *x = *(orders_order_t *const *)a;
+    const orders_order_t *y = *(orders_order_t *const *)b;
+    if (x->created_at != y->created_at)
+        return x->created_at < y->created_at ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static int cmp_newest_first(const void *a, const void *b)
+{
+    return cmp_oldest_first(b, a);
+}
+
+/*
+ * Walks m->orders backwards in runs of equal created_at (the vector is in
+ * created_at order, re-sorted first if an out-of-order insert broke that).
+ * Only a run that can overlap the page is filtered into a buffer and sorted
+ * by id; other runs are only counted, and without filters the walk stops
+ * once the page is full (total is then the order count).
+ */
+orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *f,
+                                     orders_order_list_t *out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = ORDERS_OK;
+    orders_order_t **run = NULL;
+    size_t run_cap = 0;
+
+    if (f == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "filter", "no filter or output list");
+    if (f->offset < 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
+    if (f->limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    bool filtered = f->customer_id != NULL || f->seller_id != NULL || f->has_status;
+    size_t start = out->count;
+    int64_t matched = 0, taken = 0;
+
+    pthread_mutex_lock(&m->lock);
+    if (!m->orders_by_time) {
+        qsort(m->orders, m->order_count, sizeof *m->orders, cmp_oldest_first);
+        m->orders_by_time = true;
+    }
+    size_t i = m->order_count;
+    while (i > 0) {
+        if (!filtered && taken == f->limit)
+            break;
+        size_t j = i - 1;
+        int64_t t = m->orders[j]->created_at;
+        while (j > 0 && m->orders[j - 1]->created_at == t)
+            j--;
+        /* run [j, i): can it reach the page? */
+        if (taken == f->limit || matched + (int64_t)(i - j) <= f->offset) {
+            for (size_t k = j; k < i; k++)
+                matched += !filtered || order_matches(m->orders[k], f);
+            i = j;
+            continue;
+        }
+        orders_order_t **nrun = orders__grow(run, &run_cap, i - j, sizeof *run);
+        if (nrun == NULL)
+            goto nomem;
+        run = nrun;
+        size_t n = 0;
+        for (size_t k = j; k < i; k++)
+            if (!filtered || order_matches(m->orders[k], f))
+                run[n++] = m->orders[k];
+        if (n > 1)
+            qsort(run, n, sizeof *run, cmp_newest_first);
+        for (size_t k = 0; k < n; k++, matched++) {
+            if (matched < f->offset || taken == f->limit)
+                continue;
+            orders_order_t *copy = orders_order_copy(run[k]);
+            if (copy == NULL || !orders_order_list_push(out, copy)) {
+                orders_order_free(copy);
+                goto nomem;
+            }
+            taken++;
+        }
+        i = j;
+    }
+    out->total = filtered ? matched : (int64_t)m->order_count;
+    goto done;
+nomem:
+    rc = orders__mem_nomem(err);
+    while (out->count > start)
+        orders_order_free(out->items[--out->count]);
+done:
+    pthread_mutex_unlock(&m->lock);
+    free(run);
+    return rc;
+}
+
+orders_code_t orders__mem_order_scan(void *ud, int64_t from, int64_t to,
+                                     orders_order_visit_fn visit, void *visit_ud,
+                                     orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+
+    if (visit == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "visit", "no visitor");
+    /* The visitor runs under the lock (see memory.c). */
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < m->order_count; i++) {
+        const orders_order_t *o = m->orders[i];
+        if (o->placed_at >= from && o->placed_at < to && visit(visit_ud, o) != 0)
+            break;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return ORDERS_OK;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# ./test.sh - the whole check, as CI runs it (.ci/run):
+#   1. scripts/deps.sh (installs only what is missing);
+#   2. builds build/release and build/asan (ASan + UBSan), warnings as errors;
+#   3. ctest in both (in build/asan a leak fails the test that leaked:
+#      tests/support/leakcheck.c);
+#   4. installs build/release into a temporary prefix and builds and runs
+#      tests/consumer against it with find_package and with pkg-config;
+#   5. runs build/release/bench/orders-bench --quick when it exists.
+# Last line: "N passed, F failed" (ctest tests of both builds; a failed
+# consumer or bench step counts as one more failure).  Exit status 0 only
+# when F is 0.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+passed=0
+failed=0
+logs=$(mktemp -d)
+prefix=$(mktemp -d)
+trap 'rm -rf "$logs" "$prefix"' EXIT
+
+section() { printf '\n==== %s\n' "$*"; }
+
+summary_and_exit() {
+    echo
+    echo "$passed passed, $failed failed"
+    if ((failed > 0)); then
+        exit 1
+    fi
+    exit 0
+}
+
+# run_ctest <build dir> [VAR=value...]: runs ctest there and adds its counts.
+run_ctest() {
+    local dir=$1 log
+    shift
+    log="$logs/ctest-$(basename "$dir").log"
+    section "ctest in $dir"
+    set +e
+    env "$@" ctest --test-dir "$dir" --output-on-failure -j2 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    set -e
+
+    # "100% tests passed, 0 tests failed out of 12"
+    local line total bad
+    line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+    if [[ -n "$line" ]]; then
+        bad=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+        total=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
+        passed=$((passed + total - bad))
+        failed=$((failed + bad))
+        if ((rc != 0 && bad == 0)); then
+            echo "test.sh: ctest in $dir exited $rc" >&2
+            failed=$((failed + 1))
+        fi
+    elif grep -q 'No tests were found' "$log" && ((rc == 0)); then
+        echo "test.sh: no tests registered in $dir"
+    else
+        echo "test.sh: ctest in $dir exited $rc without a summary" >&2
+        failed=$((failed + 1))
+    fi
+}
+
+section "dependencies"
+scripts/deps.sh
+
+for kind in release asan; do
+    section "build $kind"
+    if ! scripts/build.sh "$kind"; then
+        echo "test.sh: the $kind build failed" >&2
+        failed=$((failed + 1))
+        summary_and_exit
+    fi
+done
+
+run_ctest build/release
+run_ctest build/asan \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+section "install build/release into $prefix and build the consumer"
+if cmake --install build/release --prefix "$prefix" >"$logs/install.log" 2>&1 &&
+    tests/consumer/run.sh "$prefix"; then
+    echo "consumer: ok"
+else
+    cat "$logs/install.log" >&2
+    echo "test.sh: the installed-library consumer failed" >&2
+    failed=$((failed + 1))
+fi
+
+bench=build/release/bench/orders-bench
+if [[ -x "$bench" ]]; then
+    section "$bench --quick"
+    if ! "$bench" --quick; then
+        echo "test.sh: orders-bench --quick failed" >&2
+        failed=$((failed + 1))
+    fi
+else
+    section "no $bench yet: bench skipped"
+fi
+
+summary_and_exit

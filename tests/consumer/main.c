@@ -1,0 +1,21 @@
+/*
+ * An out-of-tree program built against an installed liborders, once through
+ * find_package(liborders) and once through pkg-config (tests/consumer/run.sh).
+ */
+#include <orders/orders.h>
+
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+    orders_money_t price = {.amount = 19998, .currency = "USD"};
+    char buf[64];
+
+    if (orders_money_format(&price, buf, sizeof buf) < 0) {
+        fprintf(stderr, "orders_money_format failed\n");
+        return 1;
+    }
+    printf("liborders %s: %s %s\n", orders_version_string(), buf, price.currency);
+    return strcmp(buf, "199.98") == 0 ? 0 : 1;
+}

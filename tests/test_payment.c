@@ -1,0 +1,568 @@
+/*
+ * test_payment.c - cod, wallet and online payments, completion, sync,
+ * deferred payment, late payments after expiry, and refunds.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support/fixture_more.h"
+
+static fixture_t f;
+
+static void setup(void)
+{
+    fix_open(&f, NULL);
+    fix_product(&f, "p1", "s1", 1999, 10); /* 2 units: 3998 */
+}
+
+static void teardown(void)
+{
+    fix_close(&f);
+    fm_leak_check();
+}
+
+static void script(orders_test_step_t step)
+{
+    orders_error_t err = {0};
+    cr_assert_eq(orders_gateway_test_script(f.test_gateway, step, &err), ORDERS_OK, "%s", err.message);
+}
+
+/* ---- cod ---- */
+
+Test(cod, confirmed_at_once_payment_pending, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_COD, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PENDING);
+    cr_assert_eq(o->total_amount.amount, 3998);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CONFIRMED);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 0, "cod must not reach the online gateway");
+
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_E_INVALID);
+    cr_assert_null(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->version, o->version);
+    orders_order_free(g);
+    /* cod was never paid, so there is nothing to refund */
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, -1, "why", "admin", &x, &err), ORDERS_E_CONFLICT);
+    cr_assert_null(x);
+    orders_order_free(o);
+}
+
+/* ---- wallet ---- */
+
+Test(wallet, pays_and_debits_exactly_once, .init = setup, .fini = teardown)
+{
+    fm_credit(&f, "c1", 10000, "topup-1");
+    fm_credit(&f, "c1", 10000, "topup-1"); /* same ref: applied once */
+    cr_assert_eq(fm_balance(&f, "c1"), 10000);
+
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_WALLET, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(fm_balance(&f, "c1"), 10000 - 3998);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CONFIRMED);
+
+    /* paying again, or completing again, never debits twice */
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_E_CONFLICT);
+    cr_assert_null(x);
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, true, NULL, &x, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(x->version, o->version, "a repeated completion changed the order");
+    orders_order_free(x);
+    cr_assert_eq(fm_balance(&f, "c1"), 10000 - 3998);
+    orders_order_free(o);
+}
+
+Test(wallet, insufficient_funds_fails_and_releases, .init = setup, .fini = teardown)
+{
+    fm_credit(&f, "c1", 3997, "topup-1");
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_WALLET, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_FAILED);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_FAILED);
+    cr_assert_eq(o->items[0].status, ORDERS_ITEM_CANCELLED);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CANCELLED);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    cr_assert_eq(fm_balance(&f, "c1"), 3997);
+    orders_order_free(o);
+}
+
+Test(wallet, ledger_never_negative_and_idempotent, .init = setup, .fini = teardown)
+{
+    orders_error_t err = {0};
+    int64_t bal = -1;
+    orders_money_t m = {500, "USD"};
+    cr_assert_eq(fm_balance(&f, "c9"), 0);
+    cr_assert_eq(orders_wallet_debit(f.ctx, "c9", &m, "d-0", &bal, &err), ORDERS_E_INSUFFICIENT_FUNDS);
+    cr_assert_eq(fm_balance(&f, "c9"), 0);
+
+    cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &m, "c-1", &bal, &err), ORDERS_OK);
+    cr_assert_eq(bal, 500);
+    orders_money_t d = {300, "USD"};
+    cr_assert_eq(orders_wallet_debit(f.ctx, "c9", &d, "d-1", &bal, &err), ORDERS_OK);
+    cr_assert_eq(bal, 200);
+    cr_assert_eq(orders_wallet_debit(f.ctx, "c9", &d, "d-1", &bal, &err), ORDERS_OK, "same ref again");
+    cr_assert_eq(bal, 200, "a repeated debit ref moved money twice");
+    cr_assert_eq(orders_wallet_debit(f.ctx, "c9", &d, "d-2", &bal, &err), ORDERS_E_INSUFFICIENT_FUNDS);
+    cr_assert_eq(fm_balance(&f, "c9"), 200);
+    orders_money_t all = {200, "USD"};
+    cr_assert_eq(orders_wallet_debit(f.ctx, "c9", &all, "d-3", &bal, &err), ORDERS_OK);
+    cr_assert_eq(bal, 0);
+
+    orders_money_t zero = {0, "USD"}, neg = {-5, "USD"};
+    cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &zero, "z", NULL, &err), ORDERS_E_INVALID);
+    cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &neg, "n", NULL, &err), ORDERS_E_INVALID);
+    cr_assert_str_eq(err.field, "amount");
+    /* balances are per currency */
+    orders_money_t eur = {700, "EUR"};
+    cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &eur, "e-1", NULL, &err), ORDERS_OK);
+    cr_assert_eq(fm_balance(&f, "c9"), 0);
+}
+
+/* ---- online ---- */
+
+Test(online, approve_confirms_paid, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_not_null(o->payment_ref);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3998);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_free(o);
+}
+
+Test(online, decline_fails_and_releases, .init = setup, .fini = teardown)
+{
+    script(ORDERS_TEST_DECLINE);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_FAILED);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_FAILED);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CANCELLED);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    orders_order_free(o);
+}
+
+Test(online, pending_then_success, .init = setup, .fini = teardown)
+{
+    script(ORDERS_TEST_PENDING);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PENDING);
+    cr_assert_not_null(o->payment_ref);
+    fm_assert_stock(&f, "p1", 8, 2, 0);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_ACTIVE);
+
+    orders_error_t err = {0};
+    cr_assert_eq(orders_gateway_test_settle(f.test_gateway, o->payment_ref, true, &err), ORDERS_OK);
+    fix_advance(&f, 10 * FIX_MINUTE);
+    orders_order_t *c = NULL;
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, true, o->payment_ref, &c, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_eq(c->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(c->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(c->confirmed_at, FIX_T0 + 10 * FIX_MINUTE);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CONFIRMED);
+
+    /* the same report again is a no-op */
+    orders_order_t *again = NULL;
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, true, o->payment_ref, &again, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_eq(again->version, c->version);
+    cr_assert_eq(again->status, ORDERS_STATUS_CONFIRMED);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_free(again);
+    orders_order_free(c);
+    orders_order_free(o);
+}
+
+Test(online, pending_then_failure, .init = setup, .fini = teardown)
+{
+    script(ORDERS_TEST_PENDING);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    orders_error_t err = {0};
+    orders_order_t *x = NULL;
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, false, o->payment_ref, &x, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_FAILED);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_FAILED);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CANCELLED);
+    orders_order_free(x);
+    /* repeated failure: no-op; a late success cannot revive it */
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, false, o->payment_ref, &x, &err), ORDERS_OK);
+    cr_assert_eq(x->status, ORDERS_STATUS_FAILED);
+    orders_order_free(x);
+    x = NULL;
+    (void)orders_payment_complete(f.ctx, o->id, true, o->payment_ref, &x, &err);
+    orders_order_free(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->status, ORDERS_STATUS_FAILED);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(online, timeout_then_sync_without_second_charge, .init = setup, .fini = teardown)
+{
+    script(ORDERS_TEST_TIMEOUT);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PENDING);
+    fm_assert_stock(&f, "p1", 8, 2, 0);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+
+    fix_advance(&f, FIX_MINUTE);
+    orders_order_t *s = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_payment_sync(f.ctx, o->id, &s, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_not_null(s);
+    cr_assert_eq(s->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(s->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_not_null(s->payment_ref);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1, "sync charged a second time");
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, s->payment_ref), 3998);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_free(s);
+
+    /* syncing a settled order changes nothing */
+    cr_assert_eq(orders_payment_sync(f.ctx, o->id, &s, &err), ORDERS_OK);
+    cr_assert_eq(s->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+    orders_order_free(s);
+    orders_order_free(o);
+}
+
+Test(online, deferred_then_pay, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, true);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 0);
+    fm_assert_stock(&f, "p1", 8, 2, 0);
+
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, "someone-else", &x, &err), ORDERS_E_NOT_FOUND);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 0);
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_free(x);
+
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_E_CONFLICT);
+    cr_assert_null(x);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+    orders_order_free(o);
+}
+
+Test(wallet, deferred_then_pay, .init = setup, .fini = teardown)
+{
+    fm_credit(&f, "c1", 5000, "t");
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_WALLET, true);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_eq(fm_balance(&f, "c1"), 5000);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_pay(f.ctx, o->id, NULL, &x, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(fm_balance(&f, "c1"), 5000 - 3998);
+    orders_order_free(x);
+    orders_order_free(o);
+}
+
+/* A success reported after the reservation deadline must not confirm. */
+static void late_success(const char *txn_mode, bool sweep_first)
+{
+    script(ORDERS_TEST_PENDING);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_not_null(o->payment_ref);
+    orders_error_t err = {0};
+    cr_assert_eq(orders_gateway_test_settle(f.test_gateway, o->payment_ref, true, &err), ORDERS_OK);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3998);
+
+    fix_advance(&f, 30 * FIX_MINUTE + 1);
+    if (sweep_first) {
+        int64_t n = 0;
+        cr_assert_eq(orders_reservations_expire(f.ctx, f.now, &n, &err), ORDERS_OK, "%s", err.message);
+        cr_assert_eq(n, 1);
+    }
+    orders_order_t *x = NULL;
+    const char *txn = strcmp(txn_mode, "ref") == 0 ? o->payment_ref : NULL;
+    orders_code_t rc = orders_payment_complete(f.ctx, o->id, true, txn, &x, &err);
+    cr_expect(rc == ORDERS_OK || rc == ORDERS_E_EXPIRED, "late completion gave %d: %s", rc,
+              err.message);
+    orders_order_free(x);
+
+    orders_order_t *g = fm_get(&f, o->id);
+    orders_status_t st = g->status;
+    bool reason_ok = g->cancel_reason && strcmp(g->cancel_reason, "reservation expired") == 0;
+    int64_t confirmed_at = g->confirmed_at;
+    orders_payment_status_t ps = g->payment_status;
+    orders_order_free(g);
+    int64_t held = orders_gateway_test_balance(f.test_gateway, o->payment_ref);
+    bool ever_confirmed = false;
+    orders_history_list_t h = {0};
+    cr_assert_eq(orders_order_history(f.ctx, o->id, &h, &err), ORDERS_OK);
+    for (size_t i = 0; i < h.count; i++)
+        ever_confirmed = ever_confirmed || strcmp(h.items[i]->to_status, "confirmed") == 0;
+    orders_history_list_clear(&h);
+    orders_reservation_status_t rs = fm_res_status(&f, o->id);
+    orders_order_free(o);
+
+    cr_assert_eq(st, ORDERS_STATUS_CANCELLED, "a late payment gave %s", orders_status_name(st));
+    cr_assert(reason_ok, "cancelReason is not \"reservation expired\"");
+    cr_assert_eq(confirmed_at, 0, "the order was confirmed after its deadline");
+    cr_assert(!ever_confirmed, "the history shows a confirmation");
+    cr_assert_neq(ps, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(rs, ORDERS_RES_EXPIRED);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    cr_assert_eq(held, 0, "the late payment was not refunded at the gateway: %lld still held",
+                 (long long)held);
+}
+
+Test(late, success_after_deadline_cancels_and_refunds, .init = setup, .fini = teardown)
+{
+    late_success("ref", false);
+}
+
+Test(late, success_after_sweep_refunds, .init = setup, .fini = teardown)
+{
+    late_success("ref", true);
+}
+
+Test(late, success_without_txn_id_after_deadline_refunds, .init = setup, .fini = teardown)
+{
+    /* txn_id is optional in orders_payment_complete: the order knows its payment_ref */
+    late_success("none", false);
+}
+
+/* ---- refunds ---- */
+
+static orders_order_t *paid_online(const char *customer)
+{
+    orders_order_t *o = fm_order(&f, customer, "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PAID);
+    return o;
+}
+
+Test(refund, partial_then_rest, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 1000, "damaged box", "admin", &x, &err),
+                 ORDERS_OK, "%s", err.message);
+    cr_assert_eq(x->refund_amount.amount, 1000);
+    cr_assert_str_eq(x->refund_amount.currency, "USD");
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 2998);
+    orders_order_free(x);
+
+    /* more than what remains */
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 2999, NULL, "admin", &x, &err), ORDERS_E_INVALID);
+    cr_assert_str_eq(err.field, "amount");
+    cr_assert_null(x);
+
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, -1, "rest", "admin", &x, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_eq(x->refund_amount.amount, 3998);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 0);
+    orders_order_free(x);
+
+    /* nothing left */
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 1, NULL, "admin", &x, &err), ORDERS_E_CONFLICT);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 3998);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(refund, over_refund_changes_nothing, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 3999, NULL, "admin", &x, &err), ORDERS_E_INVALID);
+    cr_assert_str_eq(err.field, "amount");
+    cr_assert_null(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 0);
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(g->version, o->version);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3998);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(refund, unpaid_order_conflicts, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = fm_order(&f, "c1", "p1", 1, ORDERS_METHOD_ONLINE, true);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 100, NULL, "admin", &x, &err), ORDERS_E_CONFLICT);
+    cr_assert_null(x);
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, -1, NULL, "admin", &x, &err), ORDERS_E_CONFLICT);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 0);
+    cr_assert_eq(g->version, o->version);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(refund, gateway_decline_is_compensated, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    script(ORDERS_TEST_DECLINE);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    orders_code_t rc = orders_order_refund(f.ctx, o->id, 500, NULL, "admin", &x, &err);
+    cr_assert_neq(rc, ORDERS_OK, "a declined refund reported success");
+    cr_assert_eq(err.code, rc);
+    orders_order_free(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 0, "the declined refund was kept");
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3998);
+    orders_order_free(g);
+
+    /* the next try goes through */
+    cr_assert_eq(orders_order_refund(f.ctx, o->id, 500, NULL, "admin", &x, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_eq(x->refund_amount.amount, 500);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3498);
+    orders_order_free(x);
+    orders_order_free(o);
+}
+
+Test(refund, cancel_of_paid_online_order_refunds_in_full, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_cancel(f.ctx, o->id, "c1", "customer:c1", NULL, &x, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_CANCELLED);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(x->refund_amount.amount, 3998);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 0);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    orders_order_free(x);
+    orders_order_free(o);
+}
+
+Test(refund, cancel_of_paid_wallet_order_returns_money, .init = setup, .fini = teardown)
+{
+    fm_credit(&f, "c1", 5000, "t");
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_WALLET, false);
+    cr_assert_eq(fm_balance(&f, "c1"), 1002);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_cancel(f.ctx, o->id, NULL, "admin", "oops", &x, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_eq(x->payment_status, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(x->refund_amount.amount, 3998);
+    cr_assert_eq(fm_balance(&f, "c1"), 5000);
+    orders_order_free(x);
+    orders_order_free(o);
+}
+
+typedef struct racer {
+    orders_ctx_t *ctx;
+    const char *id;
+    pthread_barrier_t *go;
+    orders_code_t rc;
+} racer_t;
+
+static void *race_refund(void *arg)
+{
+    racer_t *r = arg;
+    pthread_barrier_wait(r->go);
+    r->rc = orders_order_refund(r->ctx, r->id, -1, "race", "admin", NULL, NULL);
+    return NULL;
+}
+
+Test(refund, eight_racing_full_refunds_one_wins, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    pthread_t t[8];
+    racer_t r[8];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 8);
+    for (int i = 0; i < 8; i++) {
+        r[i] = (racer_t){.ctx = f.ctx, .id = o->id, .go = &go, .rc = -1};
+        cr_assert_eq(pthread_create(&t[i], NULL, race_refund, &r[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    int ok = 0;
+    for (int i = 0; i < 8; i++) {
+        if (r[i].rc == ORDERS_OK)
+            ok++;
+        else
+            cr_assert(r[i].rc == ORDERS_E_CONFLICT || r[i].rc == ORDERS_E_INVALID,
+                      "loser %d got %d", i, r[i].rc);
+    }
+    cr_assert_eq(ok, 1, "%d refunds succeeded", ok);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 3998);
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 0);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(late, timed_out_payment_of_expired_order_is_not_kept, .init = setup, .fini = teardown)
+{
+    /* the gateway took the money but the answer was lost; the order then
+     * expires.  Neither the sweep nor a later sync may leave the money held
+     * for a cancelled order. */
+    script(ORDERS_TEST_TIMEOUT);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 1);
+    orders_order_free(o);
+    o = NULL;
+
+    fix_advance(&f, 31 * FIX_MINUTE);
+    orders_error_t err = {0};
+    int64_t n = 0;
+    cr_assert_eq(orders_reservations_expire(f.ctx, f.now, &n, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(n, 1);
+    orders_order_t *s = NULL;
+    orders_order_list_t l = {0};
+    orders_list_query_t q = {.customer_id = "c1", .page = 1, .limit = 10};
+    cr_assert_eq(orders_order_list(f.ctx, &q, &l, &err), ORDERS_OK);
+    cr_assert_eq(l.count, 1);
+    (void)orders_payment_sync(f.ctx, l.items[0]->id, &s, &err);
+    orders_order_free(s);
+    s = fm_get(&f, l.items[0]->id);
+    orders_order_list_clear(&l);
+    orders_status_t st = s->status;
+    orders_payment_status_t ps = s->payment_status;
+    orders_order_free(s);
+    fm_assert_stock(&f, "p1", 10, 0, 0);
+    cr_assert_eq(st, ORDERS_STATUS_CANCELLED);
+    cr_assert_neq(ps, ORDERS_PAYMENT_PAID);
+    /* the test gateway names its first payment "test-1" (gateway/test.c) */
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, "test-1"), 0,
+                 "money taken by the timed-out payment is still held for a cancelled order");
+}
