@@ -18,6 +18,7 @@ typedef struct giftcard {
     pthread_mutex_t lock;
     int64_t remaining;        /* minor units */
     char last_key[160];       /* idempotency: the last authorize key seen */
+    char last_refund[160];    /* ... and the last refund key (a real gateway keeps all) */
     int64_t charges;
 } giftcard_t;
 
@@ -51,7 +52,11 @@ static orders_code_t gc_refund(void *ud, orders_ctx_t *ctx, const orders_payment
     (void)ctx, (void)err;
     giftcard_t *g = ud;
     pthread_mutex_lock(&g->lock);
-    g->remaining += p->amount.amount;
+    if (!p->idempotency_key || strcmp(g->last_refund, p->idempotency_key) != 0) {
+        g->remaining += p->amount.amount; /* a retried key credits once */
+        snprintf(g->last_refund, sizeof g->last_refund, "%s",
+                 p->idempotency_key ? p->idempotency_key : "");
+    }
     pthread_mutex_unlock(&g->lock);
     res->outcome = ORDERS_PAY_APPROVED;
     snprintf(res->txn_id, sizeof res->txn_id, "gc-refund-%s", p->order_id);

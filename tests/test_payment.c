@@ -566,3 +566,92 @@ Test(late, timed_out_payment_of_expired_order_is_not_kept, .init = setup, .fini 
     cr_assert_eq(orders_gateway_test_balance(f.test_gateway, "test-1"), 0,
                  "money taken by the timed-out payment is still held for a cancelled order");
 }
+
+Test(refund, timed_out_refund_then_rest_ends_fully_refunded, .init = setup, .fini = teardown)
+{
+    /* a refund whose answer is lost (the gateway did refund) must not leave
+     * the order and the gateway disagreeing for good */
+    orders_order_t *o = paid_online("c1");
+    script(ORDERS_TEST_TIMEOUT);
+    orders_order_t *x = NULL;
+    orders_error_t err = {0};
+    (void)orders_order_refund(f.ctx, o->id, 500, NULL, "admin", &x, &err);
+    orders_order_free(x);
+    x = NULL;
+    orders_code_t rc = orders_order_refund(f.ctx, o->id, -1, "rest", "admin", &x, &err);
+    orders_order_free(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    int64_t refunded = g->refund_amount.amount;
+    orders_payment_status_t ps = g->payment_status;
+    orders_order_free(g);
+    int64_t held = orders_gateway_test_balance(f.test_gateway, o->payment_ref);
+    orders_order_free(o);
+    cr_assert_eq(held + refunded, 3998,
+                 "order says %lld refunded but the gateway holds %lld of 3998",
+                 (long long)refunded, (long long)held);
+    cr_assert_eq(rc, ORDERS_OK, "refunding the rest failed: %s", err.message);
+    cr_assert_eq(ps, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(held, 0);
+}
+
+typedef struct part_racer {
+    orders_ctx_t *ctx;
+    const char *id;
+    pthread_barrier_t *go;
+    orders_code_t rc;
+} part_racer_t;
+
+static void *race_partial(void *arg)
+{
+    part_racer_t *r = arg;
+    pthread_barrier_wait(r->go);
+    r->rc = orders_order_refund(r->ctx, r->id, 1000, "race", "admin", NULL, NULL);
+    return NULL;
+}
+
+Test(refund, racing_partial_refunds_never_exceed_paid, .init = setup, .fini = teardown)
+{
+    orders_order_t *o = paid_online("c1");
+    pthread_t t[8];
+    part_racer_t r[8];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 8);
+    for (int i = 0; i < 8; i++) {
+        r[i] = (part_racer_t){.ctx = f.ctx, .id = o->id, .go = &go, .rc = -1};
+        cr_assert_eq(pthread_create(&t[i], NULL, race_partial, &r[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    int ok = 0;
+    for (int i = 0; i < 8; i++)
+        ok += r[i].rc == ORDERS_OK;
+    cr_assert_eq(ok, 3, "3 x 1000 fit in 3998; %d succeeded", ok);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->refund_amount.amount, 3000);
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_PAID);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 998);
+    orders_order_free(g);
+    orders_order_free(o);
+}
+
+Test(wallet, idempotent_placement_debits_once, .init = setup, .fini = teardown)
+{
+    fm_credit(&f, "c1", 10000, "t");
+    fix_add(&f, "c1", "p1", 2);
+    orders_identity_t who = {.id = "c1"};
+    orders_place_request_t req = {.shipping_address = fix_address(),
+                                  .payment_method = ORDERS_METHOD_WALLET,
+                                  .idempotency_key = "key-1"};
+    orders_order_t *a = NULL, *b = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_order_place(f.ctx, &who, &req, &a, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(a->status, ORDERS_STATUS_CONFIRMED);
+    fix_add(&f, "c1", "p1", 1);
+    cr_assert_eq(orders_order_place(f.ctx, &who, &req, &b, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_str_eq(b->id, a->id, "the same key placed a second order");
+    cr_assert_eq(fm_balance(&f, "c1"), 10000 - 3998);
+    fm_assert_stock(&f, "p1", 8, 0, 2);
+    orders_order_free(a);
+    orders_order_free(b);
+}

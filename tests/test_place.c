@@ -471,12 +471,18 @@ Test(place, same_key_and_request_places_once)
     cr_assert_eq(s.available, 8);
     cr_assert_eq(fixx_outbox_pending(&F), 3, "events written once");
 
-    /* even with a full cart again, the key replays the first order */
-    fix_add(&F, "c1", "p2", 1);
+    /* the same lines in the cart again: still the same request, replayed */
+    fill_cart("c1");
     orders_order_t *third = place_ok("c1", &req);
     cr_assert_str_eq(third->id, first->id);
     cr_assert_eq(fixx_order_count(&F, "c1"), 1);
-    cr_assert_eq(fix_stock(&F, "p2").reserved, 3);
+    cr_assert_eq(fix_stock(&F, "p2").reserved, 3, "stock still taken once");
+
+    /* another cart under the same key is another request */
+    orders_error_t err = {0};
+    cr_assert_eq(orders_cart_clear(F.ctx, "c1", ORDERS_ANY_VERSION, NULL, &err), ORDERS_OK);
+    fix_add(&F, "c1", "p2", 1);
+    assert_refused("c1", &req, ORDERS_E_IDEMPOTENCY, NULL, NULL);
     orders_order_free(third);
     orders_order_free(again);
     orders_order_free(first);

@@ -370,3 +370,52 @@ Test(stock, set_accounting, .init = setup, .fini = teardown)
     fm_assert_stock(&f, "n", 9, 0, 3);
     cr_assert_eq(orders_stock_set(f.ctx, "ghost", 1, &st, &err), ORDERS_E_NOT_FOUND);
 }
+
+Test(order, confirm_and_release_follow_the_pending_order, .init = setup, .fini = teardown)
+{
+    orders_error_t err = {0};
+    orders_order_t *a = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, true);
+    orders_order_t *b = fm_order(&f, "c2", "p1", 1, ORDERS_METHOD_ONLINE, true);
+    fm_assert_stock(&f, "p1", 2, 3, 0);
+
+    cr_assert_eq(orders_reservation_confirm(f.ctx, a->id, &err), ORDERS_OK, "%s", err.message);
+    orders_order_t *g = fm_get(&f, a->id);
+    cr_assert_eq(g->status, ORDERS_STATUS_CONFIRMED);
+    orders_order_free(g);
+    fm_assert_stock(&f, "p1", 2, 1, 2);
+
+    cr_assert_eq(orders_reservation_release(f.ctx, b->id, &err), ORDERS_OK, "%s", err.message);
+    g = fm_get(&f, b->id);
+    cr_assert_eq(g->status, ORDERS_STATUS_CANCELLED);
+    cr_assert_not_null(g->cancel_reason);
+    orders_order_free(g);
+    fm_assert_stock(&f, "p1", 3, 0, 2);
+    cr_assert_eq(sweep(f.now + FIX_DAY), 0, "settled reservations are not swept");
+    fm_assert_stock(&f, "p1", 3, 0, 2);
+    orders_order_free(a);
+    orders_order_free(b);
+}
+
+Test(order, placement_is_all_or_none, .init = setup, .fini = teardown)
+{
+    orders_error_t err = {0};
+    fix_add(&f, "c1", "p1", 3);
+    fix_add(&f, "c1", "p2", 2);
+    /* p2 loses a unit after the cart was filled */
+    cr_assert_eq(orders_stock_adjust(f.ctx, "p2", -1, NULL, &err), ORDERS_OK);
+    orders_order_t *o = NULL;
+    cr_assert_eq(fm_place_rc(&f, "c1", ORDERS_METHOD_COD, false, &o, &err), ORDERS_E_OUT_OF_STOCK);
+    cr_assert_null(o);
+    cr_assert_str_eq(err.message, "Some items are not available: p2 (requested: 2, available: 1)");
+    fm_assert_stock(&f, "p1", 5, 0, 0);
+    fm_assert_stock(&f, "p2", 1, 0, 0);
+    orders_cart_t *c = NULL;
+    cr_assert_eq(orders_cart_get(f.ctx, "c1", &c, &err), ORDERS_OK);
+    cr_assert_eq(c->item_count, 2, "the cart must be intact");
+    orders_cart_free(c);
+    orders_order_list_t l = {0};
+    orders_list_query_t q = {.page = 1, .limit = 10};
+    cr_assert_eq(orders_order_list(f.ctx, &q, &l, &err), ORDERS_OK);
+    cr_assert_eq(l.total, 0);
+    orders_order_list_clear(&l);
+}

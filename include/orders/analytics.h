@@ -2,15 +2,18 @@
  * orders/analytics.h - sales and inventory analytics over a time range.
  *
  * Definitions (from <= t < to):
+ *   - carts_created counts shopping sessions: an empty cart (new, or
+ *     cleared by a placement) receiving its first line;
  *   - conversion: orders placed / carts created, in basis points;
  *   - average order value: per currency, total of placed orders / count;
  *   - cancellation rate: orders placed in range now cancelled / placed (bp);
  *   - reservations: counts by final status of reservations updated in range;
  *   - fulfilment: mean placed -> delivered time of delivered orders placed
  *     in range;
- *   - revenue: totals of orders that reached confirmed and were not
- *     cancelled or failed, less refunds; by seller (item totals) and by
- *     payment method;
+ *   - revenue by payment method: totals of orders now confirmed,
+ *     processing, shipped or delivered, less their refunds;
+ *   - revenue by seller: the item totals of those same orders, gross (a
+ *     refund is not attributed to a seller); `orders` counts their orders;
  *   - out_of_stock: refusals for stock at cart or placement;
  *   - reservation_conflicts: reservations lost to a concurrent buyer.
  *

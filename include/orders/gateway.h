@@ -3,13 +3,21 @@
  *
  * One gateway is registered per payment method (cod, online, wallet) with
  * orders_ctx_set_gateway().  The core drives it: authorize at placement (or
- * at orders_order_pay), capture when needed, void on cancellation of an
- * unpaid order, refund for refunds, status to settle an answer that was
- * "pending" or lost to a timeout.  A gateway never changes orders itself.
+ * at orders_order_pay), void on cancellation of an unpaid order, refund for
+ * refunds, status to settle an answer that was "pending" or lost to a
+ * timeout.  An approval is taken as final (authorize-and-capture); capture
+ * is reserved for gateways that separate the two and is not called by this
+ * version of the core.  A gateway never changes orders itself.
  *
  * Every member receives the context so that a gateway can use the library
- * (the wallet gateway uses orders_wallet_*).  Members may be called from many
- * threads at once.  Optional members may be NULL (ORDERS_E_UNSUPPORTED).
+ * (the built-in wallet gateway moves money in the store's wallet ledger).
+ * Members may be called from many threads at once.  Optional members
+ * (everything but authorize) may be NULL: not supported.
+ *
+ * Idempotency keys the core passes: "pay:ORDERID" for authorize and
+ * status, "refund:ORDERID:CUMULATIVE" for refunds, and
+ * "refund-late:ORDERID" when money that arrived after an order ended is
+ * given back.  A gateway must answer a repeated key with the first result.
  */
 #ifndef ORDERS_GATEWAY_H
 #define ORDERS_GATEWAY_H
@@ -72,7 +80,7 @@ const orders_gateway_vtable_t *orders_gateway_wallet_vtable(void);
 
 /*
  * The scriptable test gateway, for tests and demos of "online" payments.
- * Each authorize (and capture/refund) pops the next scripted step; with an
+ * Each authorize and each refund pops the next scripted step; with an
  * empty script it approves.  A PENDING payment stays pending until
  * orders_gateway_test_settle() decides it.  Thread-safe.
  */

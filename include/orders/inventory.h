@@ -44,7 +44,7 @@ orders_code_t orders_stock_get(orders_ctx_t *ctx, const char *product_id, orders
 orders_code_t orders_stock_set(orders_ctx_t *ctx, const char *product_id, int64_t available,
                                orders_stock_t *out, orders_error_t *err);
 /* Adds (delta > 0) or removes (delta < 0) available units; never below zero
- * (ORDERS_E_CONFLICT).  reason is kept in the message of failures only. */
+ * (ORDERS_E_CONFLICT).  delta 0 is ORDERS_E_INVALID. */
 orders_code_t orders_stock_adjust(orders_ctx_t *ctx, const char *product_id, int64_t delta,
                                   orders_stock_t *out, orders_error_t *err);
 
@@ -70,8 +70,9 @@ orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
 orders_code_t orders_reservation_get(orders_ctx_t *ctx, const char *order_id,
                                      orders_reservation_t **out, orders_error_t *err);
 /* Converts order_id's reservation into a sale.  When an order with that id
- * exists and is pending, this confirms the order (as payment would);
- * otherwise it settles the reservation alone.  ORDERS_E_EXPIRED after the
+ * exists and is pending, the order becomes confirmed (its payment status is
+ * left as it is: an inventory confirmation is not a payment); otherwise the
+ * reservation is settled alone.  ORDERS_E_EXPIRED after the
  * deadline, even before the sweep has run. */
 orders_code_t orders_reservation_confirm(orders_ctx_t *ctx, const char *order_id,
                                          orders_error_t *err);

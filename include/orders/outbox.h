@@ -5,7 +5,8 @@
  * change they describe, so none is lost on a crash.  orders_outbox_dispatch
  * hands due events to the registered notifier: a success removes the event
  * from the pending set; a failure schedules a retry after
- * outbox_backoff_ms * 2^(attempts-1) plus up to 25% jitter, and after
+ * outbox_backoff_ms * 2^(attempts-1) (capped at one hour) plus up to 25%
+ * jitter, and after
  * outbox_max_attempts tries (or at once for ORDERS_E_INVALID) the event
  * becomes a dead letter.
  *

@@ -25,8 +25,8 @@
  *
  * Versioning: new members are only appended, and `version` is raised when
  * they are.  The core checks `vt->version >= N` before calling a member added
- * in version N.  A member left NULL means "not supported" (ORDERS_E_UNSUPPORTED)
- * where this header says optional; every other member is required.
+ * in version N.  Every member of version 1 is required:
+ * orders_ctx_set_store refuses a vtable with a NULL member.
  */
 #ifndef ORDERS_STORE_H
 #define ORDERS_STORE_H

@@ -253,7 +253,8 @@ typedef enum orders_event_type {
     ORDERS_EVENT_STATUS_CHANGED,     /* order_status_changed                  */
     ORDERS_EVENT_SELLER_STATUS,      /* one seller's status / tracking update */
     ORDERS_EVENT_PAYMENT,            /* payment or refund recorded            */
-    ORDERS_EVENT_INVENTORY           /* reservation created/confirmed/released */
+    ORDERS_EVENT_INVENTORY           /* reserved for stock notices; not emitted
+                                        by this version of the core          */
 } orders_event_type_t;
 
 /* "order_placed", "new_order", "order_status_changed", ... (static). */
@@ -342,7 +343,9 @@ void orders_history_list_clear(orders_history_list_t *l);
 void orders_string_list_clear(orders_string_list_t *l);
 
 /* Appends (takes ownership of) item; false when memory runs out, and then
- * the item is still the caller's. */
+ * the item is still the caller's.  The lists have no capacity field: the
+ * push functions infer it from count (doubling), so build a list only with
+ * them, starting from an empty (zeroed or cleared) list. */
 bool orders_order_list_push(orders_order_list_t *l, orders_order_t *item);
 bool orders_product_list_push(orders_product_list_t *l, orders_product_t *item);
 bool orders_event_list_push(orders_event_list_t *l, orders_event_t *item);

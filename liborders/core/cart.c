@@ -195,6 +195,7 @@ static orders_code_t cart_change(orders_ctx_t *ctx, const char *customer_id, con
         if (rc)
             return rc;
         int64_t read_version = c->version;
+        size_t lines_before = c->item_count;
         if (expected_version != ORDERS_ANY_VERSION && expected_version != read_version) {
             orders_cart_free(c);
             return orders_error_set(err, ORDERS_E_CONFLICT, "version",
@@ -210,8 +211,8 @@ static orders_code_t cart_change(orders_ctx_t *ctx, const char *customer_id, con
         c->expires_at = now + ctx->cfg.cart_ttl_ms;
         rc = ctx->store->cart_put(ctx->store_ud, c, read_version, err);
         if (rc == ORDERS_OK) {
-            if (read_version == 0)
-                orders__stat(ctx, "cart_created");
+            if (lines_before == 0 && c->item_count > 0)
+                orders__stat(ctx, "cart_created"); /* a shopping session starts */
             if (out)
                 *out = c;
             else
@@ -350,7 +351,6 @@ orders_code_t orders_cart_get(orders_ctx_t *ctx, const char *customer_id, orders
         c->version = 1;
         rc = ctx->store->cart_put(ctx->store_ud, c, 0, err);
         if (rc == ORDERS_OK) {
-            orders__stat(ctx, "cart_created");
             *out = c;
             return ORDERS_OK;
         }

@@ -134,9 +134,17 @@ orders_code_t orders__catalog_follow(orders_ctx_t *ctx, const char *order_id,
 orders_code_t orders__expire_order(orders_ctx_t *ctx, const char *id, int64_t now,
                                    orders_order_t **out, orders_error_t *err);
 
-/* Runs the order's gateway for a pending order (placement and /pay). */
-orders_code_t orders__payment_start(orders_ctx_t *ctx, const char *id, const char *customer_scope,
-                                    orders_order_t **out, orders_error_t *err);
+/* Gives back money that reached the gateway for an order that ended
+ * (cancelled or failed) before recording it as paid: asks the gateway
+ * (known_txn: an approval already in hand), refunds what was taken and
+ * marks the order refunded, or voids a payment still pending. */
+orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, const char *known_txn,
+                                           orders_error_t *err);
+
+/* Runs the gateway of pending order o (read by the caller: placement has it
+ * in hand, /pay reads it) and applies the answer. */
+orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
+                                  orders_order_t **out, orders_error_t *err);
 
 /* Records one analytics occurrence; failures are ignored (best effort). */
 void orders__stat(orders_ctx_t *ctx, const char *kind);

@@ -67,85 +67,168 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
     return ORDERS_OK;
 }
 
-/* Money came in for an order that can no longer take it: give it back. */
-static orders_code_t refund_orphan(orders_ctx_t *ctx, const orders_order_t *o,
-                                   const outcome_t *oc, orders_error_t *err)
+/* ---- money that arrives for an order that has ended ---- */
+
+static orders_code_t apply_stray_refund(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                        orders_error_t *err)
 {
-    void *gud;
-    const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
-    if (!gw || !gw->refund)
-        return orders_error_set(err, ORDERS_E_UNSUPPORTED, NULL, "gateway cannot refund");
-    char key[ORDERS_ID_MAX + 32];
-    pay_key(key, sizeof key, "refund-late", o->id);
-    orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
-                          .txn_id = oc->txn_id, .idempotency_key = key,
-                          .amount = o->total_amount};
-    orders_pay_result_t res = {0};
-    return gw->refund(gud, ctx, &p, &res, err);
+    (void)ctx;
+    orders_order_t *o = ch->order;
+    if (o->payment_status != ORDERS_PAYMENT_PENDING && o->payment_status != ORDERS_PAYMENT_FAILED) {
+        ch->unchanged = true;
+        return ORDERS_OK;
+    }
+    o->payment_status = ORDERS_PAYMENT_REFUNDED;
+    o->refund_amount = o->total_amount;
+    if (!orders__set_str(&o->payment_ref, ud))
+        return orders__nomem(err);
+    const char *st = orders_status_name(o->status);
+    if (!orders__change_history(ch, st, st, "payment arrived after the order ended; refunded"))
+        return orders__nomem(err);
+    return ORDERS_OK;
 }
 
-/* Applies an outcome; a confirmation that lost to the deadline expires the
- * order instead and returns the money. */
-static orders_code_t settle(orders_ctx_t *ctx, const char *id, const char *scope,
-                            const outcome_t *oc, orders_order_t **out, orders_error_t *err)
+/* What the gateway knows of the order's payment: taken (with its txn),
+ * pending, or nothing.  known_txn is an answer the caller already has. */
+static orders_code_t ask_gateway(orders_ctx_t *ctx, const orders_gateway_vtable_t *gw, void *gud,
+                                 const orders_order_t *o, const char *known_txn,
+                                 orders_pay_result_t *res, orders_error_t *err)
 {
-    orders_code_t rc = orders__order_mutate(ctx, id, scope, ORDERS_ANY_VERSION, "gateway",
-                                            (orders__mutator_fn)apply_outcome, (void *)oc, out, err);
-    if (rc != ORDERS_E_EXPIRED && !(rc == ORDERS_E_CONFLICT && oc->money_taken))
-        return rc;
-    orders_error_clear(err);
-    orders_order_t *o = NULL;
-    if (rc == ORDERS_E_EXPIRED) {
-        rc = orders__expire_order(ctx, id, orders_ctx_now(ctx), &o, err);
-        if (rc && rc != ORDERS_E_CONFLICT)
-            return rc;
-        orders_order_free(o);
-        o = NULL;
+    if (known_txn) {
+        res->outcome = ORDERS_PAY_APPROVED;
+        res->money_taken = true;
+        snprintf(res->txn_id, sizeof res->txn_id, "%s", known_txn);
+        return ORDERS_OK;
     }
-    /* the order is cancelled or failed: money taken for it goes back */
-    if ((rc = ctx->store->order_get(ctx->store_ud, id, &o, err)))
-        return rc;
-    rc = refund_orphan(ctx, o, oc, err);
-    if (out)
-        *out = o;
-    else
-        orders_order_free(o);
-    return rc ? rc : orders_error_set(err, ORDERS_E_EXPIRED, "reservation",
-                                      "reservation expired before payment; the payment was refunded");
-}
-
-orders_code_t orders__payment_start(orders_ctx_t *ctx, const char *id, const char *scope,
-                                    orders_order_t **out, orders_error_t *err)
-{
-    orders_order_t *o = NULL;
-    orders_code_t rc = orders_order_get(ctx, id, scope, &o, err);
-    if (rc)
-        return rc;
-    if (o->status != ORDERS_STATUS_PENDING) {
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "status", "order is %s, not pending",
-                              orders_status_name(o->status));
-        orders_order_free(o);
-        return rc;
-    }
-    void *gud;
-    const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
-    if (!gw) {
-        orders_order_free(o);
-        return orders_error_set(err, ORDERS_E_UNSUPPORTED, "paymentMethod",
-                                "no gateway for payment method");
+    if (!gw->status) { /* cannot ask: only a pending payment we know of can be voided */
+        res->outcome = o->payment_ref ? ORDERS_PAY_PENDING : ORDERS_PAY_DECLINED;
+        snprintf(res->txn_id, sizeof res->txn_id, "%s", o->payment_ref ? o->payment_ref : "");
+        return ORDERS_OK;
     }
     char key[ORDERS_ID_MAX + 32];
     pay_key(key, sizeof key, "pay", o->id);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
                           .txn_id = o->payment_ref, .idempotency_key = key,
                           .amount = o->total_amount};
+    orders_code_t rc = gw->status(gud, ctx, &p, res, err);
+    if (rc == ORDERS_E_NOT_FOUND) { /* the gateway never saw it */
+        orders_error_clear(err);
+        res->outcome = ORDERS_PAY_DECLINED;
+        return ORDERS_OK;
+    }
+    return rc;
+}
+
+orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, const char *known_txn,
+                                           orders_error_t *err)
+{
+    orders_order_t *o = NULL;
+    orders_code_t rc = ctx->store->order_get(ctx->store_ud, id, &o, err);
+    if (rc)
+        return rc;
+    void *gud;
+    const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
     orders_pay_result_t res = {0};
-    rc = gw->authorize(gud, ctx, &p, &res, err);
+    bool unpaid = o->payment_status == ORDERS_PAYMENT_PENDING ||
+                  (o->payment_status == ORDERS_PAYMENT_FAILED && known_txn);
+    if (o->payment_method == ORDERS_METHOD_COD || !unpaid ||
+        (o->status != ORDERS_STATUS_CANCELLED && o->status != ORDERS_STATUS_FAILED) || !gw ||
+        (rc = ask_gateway(ctx, gw, gud, o, known_txn, &res, err))) {
+        orders_order_free(o);
+        return rc;
+    }
+    orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
+                          .txn_id = res.txn_id[0] ? res.txn_id : o->payment_ref,
+                          .amount = o->total_amount};
+    if (res.outcome == ORDERS_PAY_PENDING) {
+        if (gw->void_payment)
+            (void)gw->void_payment(gud, ctx, &p, NULL); /* nothing taken yet: stop it */
+    } else if (res.outcome == ORDERS_PAY_APPROVED && res.money_taken) {
+        char key[ORDERS_ID_MAX + 32];
+        char txn[ORDERS_ID_MAX + 1];
+        pay_key(key, sizeof key, "refund-late", o->id);
+        snprintf(txn, sizeof txn, "%s", p.txn_id ? p.txn_id : "");
+        p.idempotency_key = key;
+        orders_pay_result_t refund = {0};
+        rc = gw->refund ? gw->refund(gud, ctx, &p, &refund, err)
+                        : orders_error_set(err, ORDERS_E_UNSUPPORTED, NULL, "gateway cannot refund");
+        if (rc == ORDERS_OK)
+            rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, "gateway",
+                                      apply_stray_refund, txn, NULL, err);
+    }
     orders_order_free(o);
+    return rc;
+}
+
+/* Applies an outcome.  A confirmation that lost to the deadline expires the
+ * order instead; money taken for an order that has ended goes back. */
+static orders_code_t settle(orders_ctx_t *ctx, const char *id, const char *scope,
+                            const outcome_t *oc, orders_order_t **out, orders_error_t *err)
+{
+    orders_code_t rc = orders__order_mutate(ctx, id, scope, ORDERS_ANY_VERSION, "gateway",
+                                            apply_outcome, (void *)oc, out, err);
+    if (rc != ORDERS_E_EXPIRED && !(rc == ORDERS_E_CONFLICT && oc->money_taken))
+        return rc;
+    bool expired = rc == ORDERS_E_EXPIRED;
+    orders_error_clear(err);
+    if (expired) {
+        rc = orders__expire_order(ctx, id, orders_ctx_now(ctx), NULL, err);
+        if (rc && rc != ORDERS_E_CONFLICT)
+            return rc;
+        orders_error_clear(err);
+    }
+    if (oc->money_taken && (rc = orders__return_stray_payment(ctx, id, oc->txn_id, err)))
+        return rc;
+    orders_order_t *o = NULL;
+    if ((rc = ctx->store->order_get(ctx->store_ud, id, &o, err)))
+        return rc;
+    expired = expired || (o->cancel_reason && strcmp(o->cancel_reason, "reservation expired") == 0);
+    if (out)
+        *out = o;
+    else
+        orders_order_free(o);
+    if (!expired) /* a late answer for an order that had already ended */
+        return orders_error_set(err, ORDERS_E_CONFLICT, "status",
+                                "the order had already ended; the payment was refunded");
+    return orders_error_set(err, ORDERS_E_EXPIRED, "reservation",
+                            oc->money_taken
+                                ? "reservation expired before payment; the payment was refunded"
+                                : "reservation expired before payment");
+}
+
+orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
+                                  orders_order_t **out, orders_error_t *err)
+{
+    if (o->status != ORDERS_STATUS_PENDING)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "status", "order is %s, not pending",
+                                orders_status_name(o->status));
+    void *gud;
+    const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
+    if (!gw)
+        return orders_error_set(err, ORDERS_E_UNSUPPORTED, "paymentMethod",
+                                "no gateway for payment method");
+    char key[ORDERS_ID_MAX + 32];
+    pay_key(key, sizeof key, "pay", o->id);
+    orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
+                          .txn_id = o->payment_ref, .idempotency_key = key,
+                          .amount = o->total_amount};
+    orders_pay_result_t res = {0};
+    orders_code_t rc = gw->authorize(gud, ctx, &p, &res, err);
     if (rc) /* timeout or outage: the order stays pending, to be synced */
         return rc;
     outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL};
-    return settle(ctx, id, scope, &oc, out, err);
+    return settle(ctx, o->id, scope, &oc, out, err);
+}
+
+static orders_code_t payment_start(orders_ctx_t *ctx, const char *id, const char *scope,
+                                   orders_order_t **out, orders_error_t *err)
+{
+    orders_order_t *o = NULL;
+    orders_code_t rc = orders_order_get(ctx, id, scope, &o, err);
+    if (rc == ORDERS_OK)
+        rc = orders__payment_run(ctx, o, scope, out, err);
+    orders_order_free(o);
+    return rc;
 }
 
 orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *customer_id,
@@ -162,7 +245,7 @@ orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *cu
     if (m == ORDERS_METHOD_COD)
         return orders_error_set(err, ORDERS_E_INVALID, "paymentMethod",
                                 "cash on delivery orders are paid on delivery");
-    return orders__payment_start(ctx, id, customer_id, out, err);
+    return payment_start(ctx, id, customer_id, out, err);
 }
 
 orders_code_t orders_payment_complete(orders_ctx_t *ctx, const char *id, bool success,

@@ -110,6 +110,47 @@ static void request_hash(const orders_identity_t *who, const orders_place_reques
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/*
+ * The idempotency record is "REQ CART:V": the request hash, the hash of the
+ * cart's lines, and the version the placement left the cart at.  A replay
+ * must carry the same request, and find the cart either untouched since
+ * that placement (version V) or holding the same lines again.
+ */
+#define IDEM_REQ_LEN 16
+
+static uint64_t cart_hash(const orders_cart_t *c)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    char q[24];
+    for (size_t i = 0; i < c->item_count; i++) {
+        hash_str(&h, c->items[i].product_id);
+        snprintf(q, sizeof q, "%lld", (long long)c->items[i].quantity);
+        hash_str(&h, q);
+    }
+    return h;
+}
+
+static void idem_record(const char *req_hash, const orders_cart_t *cart, char *out, size_t len)
+{
+    snprintf(out, len, "%s%016llx:%lld", req_hash, (unsigned long long)cart_hash(cart),
+             (long long)(cart->version + 1));
+}
+
+/* Does the current cart fit a stored record's cart part? */
+static bool idem_cart_matches(const char *stored, const orders_cart_t *cart)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)cart_hash(cart));
+    const char *colon = strchr(stored + IDEM_REQ_LEN, ':');
+    if (!colon || colon - (stored + IDEM_REQ_LEN) != 16)
+        return false;
+    if (memcmp(stored + IDEM_REQ_LEN, hex, 16) == 0)
+        return true;
+    char version[24];
+    snprintf(version, sizeof version, "%lld", (long long)cart->version);
+    return strcmp(colon + 1, version) == 0;
+}
+
 /* ---- building the order ---- */
 
 static orders_code_t resolve(orders_ctx_t *ctx, const orders_identity_t *who,
@@ -427,7 +468,7 @@ typedef struct place_args {
 
 /* One attempt.  *retry is set when the cart moved under us. */
 static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *order_id,
-                                bool *retry, orders_error_t *err)
+                                orders_order_t **placed, bool *retry, orders_error_t *err)
 {
     draft_t d = {0};
     int64_t now = orders_ctx_now(ctx);
@@ -436,6 +477,9 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *
         draft_clear(&d);
         return orders_error_set(err, ORDERS_E_EMPTY_CART, "cart", "Cart is empty");
     }
+    char idem_hash[ORDERS_ID_MAX + 1];
+    if (rc == ORDERS_OK)
+        idem_record(a->idem_hash, d.cart, idem_hash, sizeof idem_hash);
     orders_address_t addr = {0};
     if (rc == ORDERS_OK && !orders_address_copy_into(&addr, a->addr))
         rc = orders__nomem(err);
@@ -462,7 +506,7 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *
         .history = (const orders_history_t *const *)&d.history,
         .history_count = 1,
         .idem_key = a->idem_key,
-        .idem_hash = a->idem_hash,
+        .idem_hash = a->idem_key ? idem_hash : NULL,
     };
     orders_place_result_t res = {0};
     rc = ctx->store->place(ctx->store_ud, &tx, &res, err);
@@ -471,6 +515,8 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *
         memcpy(order_id, res.replayed_order_id, sizeof res.replayed_order_id);
     } else if (rc == ORDERS_OK) {
         memcpy(order_id, d.order->id, strlen(d.order->id) + 1);
+        *placed = d.order; /* as stored: placement hands it on to payment */
+        d.order = NULL;
     } else {
         remote_release(ctx, d.order->id);
         if (rc == ORDERS_E_OUT_OF_STOCK)
@@ -483,23 +529,49 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *
 }
 
 /* An idempotency key seen before: the first order, or a conflict. */
-static orders_code_t replay(orders_ctx_t *ctx, const char *key, const char *hash,
-                            char *order_id, bool *found, orders_error_t *err)
+static orders_code_t replay(orders_ctx_t *ctx, const char *key, const char *customer_id,
+                            const char *req_hash, char *order_id, bool *found,
+                            orders_error_t *err)
 {
-    char stored_hash[ORDERS_ID_MAX + 1];
+    char stored[ORDERS_ID_MAX + 1];
     *found = false;
-    orders_code_t rc = ctx->store->idem_get(ctx->store_ud, key, order_id, stored_hash, err);
+    orders_code_t rc = ctx->store->idem_get(ctx->store_ud, key, order_id, stored, err);
     if (rc == ORDERS_E_NOT_FOUND) {
         orders_error_clear(err);
         return ORDERS_OK;
     }
     if (rc)
         return rc;
-    if (strcmp(stored_hash, hash) != 0)
+    orders_cart_t *cart = NULL;
+    bool same = strncmp(stored, req_hash, IDEM_REQ_LEN) == 0;
+    if (same && ctx->store->cart_get(ctx->store_ud, customer_id, &cart, NULL) == ORDERS_OK)
+        same = idem_cart_matches(stored, cart);
+    orders_cart_free(cart);
+    if (!same)
         return orders_error_set(err, ORDERS_E_IDEMPOTENCY, "Idempotency-Key",
                                 "Idempotency-Key was already used with a different request");
     *found = true;
     return ORDERS_OK;
+}
+
+/* Keys are per customer: "CUSTOMER<US>KEY", so customers never collide.
+ * One that would pass ORDERS_ID_MAX bytes becomes "~" and two 64-bit hashes
+ * of it, since stores keep ids of at most that size. */
+static char *scoped_key(const char *customer_id, const char *key)
+{
+    size_t n = strlen(customer_id) + strlen(key) + 2;
+    char *k = malloc(n);
+    if (!k)
+        return NULL;
+    snprintf(k, n, "%s\x1f%s", customer_id, key);
+    if (n - 1 <= ORDERS_ID_MAX)
+        return k;
+    uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+    hash_str(&h1, k);
+    hash_str(&h2, k);
+    hash_str(&h2, customer_id);
+    snprintf(k, n, "~%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+    return k;
 }
 
 orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who,
@@ -517,12 +589,9 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
     request_hash(who, req, hash);
     snprintf(actor, sizeof actor, "customer:%s", who->id);
     if (req->idempotency_key) {
-        /* keys are per customer: scope them so customers never collide */
-        size_t n = strlen(who->id) + strlen(req->idempotency_key) + 2;
-        if (!(key = malloc(n)))
+        if (!(key = scoped_key(who->id, req->idempotency_key)))
             return orders__nomem(err);
-        snprintf(key, n, "%s\x1f%s", who->id, req->idempotency_key);
-        rc = replay(ctx, key, hash, order_id, &replayed, err);
+        rc = replay(ctx, key, who->id, hash, order_id, &replayed, err);
     }
     orders_customer_t cust = {0};
     orders_address_t addr = {0};
@@ -530,14 +599,23 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
         rc = resolve(ctx, who, req, &cust, &addr, err);
     place_args_t a = {&cust, &addr, req, key, hash, actor};
     bool retry = true;
+    orders_order_t *placed = NULL;
     for (int attempt = 0; rc == ORDERS_OK && !replayed && retry; attempt++) {
         retry = false;
         if (attempt == ORDERS__MAX_RETRIES) {
             rc = orders_error_set(err, ORDERS_E_CONFLICT, "cart", "cart is changing too often; try again");
             break;
         }
-        rc = place_once(ctx, &a, order_id, &retry, err);
+        rc = place_once(ctx, &a, order_id, &placed, &retry, err);
         if (rc && retry) {
+            rc = ORDERS_OK;
+            orders_error_clear(err);
+        }
+    }
+    if (rc == ORDERS_E_EMPTY_CART && key) {
+        /* a concurrent twin with the same key may have just emptied the cart */
+        orders_error_t rerr = {0};
+        if (replay(ctx, key, who->id, hash, order_id, &replayed, &rerr) == ORDERS_OK && replayed) {
             rc = ORDERS_OK;
             orders_error_clear(err);
         }
@@ -547,17 +625,17 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
     free(key);
     if (rc)
         return rc;
-    if (!replayed && !(req->defer_payment && req->payment_method != ORDERS_METHOD_COD)) {
+    if (placed && !(req->defer_payment && req->payment_method != ORDERS_METHOD_COD)) {
         /* a payment problem leaves a pending order, which is still placed */
         orders_order_t *paid = NULL;
-        if (orders__payment_start(ctx, order_id, NULL, &paid, NULL) == ORDERS_OK) {
+        if (orders__payment_run(ctx, placed, NULL, out ? &paid : NULL, NULL) == ORDERS_OK) {
+            orders_order_free(placed);
             if (out)
                 *out = paid;
-            else
-                orders_order_free(paid);
             return ORDERS_OK;
         }
     }
+    orders_order_free(placed);
     if (!out)
         return ORDERS_OK;
     return ctx->store->order_get(ctx->store_ud, order_id, out, err);

@@ -141,7 +141,8 @@ bool orders__event_type_parse(const char *name, orders_event_type_t *out)
     return true;
 }
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- helpers (X_copy_into deep-copies into *dst: false when memory runs out,
+ * *dst then zeroed; X_clear frees every member and zeroes the struct) ------------------------------------------------------------------ */
 
 /* *dst = copy of src; false only when src is set and memory runs out. */
 static bool dup_str(char **dst, const char *src)
@@ -223,7 +224,7 @@ bool orders_customer_copy_into(orders_customer_t *dst, const orders_customer_t *
 
 /* ---- product ----------------------------------------------------------------- */
 
-void orders__product_clear(orders_product_t *p)
+static void product_clear(orders_product_t *p)
 {
     if (p == NULL)
         return;
@@ -234,14 +235,14 @@ void orders__product_clear(orders_product_t *p)
     memset(p, 0, sizeof *p);
 }
 
-bool orders__product_copy_into(orders_product_t *dst, const orders_product_t *src)
+static bool product_copy_into(orders_product_t *dst, const orders_product_t *src)
 {
     *dst = *src;
     dst->id = dst->seller_id = dst->name = dst->image = NULL;
     if (dup_str(&dst->id, src->id) && dup_str(&dst->seller_id, src->seller_id) &&
         dup_str(&dst->name, src->name) && dup_str(&dst->image, src->image))
         return true;
-    orders__product_clear(dst);
+    product_clear(dst);
     return false;
 }
 
@@ -265,7 +266,7 @@ static bool cart_line_copy(orders_cart_line_t *dst, const orders_cart_line_t *sr
            dup_str(&dst->product_image, src->product_image);
 }
 
-void orders__cart_clear(orders_cart_t *c)
+static void cart_clear(orders_cart_t *c)
 {
     if (c == NULL)
         return;
@@ -278,7 +279,7 @@ void orders__cart_clear(orders_cart_t *c)
     memset(c, 0, sizeof *c);
 }
 
-bool orders__cart_copy_into(orders_cart_t *dst, const orders_cart_t *src)
+static bool cart_copy_into(orders_cart_t *dst, const orders_cart_t *src)
 {
     bool ok = true;
     size_t n = src->items != NULL ? src->item_count : 0;
@@ -298,7 +299,7 @@ bool orders__cart_copy_into(orders_cart_t *dst, const orders_cart_t *src)
             goto fail;
     return true;
 fail:
-    orders__cart_clear(dst);
+    cart_clear(dst);
     return false;
 }
 
@@ -337,7 +338,7 @@ static bool seller_status_copy(orders_seller_status_t *dst, const orders_seller_
            dup_str(&dst->tracking_number, src->tracking_number);
 }
 
-void orders__order_clear(orders_order_t *o)
+static void order_clear(orders_order_t *o)
 {
     if (o == NULL)
         return;
@@ -361,7 +362,7 @@ void orders__order_clear(orders_order_t *o)
     memset(o, 0, sizeof *o);
 }
 
-bool orders__order_copy_into(orders_order_t *dst, const orders_order_t *src)
+static bool order_copy_into(orders_order_t *dst, const orders_order_t *src)
 {
     bool ok = true;
     size_t ni = src->items != NULL ? src->item_count : 0;
@@ -404,13 +405,13 @@ bool orders__order_copy_into(orders_order_t *dst, const orders_order_t *src)
             goto fail;
     return true;
 fail:
-    orders__order_clear(dst);
+    order_clear(dst);
     return false;
 }
 
 /* ---- reservation ----------------------------------------------------------------- */
 
-void orders__reservation_clear(orders_reservation_t *r)
+static void reservation_clear(orders_reservation_t *r)
 {
     if (r == NULL)
         return;
@@ -426,7 +427,7 @@ void orders__reservation_clear(orders_reservation_t *r)
     memset(r, 0, sizeof *r);
 }
 
-bool orders__reservation_copy_into(orders_reservation_t *dst, const orders_reservation_t *src)
+static bool reservation_copy_into(orders_reservation_t *dst, const orders_reservation_t *src)
 {
     bool ok = true;
     size_t n = src->lines != NULL ? src->line_count : 0;
@@ -452,13 +453,13 @@ bool orders__reservation_copy_into(orders_reservation_t *dst, const orders_reser
     }
     return true;
 fail:
-    orders__reservation_clear(dst);
+    reservation_clear(dst);
     return false;
 }
 
 /* ---- event and history ------------------------------------------------------- */
 
-void orders__event_clear(orders_event_t *e)
+static void event_clear(orders_event_t *e)
 {
     if (e == NULL)
         return;
@@ -472,7 +473,7 @@ void orders__event_clear(orders_event_t *e)
     memset(e, 0, sizeof *e);
 }
 
-bool orders__event_copy_into(orders_event_t *dst, const orders_event_t *src)
+static bool event_copy_into(orders_event_t *dst, const orders_event_t *src)
 {
     *dst = *src;
     dst->id = dst->order_id = dst->recipient = NULL;
@@ -483,11 +484,11 @@ bool orders__event_copy_into(orders_event_t *dst, const orders_event_t *src)
         dup_str(&dst->new_status, src->new_status) && dup_str(&dst->detail, src->detail) &&
         dup_str(&dst->last_error, src->last_error))
         return true;
-    orders__event_clear(dst);
+    event_clear(dst);
     return false;
 }
 
-void orders__history_clear(orders_history_t *h)
+static void history_clear(orders_history_t *h)
 {
     if (h == NULL)
         return;
@@ -499,7 +500,7 @@ void orders__history_clear(orders_history_t *h)
     memset(h, 0, sizeof *h);
 }
 
-bool orders__history_copy_into(orders_history_t *dst, const orders_history_t *src)
+static bool history_copy_into(orders_history_t *dst, const orders_history_t *src)
 {
     *dst = *src;
     dst->order_id = dst->actor = dst->from_status = dst->to_status = dst->note = NULL;
@@ -507,7 +508,7 @@ bool orders__history_copy_into(orders_history_t *dst, const orders_history_t *sr
         dup_str(&dst->from_status, src->from_status) &&
         dup_str(&dst->to_status, src->to_status) && dup_str(&dst->note, src->note))
         return true;
-    orders__history_clear(dst);
+    history_clear(dst);
     return false;
 }
 
@@ -519,7 +520,7 @@ void orders_product_free(orders_product_t *r)
 {
     if (r == NULL)
         return;
-    orders__product_clear(r);
+    product_clear(r);
     free(r);
 }
 
@@ -530,7 +531,7 @@ orders_product_t *orders_product_copy(const orders_product_t *r)
     orders_product_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__product_copy_into(copy, r)) {
+    if (!product_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }
@@ -541,7 +542,7 @@ void orders_cart_free(orders_cart_t *r)
 {
     if (r == NULL)
         return;
-    orders__cart_clear(r);
+    cart_clear(r);
     free(r);
 }
 
@@ -552,7 +553,7 @@ orders_cart_t *orders_cart_copy(const orders_cart_t *r)
     orders_cart_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__cart_copy_into(copy, r)) {
+    if (!cart_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }
@@ -563,7 +564,7 @@ void orders_order_free(orders_order_t *r)
 {
     if (r == NULL)
         return;
-    orders__order_clear(r);
+    order_clear(r);
     free(r);
 }
 
@@ -574,7 +575,7 @@ orders_order_t *orders_order_copy(const orders_order_t *r)
     orders_order_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__order_copy_into(copy, r)) {
+    if (!order_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }
@@ -585,7 +586,7 @@ void orders_reservation_free(orders_reservation_t *r)
 {
     if (r == NULL)
         return;
-    orders__reservation_clear(r);
+    reservation_clear(r);
     free(r);
 }
 
@@ -596,7 +597,7 @@ orders_reservation_t *orders_reservation_copy(const orders_reservation_t *r)
     orders_reservation_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__reservation_copy_into(copy, r)) {
+    if (!reservation_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }
@@ -607,7 +608,7 @@ void orders_event_free(orders_event_t *r)
 {
     if (r == NULL)
         return;
-    orders__event_clear(r);
+    event_clear(r);
     free(r);
 }
 
@@ -618,7 +619,7 @@ orders_event_t *orders_event_copy(const orders_event_t *r)
     orders_event_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__event_copy_into(copy, r)) {
+    if (!event_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }
@@ -629,7 +630,7 @@ void orders_history_free(orders_history_t *r)
 {
     if (r == NULL)
         return;
-    orders__history_clear(r);
+    history_clear(r);
     free(r);
 }
 
@@ -640,7 +641,7 @@ orders_history_t *orders_history_copy(const orders_history_t *r)
     orders_history_t *copy = malloc(sizeof *copy);
     if (copy == NULL)
         return NULL;
-    if (!orders__history_copy_into(copy, r)) {
+    if (!history_copy_into(copy, r)) {
         free(copy);
         return NULL;
     }

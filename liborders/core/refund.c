@@ -94,8 +94,20 @@ orders_code_t orders_order_refund(orders_ctx_t *ctx, const char *id, int64_t amo
     orders_order_free(o);
     if (rc == ORDERS_OK)
         return out ? orders_order_get(ctx, id, NULL, out, err) : ORDERS_OK;
+    if (rc == ORDERS_E_UNAVAILABLE) {
+        /* the outcome is unknown: keep the amount counted as refunded, so
+         * that no retry can ever refund more than was paid */
+        return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
+                                "refund outcome unknown (%s); it stays recorded as refunded",
+                                gerr.message);
+    }
     s.undo = true;
-    (void)orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, actor, apply_refund, &s, NULL, NULL);
+    orders_error_t uerr = {0};
+    orders_code_t undo = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, actor,
+                                              apply_refund, &s, NULL, &uerr);
+    if (undo)
+        return orders_error_set(err, undo, NULL, "refund failed (%s) and could not be taken back: %s",
+                                gerr.message, uerr.message);
     if (err)
         *err = gerr;
     return rc;

@@ -39,35 +39,35 @@ static orders_code_t apply_move(orders_ctx_t *ctx, orders__change_t *ch, void *u
     return ORDERS_OK;
 }
 
-/* After a cancellation is committed: void what was pending at the gateway,
- * refund what was paid. */
+/* After a cancellation is committed: money still pending at the gateway is
+ * stopped (or, if it went through meanwhile, returned); money paid is
+ * refunded. */
 static orders_code_t settle_money(orders_ctx_t *ctx, orders_order_t **order, const char *actor,
                                   orders_error_t *err)
 {
     orders_order_t *o = *order;
-    if (o->payment_status == ORDERS_PAYMENT_PENDING && o->payment_ref &&
-        o->payment_method != ORDERS_METHOD_COD) {
-        void *gud;
-        const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
-        if (gw && gw->void_payment) {
-            orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
-                                  .txn_id = o->payment_ref, .amount = o->total_amount};
-            (void)gw->void_payment(gud, ctx, &p, NULL); /* best effort: nothing was taken */
-        }
+    orders_code_t rc;
+    if (o->payment_status == ORDERS_PAYMENT_PENDING) {
+        if (o->payment_method == ORDERS_METHOD_COD)
+            return ORDERS_OK;
+        rc = orders__return_stray_payment(ctx, o->id, NULL, err);
+    } else if (o->payment_status == ORDERS_PAYMENT_PAID) {
+        rc = orders_order_refund(ctx, o->id, -1, "order cancelled", actor, NULL, err);
+        if (rc)
+            return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
+                                    "order cancelled, but the refund failed (%s); retry the refund",
+                                    err ? err->message : orders_strerror(rc));
+    } else {
         return ORDERS_OK;
     }
-    if (o->payment_status != ORDERS_PAYMENT_PAID)
-        return ORDERS_OK;
-    orders_order_t *refunded = NULL;
-    orders_code_t rc = orders_order_refund(ctx, o->id, -1, "order cancelled", actor, &refunded, err);
-    if (rc == ORDERS_OK) {
-        orders_order_free(o);
-        *order = refunded;
-        return ORDERS_OK;
-    }
-    return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
-                            "order cancelled, but the refund failed (%s); retry the refund",
-                            err ? err->message : orders_strerror(rc));
+    if (rc)
+        return rc;
+    orders_order_t *fresh = NULL;
+    if ((rc = ctx->store->order_get(ctx->store_ud, o->id, &fresh, err)))
+        return rc;
+    orders_order_free(o);
+    *order = fresh;
+    return ORDERS_OK;
 }
 
 static orders_code_t cancel_scoped(orders_ctx_t *ctx, const char *id, const char *customer_id,

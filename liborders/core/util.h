@@ -5,13 +5,6 @@
  * Strings: every helper here treats NULL as "absent" and never reads past a
  * NUL.  Allocation failures are reported, never hidden.
  *
- * Records: the *_copy_into / *_clear pairs are the member-level halves of
- * the public orders_*_copy / orders_*_free functions of types.h, for code
- * that keeps records by value (the memory store embeds them in its own
- * structs).  copy_into deep-copies src into *dst and returns false when
- * memory runs out, leaving *dst zeroed (nothing to free).  clear frees every
- * member and zeroes the struct; clearing a zeroed struct is a no-op.
- *
  * Thread-safety: every function here is pure and may run concurrently.
  */
 #ifndef ORDERS_CORE_UTIL_H
@@ -66,20 +59,7 @@ void orders__copy_id(char dst[ORDERS_ID_MAX + 1], const char *src);
  */
 void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size);
 
-/* ---- records (see the header comment) ---------------------------------- */
-
-bool orders__product_copy_into(orders_product_t *dst, const orders_product_t *src);
-void orders__product_clear(orders_product_t *p);
-bool orders__cart_copy_into(orders_cart_t *dst, const orders_cart_t *src);
-void orders__cart_clear(orders_cart_t *c);
-bool orders__order_copy_into(orders_order_t *dst, const orders_order_t *src);
-void orders__order_clear(orders_order_t *o);
-bool orders__reservation_copy_into(orders_reservation_t *dst, const orders_reservation_t *src);
-void orders__reservation_clear(orders_reservation_t *r);
-bool orders__event_copy_into(orders_event_t *dst, const orders_event_t *src);
-void orders__event_clear(orders_event_t *e);
-bool orders__history_copy_into(orders_history_t *dst, const orders_history_t *src);
-void orders__history_clear(orders_history_t *h);
+/* ---- records ----------------------------------------------------------- */
 
 /* Parses an event type wire name ("order_placed", ...), case-insensitively;
  * false for NULL or an unknown name.  (types.h only has the name direction;

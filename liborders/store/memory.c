@@ -17,6 +17,11 @@
  * back into the store (it would deadlock), and the order it gets is valid
  * only during the call.
  *
+ * Storage: the store owns a private copy of everything it keeps, packed
+ * into one allocation per record (memory_pack.c), and hands callers deep
+ * copies made with the orders_*_copy functions.  Lookups go through hash
+ * maps (memory_map.c); see memory_internal.h for what is indexed how.
+ *
  * No global state: everything hangs off the orders__mem_t the caller owns.
  */
 #include "store/memory_internal.h"
@@ -140,29 +145,17 @@ static orders_code_t product_put(void *ud, const orders_product_t *p, bool creat
         return orders_error_set(err, ORDERS_E_INVALID, "id", "product id is missing or too long");
 
     pthread_mutex_lock(&m->lock);
-    orders__mem_product_t *w = orders__map_get(&m->products, p->id);
-    if (w != NULL) {
-        orders_product_t fresh;
-        if (create_only) {
-            rc = orders_error_set(err, ORDERS_E_CONFLICT, "id", "product %s already exists",
-                                  p->id);
-        } else if (!orders__product_copy_into(&fresh, p)) {
-            rc = orders__mem_nomem(err);
-        } else {
-            orders_product_t old = w->p;
-            w->p = fresh;
-            orders__map_put(&m->products, w->p.id, w); /* existing key: cannot fail */
-            orders__product_clear(&old);
-        }
-    } else {
-        w = calloc(1, sizeof *w);
-        if (w == NULL || !orders__product_copy_into(&w->p, p) ||
-            !orders__map_put(&m->products, w->p.id, w)) {
-            if (w != NULL)
-                orders__product_clear(&w->p);
-            free(w);
-            rc = orders__mem_nomem(err);
-        }
+    orders__mem_product_t *old = orders__map_get(&m->products, p->id);
+    orders__mem_product_t *w = NULL;
+    if (old != NULL && create_only) {
+        rc = orders_error_set(err, ORDERS_E_CONFLICT, "id", "product %s already exists", p->id);
+    } else if ((w = orders__mem_pack_product(p)) == NULL ||
+               !orders__map_put(&m->products, w->p.id, w)) { /* replacing: no allocation */
+        free(w);
+        rc = orders__mem_nomem(err);
+    } else if (old != NULL) {
+        w->stock = old->stock;
+        free(old);
     }
     pthread_mutex_unlock(&m->lock);
     return rc;
@@ -383,21 +376,14 @@ static orders_code_t cart_put(void *ud, const orders_cart_t *cart, int64_t expec
         rc = orders_error_set(err, ORDERS_E_CONFLICT, "version",
                               "cart version is %" PRId64 ", expected %" PRId64, stored->version,
                               expected_version);
-    } else if (stored != NULL) {
-        orders_cart_t fresh;
-        if (!orders__cart_copy_into(&fresh, cart)) {
+    } else {
+        orders_cart_t *c = orders__mem_pack_cart(cart);
+        /* Replacing an existing key cannot fail; a new one may. */
+        if (c == NULL || !orders__map_put(&m->carts, c->customer_id, c)) {
+            free(c);
             rc = orders__mem_nomem(err);
         } else {
-            orders_cart_t old = *stored;
-            *stored = fresh;
-            orders__map_put(&m->carts, stored->customer_id, stored); /* existing: no alloc */
-            orders__cart_clear(&old);
-        }
-    } else {
-        orders_cart_t *copy = orders_cart_copy(cart);
-        if (copy == NULL || !orders__map_put(&m->carts, copy->customer_id, copy)) {
-            orders_cart_free(copy);
-            rc = orders__mem_nomem(err);
+            free(stored);
         }
     }
     pthread_mutex_unlock(&m->lock);
@@ -416,7 +402,7 @@ static orders_code_t cart_purge(void *ud, int64_t now, int64_t *purged, orders_e
         orders_cart_t *c = m->carts.slots[i].value;
         if (m->carts.slots[i].key != NULL && c->expires_at <= now) {
             orders__map_remove_slot(&m->carts, i); /* re-examine slot i */
-            orders_cart_free(c);
+            free(c);
             n++;
         } else {
             i++;
@@ -507,46 +493,20 @@ static void map_free_values(orders__map_t *map, void (*fn)(void *value))
     orders__map_destroy(map);
 }
 
-static void free_product(void *v)
-{
-    orders__mem_product_t *w = v;
-    orders__product_clear(&w->p);
-    free(w);
-}
-
-static void free_cart(void *v)
-{
-    orders_cart_free(v);
-}
-
-static void free_res(void *v)
-{
-    orders__mem_res_destroy(v);
-}
-
 static void free_event(void *v)
 {
-    orders__mem_event_destroy(v);
+    orders__mem_event_free(v);
 }
 
+/* v is the newest entry of one order's history chain. */
 static void free_hist(void *v)
 {
-    orders__mem_hist_destroy(v);
-}
-
-/* idem, wallet, sequence and stat records: a key string first, then data. */
-static void free_idem(void *v)
-{
-    orders__mem_idem_t *r = v;
-    free(r->key);
-    free(r);
-}
-
-static void free_wallet(void *v)
-{
-    orders__mem_wallet_t *r = v;
-    free(r->key);
-    free(r);
+    orders__mem_hist_t *h = v;
+    while (h != NULL) {
+        orders__mem_hist_t *prev = h->prev;
+        free(h);
+        h = prev;
+    }
 }
 
 static void free_seq(void *v)
@@ -569,17 +529,17 @@ void orders_store_memory_free(void *ud)
     orders__mem_t *m = ud;
     if (m == NULL)
         return;
-    map_free_values(&m->products, free_product);
-    map_free_values(&m->carts, free_cart);
+    map_free_values(&m->products, free); /* packed records: one block each */
+    map_free_values(&m->carts, free);
     orders__map_destroy(&m->orders_by_id);
     orders__map_destroy(&m->orders_by_number);
     for (size_t i = 0; i < m->order_count; i++)
-        orders_order_free(m->orders[i]);
+        free(m->orders[i]);
     free(m->orders);
-    map_free_values(&m->reservations, free_res);
+    map_free_values(&m->reservations, free);
     free(m->active);
-    map_free_values(&m->idem, free_idem);
-    map_free_values(&m->wallets, free_wallet);
+    map_free_values(&m->idem, free); /* fixed-size records */
+    map_free_values(&m->wallets, free);
     map_free_values(&m->wallet_refs, free); /* the value is the key string */
     map_free_values(&m->sequences, free_seq);
     map_free_values(&m->stats, free_stat);

@@ -8,12 +8,14 @@
  *   memory_res.c    reservations: effects, create, settle, due, counts
  *   memory_misc.c   the event/history journal, outbox, history, wallets,
  *                   idempotency keys, sequences and analytics counters
+ *   memory_pack.c   packing a record and its strings into one allocation
+ *   memory_map.c    the string-keyed hash map
  *
- * Every orders__mem_* function below except the vtable members expects the
- * caller to hold m->lock.  Records are kept by value inside small wrapper
- * structs; map keys point into those records (memory_map.h).  When a record
- * is replaced its contents are swapped in place (so pointers to the wrapper
- * stay valid) and the map keys are re-put to point at the new strings.
+ * The vtable members take the lock themselves; every other orders__mem_*
+ * function that takes an orders__mem_t expects the caller to hold m->lock.  Records are kept packed inside small wrapper
+ * structs (below); map keys point into those records (memory_map.h).  When
+ * a record is replaced, the new block takes the old one's place in every
+ * map (re-putting an existing key never allocates) and the old is freed.
  */
 #ifndef ORDERS_STORE_MEMORY_INTERNAL_H
 #define ORDERS_STORE_MEMORY_INTERNAL_H
@@ -31,10 +33,22 @@
 #define ORDERS__MEM_SMALL 64
 #define ORDERS__MEM_NOT_ACTIVE SIZE_MAX
 
+/*
+ * Stored records are packed (memory_pack.c): each wrapper below is ONE heap
+ * block holding the wrapper, the record's arrays and all its strings, freed
+ * with a single free() (events: orders__mem_event_free).  Never pass a
+ * packed record to an orders_*_free function; copy it out with
+ * orders_*_copy instead.
+ */
 typedef struct orders__mem_product {
     orders_product_t p; /* p.id is the key in m->products */
     orders_stock_t stock;
 } orders__mem_product_t;
+
+typedef struct orders__mem_order {
+    orders_order_t o;   /* o.id / o.order_number key the two order maps */
+    size_t pos;         /* index in m->orders */
+} orders__mem_order_t;
 
 typedef struct orders__mem_res {
     orders_reservation_t r; /* r.order_id is the key in m->reservations */
@@ -46,22 +60,26 @@ typedef struct orders__mem_event {
     uint64_t seq;           /* insertion number: ties on created_at */
     struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
     bool dead;              /* a dead letter: not in the pending list */
+    char *error_heap;       /* e.last_error once an ack set it (own malloc) */
 } orders__mem_event_t;
 
+/* History entries of one order form a chain from the newest back; the map
+ * m->history holds the newest entry under its h.order_id. */
 typedef struct orders__mem_hist {
-    char *order_id;         /* key in m->history */
-    orders_history_t *items; /* appended in call order */
-    size_t count, cap;
+    orders_history_t h;
+    struct orders__mem_hist *prev; /* the entry appended before, or NULL */
 } orders__mem_hist_t;
 
+/* Idempotency keys, ids and hashes are at most ORDERS_ID_MAX bytes (checked
+ * by place), so these records are one fixed-size allocation each. */
 typedef struct orders__mem_idem {
-    char *key;
+    char key[ORDERS_ID_MAX + 1];
     char order_id[ORDERS_ID_MAX + 1];
     char hash[ORDERS_ID_MAX + 1];
 } orders__mem_idem_t;
 
 typedef struct orders__mem_wallet {
-    char *key;              /* "USD:customer" */
+    char key[ORDERS__MEM_WALLET_KEY_MAX]; /* "USD:customer" */
     int64_t balance;
 } orders__mem_wallet_t;
 
@@ -83,9 +101,9 @@ typedef struct orders__mem {
     orders__map_t products; /* id -> orders__mem_product_t */
     orders__map_t carts;    /* customer id -> orders_cart_t */
 
-    orders__map_t orders_by_id;     /* id -> orders_order_t */
-    orders__map_t orders_by_number; /* order_number -> orders_order_t */
-    orders_order_t **orders;        /* owned; in insertion order */
+    orders__map_t orders_by_id;     /* id -> orders__mem_order_t */
+    orders__map_t orders_by_number; /* order_number -> orders__mem_order_t */
+    orders__mem_order_t **orders;   /* owned; in insertion order */
     size_t order_count, order_cap;
     /* true while orders[] is in non-decreasing created_at order (insertion
      * order normally is); order_list sorts it by (created_at, id) if not. */
@@ -106,7 +124,7 @@ typedef struct orders__mem {
     int64_t pending_count, dead_count;
     uint64_t event_seq;
 
-    orders__map_t history;     /* order id -> orders__mem_hist_t */
+    orders__map_t history;     /* order id -> its newest orders__mem_hist_t */
 } orders__mem_t;
 
 /* ---- memory.c: stock lines -------------------------------------------------- */
@@ -162,21 +180,18 @@ void orders__mem_effect_apply(orders__mem_t *m, orders__mem_res_t *rw, orders_re
 bool orders__mem_active_reserve(orders__mem_t *m);
 /* Adds rw (whose status is active) to the active set; room reserved. */
 void orders__mem_active_add(orders__mem_t *m, orders__mem_res_t *rw);
-void orders__mem_res_destroy(orders__mem_res_t *rw);
 
 /* ---- memory_misc.c: the journal of an atomic step ---------------------------- */
 
-/* Copies of a step's outbox events and history entries, made before
- * anything is changed so that committing them cannot fail. */
+/* Packed copies of a step's outbox events and history entries, made
+ * before anything is changed so that committing them cannot fail. */
 typedef struct orders__mem_journal {
     orders__mem_event_t **events;
     size_t event_count;
-    orders_history_t *hist;
-    orders__mem_hist_t **buckets; /* the bucket each hist[i] goes to */
+    orders__mem_hist_t **hist;
     size_t hist_count;
     orders__mem_event_t *event_buf[8];
-    orders_history_t hist_buf[8];
-    orders__mem_hist_t *bucket_buf[8];
+    orders__mem_hist_t *hist_buf[8];
 } orders__mem_journal_t;
 
 /* Validates (event ids valid and new: ORDERS_E_CONFLICT for a duplicate;
@@ -191,8 +206,15 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j);
 /* Frees the copies of a prepared journal that will not be committed. */
 void orders__mem_journal_discard(orders__mem_journal_t *j);
 
-void orders__mem_event_destroy(orders__mem_event_t *w);
-void orders__mem_hist_destroy(orders__mem_hist_t *b);
+/* ---- memory_pack.c: packed copies (NULL when memory runs out) ---------------- */
+
+orders__mem_product_t *orders__mem_pack_product(const orders_product_t *src); /* stock 0 */
+orders_cart_t *orders__mem_pack_cart(const orders_cart_t *src);
+orders__mem_order_t *orders__mem_pack_order(const orders_order_t *src);       /* pos 0 */
+orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src);     /* not active */
+orders__mem_event_t *orders__mem_pack_event(const orders_event_t *src);
+orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src);
+void orders__mem_event_free(orders__mem_event_t *w);
 
 /* ---- shared error shorthand --------------------------------------------------- */
 

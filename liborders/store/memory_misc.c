@@ -17,45 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- destructors ------------------------------------------------------------------ */
-
-void orders__mem_event_destroy(orders__mem_event_t *w)
-{
-    if (w == NULL)
-        return;
-    orders__event_clear(&w->e);
-    free(w);
-}
-
-void orders__mem_hist_destroy(orders__mem_hist_t *b)
-{
-    if (b == NULL)
-        return;
-    for (size_t i = 0; i < b->count; i++)
-        orders__history_clear(&b->items[i]);
-    free(b->items);
-    free(b->order_id);
-    free(b);
-}
-
 /* ---- journal ---------------------------------------------------------------------- */
-
-/* The history bucket of order_id, created (empty) when missing.  An empty
- * bucket reads exactly like no bucket, so creating one changes nothing a
- * caller can see. */
-static orders__mem_hist_t *hist_bucket(orders__mem_t *m, const char *order_id)
-{
-    orders__mem_hist_t *b = orders__map_get(&m->history, order_id);
-    if (b != NULL)
-        return b;
-    b = calloc(1, sizeof *b);
-    if (b == NULL || (b->order_id = orders__strdup(order_id)) == NULL ||
-        !orders__map_put(&m->history, b->order_id, b)) {
-        orders__mem_hist_destroy(b);
-        return NULL;
-    }
-    return b;
-}
 
 orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
                                           const orders_event_t *const *events, size_t ne,
@@ -87,41 +49,22 @@ orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_
                     : calloc(ne, sizeof *j->events);
     j->hist = nh <= sizeof j->hist_buf / sizeof j->hist_buf[0] ? j->hist_buf
                                                                  : calloc(nh, sizeof *j->hist);
-    j->buckets = nh <= sizeof j->bucket_buf / sizeof j->bucket_buf[0]
-                     ? j->bucket_buf
-                     : calloc(nh, sizeof *j->buckets);
-    if (j->events == NULL || j->hist == NULL || j->buckets == NULL)
+    if (j->events == NULL || j->hist == NULL)
         goto nomem;
-
     for (size_t i = 0; i < ne; i++) {
-        orders__mem_event_t *w = calloc(1, sizeof *w);
-        if (w == NULL)
+        if ((j->events[i] = orders__mem_pack_event(events[i])) == NULL)
             goto nomem;
-        if (!orders__event_copy_into(&w->e, events[i])) {
-            free(w);
-            goto nomem;
-        }
-        j->events[j->event_count++] = w;
+        j->event_count = i + 1;
     }
-    if (ne > 0 && !orders__map_reserve(&m->events, ne))
-        goto nomem;
-
     for (size_t i = 0; i < nh; i++) {
-        orders__mem_hist_t *b = hist_bucket(m, history[i]->order_id);
-        if (b == NULL)
+        if ((j->hist[i] = orders__mem_pack_hist(history[i])) == NULL)
             goto nomem;
-        size_t need = b->count + 1;
-        for (size_t k = 0; k < i; k++)
-            need += j->buckets[k] == b;
-        orders_history_t *items = orders__grow(b->items, &b->cap, need, sizeof *b->items);
-        if (items == NULL)
-            goto nomem;
-        b->items = items;
-        if (!orders__history_copy_into(&j->hist[i], history[i]))
-            goto nomem;
-        j->buckets[i] = b;
         j->hist_count = i + 1;
     }
+    /* Every entry may name a new order (over-reserving is harmless). */
+    if ((ne > 0 && !orders__map_reserve(&m->events, ne)) ||
+        (nh > 0 && !orders__map_reserve(&m->history, nh)))
+        goto nomem;
     return ORDERS_OK;
 nomem:
     orders__mem_journal_discard(j);
@@ -134,19 +77,15 @@ static void journal_release(orders__mem_journal_t *j)
         free(j->events);
     if (j->hist != j->hist_buf)
         free(j->hist);
-    if (j->buckets != j->bucket_buf)
-        free(j->buckets);
     memset(j, 0, sizeof *j);
 }
 
 void orders__mem_journal_discard(orders__mem_journal_t *j)
 {
-    if (j->events != NULL)
-        for (size_t i = 0; i < j->event_count; i++)
-            orders__mem_event_destroy(j->events[i]);
-    if (j->hist != NULL)
-        for (size_t i = 0; i < j->hist_count; i++)
-            orders__history_clear(&j->hist[i]);
+    for (size_t i = 0; i < j->event_count; i++)
+        orders__mem_event_free(j->events[i]);
+    for (size_t i = 0; i < j->hist_count; i++)
+        free(j->hist[i]);
     journal_release(j);
 }
 
@@ -193,8 +132,9 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
         pending_link(m, w);
     }
     for (size_t i = 0; i < j->hist_count; i++) {
-        orders__mem_hist_t *b = j->buckets[i];
-        b->items[b->count++] = j->hist[i]; /* reserved; the strings move */
+        orders__mem_hist_t *h = j->hist[i];
+        h->prev = orders__map_get(&m->history, h->h.order_id);
+        orders__map_put(&m->history, h->h.order_id, h); /* reserved or existing */
     }
     journal_release(j);
 }
@@ -256,11 +196,12 @@ orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delive
     } else if (delivered) {
         pending_unlink(m, w);
         orders__map_remove(&m->events, event_id);
-        orders__mem_event_destroy(w);
+        orders__mem_event_free(w);
     } else {
         w->e.attempts++;
         w->e.next_attempt_at = next_attempt_at;
-        free(w->e.last_error);
+        free(w->error_heap); /* a packed last_error stays in the block */
+        w->error_heap = error_copy;
         w->e.last_error = error_copy;
         error_copy = NULL;
         if (dead) {
@@ -302,10 +243,10 @@ orders_code_t orders__mem_history_list(void *ud, const char *order_id,
     size_t start = out->count;
 
     pthread_mutex_lock(&m->lock);
-    const orders__mem_hist_t *b = orders__map_get(&m->history, order_id);
-    size_t n = b != NULL ? b->count : 0;
-    for (size_t i = 0; i < n; i++) {
-        orders_history_t *copy = orders_history_copy(&b->items[i]);
+    /* The chain runs newest to oldest: push copies, then reverse them. */
+    for (const orders__mem_hist_t *h = orders__map_get(&m->history, order_id); h != NULL;
+         h = h->prev) {
+        orders_history_t *copy = orders_history_copy(&h->h);
         if (copy == NULL || !orders_history_list_push(out, copy)) {
             orders_history_free(copy);
             rc = orders__mem_nomem(err);
@@ -317,6 +258,11 @@ orders_code_t orders__mem_history_list(void *ud, const char *order_id,
     pthread_mutex_unlock(&m->lock);
     if (rc != ORDERS_OK)
         return rc;
+    for (size_t i = start, k = out->count; i + 1 < k; i++, k--) {
+        orders_history_t *t = out->items[i];
+        out->items[i] = out->items[k - 1];
+        out->items[k - 1] = t;
+    }
 
     /* Oldest first: entries are appended in call order, which is time order
      * unless a caller's clock went backwards; a stable insertion sort by
@@ -392,10 +338,10 @@ orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const 
         goto done;
     }
     if (w == NULL) {
-        fresh = calloc(1, sizeof *fresh);
-        if (fresh == NULL || (fresh->key = orders__strdup(key)) == NULL ||
-            !orders__map_reserve(&m->wallets, 1))
+        if ((fresh = malloc(sizeof *fresh)) == NULL || !orders__map_reserve(&m->wallets, 1))
             goto nomem;
+        memcpy(fresh->key, key, sizeof fresh->key);
+        fresh->balance = 0;
     }
     if (ref != NULL &&
         ((ref_copy = orders__strdup(ref)) == NULL || !orders__map_reserve(&m->wallet_refs, 1)))
@@ -415,10 +361,7 @@ nomem:
     rc = orders__mem_nomem(err);
 done:
     pthread_mutex_unlock(&m->lock);
-    if (fresh != NULL) {
-        free(fresh->key);
-        free(fresh);
-    }
+    free(fresh);
     free(ref_copy);
     if (rc == ORDERS_OK && balance != NULL)
         *balance = next;

@@ -10,9 +10,8 @@
  * (hash-table operations are amortized O(1)).
  *
  * Orders live in m->orders in insertion order (normally also created_at
- * order) plus two maps, by id and by order number.  An update swaps the new
- * contents into the stored struct, so the pointers in the vector and maps
- * stay valid.
+ * order) plus two maps, by id and by order number.  An update packs the new
+ * order and puts it in the old one's vector slot and map entries.
  */
 #include "store/memory_internal.h"
 
@@ -24,9 +23,9 @@
 
 /* What a placement writes, copied before anything changes. */
 typedef struct place_prep {
-    orders_order_t *order;
+    orders__mem_order_t *order;
     orders__mem_res_t *res;
-    orders_cart_t cart;
+    orders_cart_t *cart;
     orders__mem_idem_t *idem;
     orders__mem_journal_t journal;
     bool journal_ready;
@@ -150,13 +149,10 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
 
 static void place_discard(place_prep_t *p)
 {
-    orders_order_free(p->order);
-    orders__mem_res_destroy(p->res);
-    orders__cart_clear(&p->cart);
-    if (p->idem != NULL) {
-        free(p->idem->key);
-        free(p->idem);
-    }
+    free(p->order);
+    free(p->res);
+    free(p->cart);
+    free(p->idem);
     if (p->journal_ready)
         orders__mem_journal_discard(&p->journal);
     memset(p, 0, sizeof *p);
@@ -174,26 +170,21 @@ static orders_code_t place_prepare(orders__mem_t *m, const orders_place_tx_t *tx
         return rc;
     p->journal_ready = true;
 
-    if ((p->order = orders_order_copy(tx->order)) == NULL)
+    if ((p->order = orders__mem_pack_order(tx->order)) == NULL)
         goto nomem;
-    if (r != NULL) {
-        if ((p->res = calloc(1, sizeof *p->res)) == NULL)
-            goto nomem;
-        p->res->active_pos = ORDERS__MEM_NOT_ACTIVE;
-        if (!orders__reservation_copy_into(&p->res->r, r))
-            goto nomem;
-    }
-    if (!orders__cart_copy_into(&p->cart, tx->cleared_cart))
+    if (r != NULL && (p->res = orders__mem_pack_res(r)) == NULL)
+        goto nomem;
+    if ((p->cart = orders__mem_pack_cart(tx->cleared_cart)) == NULL)
         goto nomem;
     if (tx->idem_key != NULL) {
-        if ((p->idem = calloc(1, sizeof *p->idem)) == NULL ||
-            (p->idem->key = orders__strdup(tx->idem_key)) == NULL)
+        if ((p->idem = malloc(sizeof *p->idem)) == NULL)
             goto nomem;
+        orders__copy_id(p->idem->key, tx->idem_key);
         orders__copy_id(p->idem->order_id, tx->order->id);
         orders__copy_id(p->idem->hash, tx->idem_hash);
     }
 
-    orders_order_t **v =
+    orders__mem_order_t **v =
         orders__grow(m->orders, &m->order_cap, m->order_count + 1, sizeof *m->orders);
     if (v == NULL)
         goto nomem;
@@ -210,20 +201,20 @@ nomem:
     return orders__mem_nomem(err);
 }
 
-static void place_apply(orders__mem_t *m, const orders_place_tx_t *tx, place_prep_t *p,
-                        orders__mem_product_t *const *prods)
+static void place_apply(orders__mem_t *m, place_prep_t *p, orders__mem_product_t *const *prods)
 {
-    orders_order_t *o = p->order;
+    orders__mem_order_t *w = p->order;
 
     if (p->res != NULL && p->res->r.local_stock)
         orders__mem_lines_move(p->res->r.lines, p->res->r.line_count, prods,
                                ORDERS__MEM_MOVE_RESERVE);
 
-    if (m->order_count > 0 && m->orders[m->order_count - 1]->created_at > o->created_at)
+    if (m->order_count > 0 && m->orders[m->order_count - 1]->o.created_at > w->o.created_at)
         m->orders_by_time = false;
-    m->orders[m->order_count++] = o;
-    orders__map_put(&m->orders_by_id, o->id, o);
-    orders__map_put(&m->orders_by_number, o->order_number, o);
+    w->pos = m->order_count;
+    m->orders[m->order_count++] = w;
+    orders__map_put(&m->orders_by_id, w->o.id, w);
+    orders__map_put(&m->orders_by_number, w->o.order_number, w);
 
     if (p->res != NULL) {
         orders__map_put(&m->reservations, p->res->r.order_id, p->res);
@@ -231,11 +222,9 @@ static void place_apply(orders__mem_t *m, const orders_place_tx_t *tx, place_pre
             orders__mem_active_add(m, p->res);
     }
 
-    orders_cart_t *stored = orders__map_get(&m->carts, tx->cleared_cart->customer_id);
-    orders_cart_t old = *stored;
-    *stored = p->cart;
-    orders__map_put(&m->carts, stored->customer_id, stored); /* existing key */
-    orders__cart_clear(&old);
+    orders_cart_t *old_cart = orders__map_get(&m->carts, p->cart->customer_id);
+    orders__map_put(&m->carts, p->cart->customer_id, p->cart); /* existing key */
+    free(old_cart);
 
     orders__mem_journal_commit(m, &p->journal);
 
@@ -273,7 +262,7 @@ orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
     if (rc == ORDERS_OK && !replayed) {
         rc = place_prepare(m, tx, &prep, err);
         if (rc == ORDERS_OK)
-            place_apply(m, tx, &prep, prods.p);
+            place_apply(m, &prep, prods.p);
     }
     pthread_mutex_unlock(&m->lock);
 
@@ -290,7 +279,6 @@ orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
     orders_code_t rc;
     orders__mem_prods_t prods;
     orders__mem_journal_t journal;
-    orders_order_t fresh;
 
     if (tx == NULL || tx->order == NULL || tx->order->id == NULL)
         return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to update");
@@ -303,21 +291,22 @@ orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
     prods.p = NULL;
 
     pthread_mutex_lock(&m->lock);
-    orders_order_t *stored = orders__map_get(&m->orders_by_id, o->id);
+    orders__mem_order_t *old = orders__map_get(&m->orders_by_id, o->id);
+    orders__mem_order_t *w = NULL;
     orders__mem_res_t *rw = NULL;
-    if (stored == NULL) {
+    if (old == NULL) {
         rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", o->id);
         goto done;
     }
-    if (stored->version != tx->expected_version) {
+    if (old->o.version != tx->expected_version) {
         rc = orders_error_set(err, ORDERS_E_CONFLICT, "version",
                               "order %s version is %" PRId64 ", expected %" PRId64,
-                              stored->order_number, stored->version, tx->expected_version);
+                              old->o.order_number, old->o.version, tx->expected_version);
         goto done;
     }
-    if (!orders__str_eq(stored->order_number, o->order_number)) {
+    if (!orders__str_eq(old->o.order_number, o->order_number)) {
         rc = orders_error_set(err, ORDERS_E_INVALID, "order_number",
-                              "order %s: the order number cannot change", stored->order_number);
+                              "order %s: the order number cannot change", old->o.order_number);
         goto done;
     }
     if (tx->effect != ORDERS_RES_EFFECT_NONE) {
@@ -339,20 +328,20 @@ orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
                                      tx->history_count, err);
     if (rc != ORDERS_OK)
         goto done;
-    if (!orders__order_copy_into(&fresh, o)) {
+    if ((w = orders__mem_pack_order(o)) == NULL) {
         orders__mem_journal_discard(&journal);
         rc = orders__mem_nomem(err);
         goto done;
     }
 
-    /* Apply: nothing below can fail. */
-    if (fresh.created_at != stored->created_at)
+    /* Apply: nothing below can fail (both keys exist already). */
+    if (w->o.created_at != old->o.created_at)
         m->orders_by_time = false;
-    orders_order_t old = *stored;
-    *stored = fresh;
-    orders__map_put(&m->orders_by_id, stored->id, stored);                 /* existing key */
-    orders__map_put(&m->orders_by_number, stored->order_number, stored);   /* existing key */
-    orders__order_clear(&old);
+    w->pos = old->pos;
+    m->orders[w->pos] = w;
+    orders__map_put(&m->orders_by_id, w->o.id, w);
+    orders__map_put(&m->orders_by_number, w->o.order_number, w);
+    free(old);
     if (rw != NULL)
         orders__mem_effect_apply(m, rw, tx->effect, tx->now, prods.p);
     orders__mem_journal_commit(m, &journal);
@@ -376,10 +365,10 @@ static orders_code_t order_get_from(orders__mem_t *m, const orders__map_t *map, 
     if (key == NULL)
         return orders_error_set(err, ORDERS_E_INVALID, what, "%s is missing", what);
     pthread_mutex_lock(&m->lock);
-    const orders_order_t *o = orders__map_get(map, key);
-    if (o == NULL)
+    const orders__mem_order_t *w = orders__map_get(map, key);
+    if (w == NULL)
         rc = orders_error_set(err, ORDERS_E_NOT_FOUND, what, "order %s not found", key);
-    else if ((*out = orders_order_copy(o)) == NULL)
+    else if ((*out = orders_order_copy(&w->o)) == NULL)
         rc = orders__mem_nomem(err);
     pthread_mutex_unlock(&m->lock);
     return rc;
@@ -418,8 +407,8 @@ static bool order_matches(const orders_order_t *o, const orders_order_filter_t *
 
 static int cmp_oldest_first(const void *a, const void *b)
 {
-    const orders_order_t *x = *(orders_order_t *const *)a;
-    const orders_order_t *y = *(orders_order_t *const *)b;
+    const orders_order_t *x = &(*(orders__mem_order_t *const *)a)->o;
+    const orders_order_t *y = &(*(orders__mem_order_t *const *)b)->o;
     if (x->created_at != y->created_at)
         return x->created_at < y->created_at ? -1 : 1;
     return strcmp(x->id, y->id);
@@ -442,7 +431,7 @@ orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *f,
 {
     orders__mem_t *m = ud;
     orders_code_t rc = ORDERS_OK;
-    orders_order_t **run = NULL;
+    orders__mem_order_t **run = NULL;
     size_t run_cap = 0;
 
     if (f == NULL || out == NULL)
@@ -458,6 +447,8 @@ orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *f,
     pthread_mutex_lock(&m->lock);
     if (!m->orders_by_time) {
         qsort(m->orders, m->order_count, sizeof *m->orders, cmp_oldest_first);
+        for (size_t k = 0; k < m->order_count; k++)
+            m->orders[k]->pos = k;
         m->orders_by_time = true;
     }
     size_t i = m->order_count;
@@ -465,30 +456,30 @@ orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *f,
         if (!filtered && taken == f->limit)
             break;
         size_t j = i - 1;
-        int64_t t = m->orders[j]->created_at;
-        while (j > 0 && m->orders[j - 1]->created_at == t)
+        int64_t t = m->orders[j]->o.created_at;
+        while (j > 0 && m->orders[j - 1]->o.created_at == t)
             j--;
         /* run [j, i): can it reach the page? */
         if (taken == f->limit || matched + (int64_t)(i - j) <= f->offset) {
             for (size_t k = j; k < i; k++)
-                matched += !filtered || order_matches(m->orders[k], f);
+                matched += !filtered || order_matches(&m->orders[k]->o, f);
             i = j;
             continue;
         }
-        orders_order_t **nrun = orders__grow(run, &run_cap, i - j, sizeof *run);
+        orders__mem_order_t **nrun = orders__grow(run, &run_cap, i - j, sizeof *run);
         if (nrun == NULL)
             goto nomem;
         run = nrun;
         size_t n = 0;
         for (size_t k = j; k < i; k++)
-            if (!filtered || order_matches(m->orders[k], f))
+            if (!filtered || order_matches(&m->orders[k]->o, f))
                 run[n++] = m->orders[k];
         if (n > 1)
             qsort(run, n, sizeof *run, cmp_newest_first);
         for (size_t k = 0; k < n; k++, matched++) {
             if (matched < f->offset || taken == f->limit)
                 continue;
-            orders_order_t *copy = orders_order_copy(run[k]);
+            orders_order_t *copy = orders_order_copy(&run[k]->o);
             if (copy == NULL || !orders_order_list_push(out, copy)) {
                 orders_order_free(copy);
                 goto nomem;
@@ -520,7 +511,7 @@ orders_code_t orders__mem_order_scan(void *ud, int64_t from, int64_t to,
     /* The visitor runs under the lock (see memory.c). */
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->order_count; i++) {
-        const orders_order_t *o = m->orders[i];
+        const orders_order_t *o = &m->orders[i]->o;
         if (o->placed_at >= from && o->placed_at < to && visit(visit_ud, o) != 0)
             break;
     }

@@ -14,14 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void orders__mem_res_destroy(orders__mem_res_t *rw)
-{
-    if (rw == NULL)
-        return;
-    orders__reservation_clear(&rw->r);
-    free(rw);
-}
-
 /* ---- the active set ------------------------------------------------------------ */
 
 bool orders__mem_active_reserve(orders__mem_t *m)
@@ -199,18 +191,15 @@ orders_code_t orders__mem_reservation_create(void *ud, const orders_reservation_
         goto done;
     }
     /* Everything that can fail, before any change. */
-    rw = calloc(1, sizeof *rw);
-    if (rw == NULL || !orders__reservation_copy_into(&rw->r, r) ||
-        !orders__map_reserve(&m->reservations, 1) ||
+    rw = orders__mem_pack_res(r);
+    if (rw == NULL || !orders__map_reserve(&m->reservations, 1) ||
         (r->status == ORDERS_RES_ACTIVE && !orders__mem_active_reserve(m))) {
-        orders__mem_res_destroy(rw);
-        rw = NULL;
+        free(rw);
         rc = orders__mem_nomem(err);
         goto done;
     }
     orders__mem_lines_move(r->lines, n, prods.p, ORDERS__MEM_MOVE_RESERVE);
     orders__map_put(&m->reservations, rw->r.order_id, rw);
-    rw->active_pos = ORDERS__MEM_NOT_ACTIVE;
     if (rw->r.status == ORDERS_RES_ACTIVE)
         orders__mem_active_add(m, rw);
 done:

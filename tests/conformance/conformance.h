@@ -42,7 +42,8 @@ void *conformance_reopen(void *ud);
 extern const orders_store_vtable_t *conf_vt;
 extern void *conf_ud;
 
-/* .init / .fini of every test: opens conf_vt/conf_ud, closes them. */
+/* .init / .fini of every test: opens conf_vt/conf_ud; checks the stock
+ * invariant of every product left in the store, then closes them. */
 void conf_setup(void);
 void conf_teardown(void);
 

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,37 @@ void conf_setup(void)
     cr_assert_not_null(conf_vt, "conformance_open failed");
 }
 
+/* Checks the stock invariant of every product the test left behind; returns
+ * the number of products that break it (the first is described in msg). */
+static int sweep_invariant(char *msg, size_t len)
+{
+    orders_product_list_t l = {0};
+    int bad = 0;
+    if (conf_vt->product_list(conf_ud, NULL, 0, 1000, &l, NULL) != ORDERS_OK)
+        return snprintf(msg, len, "product_list failed in teardown"), 1;
+    for (size_t i = 0; i < l.count; i++) {
+        orders_stock_t s;
+        if (conf_vt->stock_get(conf_ud, l.items[i]->id, &s, NULL) == ORDERS_OK &&
+            s.available >= 0 && s.reserved >= 0 && s.sold >= 0 &&
+            s.available + s.reserved + s.sold == s.stocked - s.adjusted)
+            continue;
+        if (!bad++)
+            snprintf(msg, len, "%s: stock unreadable or invariant broken at teardown",
+                     l.items[i]->id);
+    }
+    orders_product_list_clear(&l);
+    return bad;
+}
+
 void conf_teardown(void)
 {
+    char msg[ORDERS_ID_MAX + 64] = "";
+    int bad = conf_vt ? sweep_invariant(msg, sizeof msg) : 0;
     if (conf_vt)
         conformance_close(conf_ud);
     conf_vt = NULL;
     conf_ud = NULL;
+    cr_assert_eq(bad, 0, "%s", msg);
 }
 
 /* ---- builders ------------------------------------------------------------ */
@@ -41,10 +67,16 @@ char *conf_strdup(const char *s)
     return d;
 }
 
-static char *fmt_dup(const char *fmt, const char *a)
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static char *fmt_dup(const char *fmt, ...)
 {
     char buf[512];
-    snprintf(buf, sizeof buf, fmt, a);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
     return conf_strdup(buf);
 }
 
@@ -70,8 +102,7 @@ orders_product_t *conf_product_new(const char *id, const char *seller_id, int64_
     p->image = fmt_dup("https://img.example/%s.png", id);
     p->price = usd(price);
     p->active = true;
-    p->created_at = CONF_T0;
-    p->updated_at = CONF_T0;
+    p->created_at = p->updated_at = CONF_T0;
     return p;
 }
 
@@ -132,9 +163,7 @@ orders_order_t *conf_order_new(const char *id, const char *order_number, const c
         it->total_price = usd(lines[i].unit_price * lines[i].quantity);
         it->status = ORDERS_ITEM_RESERVED;
         it->reserved_at = now;
-        it->confirmed_at = 0;
         subtotal += it->total_price.amount;
-
         bool seen = false;
         for (size_t s = 0; s < o->seller_count; s++)
             seen = seen || strcmp(o->seller_statuses[s].seller_id, lines[i].seller_id) == 0;
@@ -151,30 +180,24 @@ orders_order_t *conf_order_new(const char *id, const char *order_number, const c
         }
     }
     o->subtotal = usd(subtotal);
-    o->tax = usd(50);
-    o->shipping_fee = usd(500);
-    o->discount = usd(100);
+    o->tax = usd(50), o->shipping_fee = usd(500), o->discount = usd(100);
     o->total_amount = usd(subtotal + 50 + 500 - 100);
     o->status = ORDERS_STATUS_PENDING;
     o->payment_method = ORDERS_METHOD_ONLINE;
     o->payment_status = ORDERS_PAYMENT_PENDING;
     o->payment_ref = fmt_dup("pay-%s", id);
-    o->shipping_address.address_line1 = conf_strdup("1 Main Street");
-    o->shipping_address.address_line2 = NULL;
-    o->shipping_address.city = conf_strdup("Springfield");
-    o->shipping_address.state = conf_strdup("IL");
-    o->shipping_address.country = conf_strdup("US");
-    o->shipping_address.postal_code = conf_strdup("62701");
-    o->shipping_address.contact_name = conf_strdup("Jane \"JD\" Doe \xc3\xa9");
-    o->shipping_address.contact_phone = NULL;
-    o->placed_at = now;
-    o->notes = conf_strdup("leave at the door; ring twice");
-    o->cancel_reason = NULL;
+    orders_address_t *a = &o->shipping_address; /* line2 and phone stay NULL */
+    a->address_line1 = conf_strdup("1 Main Street");
+    a->city = conf_strdup("Springfield");
+    a->state = conf_strdup("IL");
+    a->country = conf_strdup("US");
+    a->postal_code = conf_strdup("62701");
+    a->contact_name = conf_strdup("Jane \"JD\" Doe \xc3\xa9");
+    o->placed_at = o->created_at = o->updated_at = now;
+    o->notes = conf_strdup("leave at the door; ring twice"); /* cancel_reason stays NULL */
     o->refund_amount = usd(0);
     o->reservation_expiry = now + CONF_RES_WINDOW;
     o->version = 1;
-    o->created_at = now;
-    o->updated_at = now;
     return o;
 }
 
@@ -199,8 +222,7 @@ orders_reservation_t *conf_reservation_new(const char *order_id, const char *cus
     }
     r->status = ORDERS_RES_ACTIVE;
     r->local_stock = local_stock;
-    r->created_at = now;
-    r->updated_at = now;
+    r->created_at = r->updated_at = now;
     r->expires_at = now + CONF_RES_WINDOW;
     return r;
 }
@@ -212,15 +234,11 @@ orders_event_t *conf_event_new(const char *id, orders_event_type_t type, const c
     e->id = conf_strdup(id);
     e->type = type;
     e->order_id = conf_strdup(order_id);
-    e->recipient = conf_strdup(recipient);
-    e->old_status = NULL;
+    e->recipient = conf_strdup(recipient); /* old_status, last_error stay NULL */
     e->new_status = conf_strdup("pending");
     e->amount = usd(1234);
     e->detail = fmt_dup("detail of %s", id);
-    e->created_at = now;
-    e->attempts = 0;
-    e->next_attempt_at = now;
-    e->last_error = NULL;
+    e->created_at = e->next_attempt_at = now;
     return e;
 }
 
@@ -281,9 +299,7 @@ void conf_place_init(conf_place_t *p, const char *order_id, const char *order_nu
     char actor[ORDERS_ID_MAX + 16];
     snprintf(actor, sizeof actor, "customer:%s", customer_id);
     p->history[0] = conf_history_new(order_id, now, actor, NULL, "pending", NULL);
-    p->tx.cart_version = cart_version;
-    p->tx.idem_key = NULL;
-    p->tx.idem_hash = NULL;
+    p->tx.cart_version = cart_version; /* no idempotency key */
     conf_place_sync(p);
 }
 
@@ -310,18 +326,17 @@ void conf_update_init(conf_update_t *u, const orders_order_t *current, orders_st
     o->version = current->version + 1;
     o->status = to;
     o->updated_at = now;
-    switch (to) {
-    case ORDERS_STATUS_CONFIRMED: o->confirmed_at = now; break;
-    case ORDERS_STATUS_PROCESSING: o->processing_at = now; break;
-    case ORDERS_STATUS_SHIPPED: o->shipped_at = now; break;
-    case ORDERS_STATUS_DELIVERED: o->delivered_at = now; break;
-    case ORDERS_STATUS_CANCELLED:
-    case ORDERS_STATUS_FAILED:
-        o->cancelled_at = now;
+    int64_t *stamp[] = {[ORDERS_STATUS_CONFIRMED] = &o->confirmed_at,
+                        [ORDERS_STATUS_PROCESSING] = &o->processing_at,
+                        [ORDERS_STATUS_SHIPPED] = &o->shipped_at,
+                        [ORDERS_STATUS_DELIVERED] = &o->delivered_at,
+                        [ORDERS_STATUS_CANCELLED] = &o->cancelled_at,
+                        [ORDERS_STATUS_FAILED] = &o->cancelled_at};
+    if (stamp[to])
+        *stamp[to] = now;
+    if (to == ORDERS_STATUS_CANCELLED || to == ORDERS_STATUS_FAILED) {
         free(o->cancel_reason);
         o->cancel_reason = conf_strdup("changed my mind");
-        break;
-    default: break;
     }
     if (tag) {
         free(o->notes);
@@ -338,14 +353,10 @@ void conf_update_init(conf_update_t *u, const orders_order_t *current, orders_st
     u->history = conf_history_new(o->id, now, "admin", from, orders_status_name(to), tag);
     u->event_ptrs[0] = u->event;
     u->history_ptrs[0] = u->history;
-    u->tx.order = o;
-    u->tx.expected_version = current->version;
-    u->tx.effect = effect;
-    u->tx.now = now;
-    u->tx.events = u->event_ptrs;
-    u->tx.event_count = 1;
-    u->tx.history = u->history_ptrs;
-    u->tx.history_count = 1;
+    u->tx = (orders_update_tx_t){.order = o, .expected_version = current->version,
+                                 .effect = effect, .now = now, .events = u->event_ptrs,
+                                 .event_count = 1, .history = u->history_ptrs,
+                                 .history_count = 1};
 }
 
 void conf_update_free(conf_update_t *u)
@@ -421,32 +432,35 @@ orders_stock_t conf_stock(const orders_store_vtable_t *vt, void *ud, const char 
     return s;
 }
 
+static const char *stock_str(char *buf, size_t len, const orders_stock_t *s)
+{
+    snprintf(buf, len, "available %lld, reserved %lld, sold %lld, stocked %lld, adjusted %lld",
+             (long long)s->available, (long long)s->reserved, (long long)s->sold,
+             (long long)s->stocked, (long long)s->adjusted);
+    return buf;
+}
+
 void assert_invariant(const orders_store_vtable_t *vt, void *ud, const char *product_id)
 {
+    char b[160];
     orders_stock_t s = conf_stock(vt, ud, product_id);
     cr_assert(s.available >= 0 && s.reserved >= 0 && s.sold >= 0 && s.stocked >= 0 &&
                   s.adjusted >= 0,
-              "%s: negative stock count: available %lld reserved %lld sold %lld stocked %lld "
-              "adjusted %lld",
-              product_id, (long long)s.available, (long long)s.reserved, (long long)s.sold,
-              (long long)s.stocked, (long long)s.adjusted);
+              "%s: negative stock count: %s", product_id, stock_str(b, sizeof b, &s));
     cr_assert_eq(s.available + s.reserved + s.sold, s.stocked - s.adjusted,
-                 "%s: invariant broken: available %lld + reserved %lld + sold %lld != "
-                 "stocked %lld - adjusted %lld",
-                 product_id, (long long)s.available, (long long)s.reserved, (long long)s.sold,
-                 (long long)s.stocked, (long long)s.adjusted);
+                 "%s: invariant available + reserved + sold == stocked - adjusted broken: %s",
+                 product_id, stock_str(b, sizeof b, &s));
 }
 
 void conf_assert_stock(const orders_store_vtable_t *vt, void *ud, const char *product_id,
                        int64_t available, int64_t reserved, int64_t sold)
 {
+    char b[160];
     orders_stock_t s = conf_stock(vt, ud, product_id);
-    cr_assert_eq(s.available, available, "%s: available: expected %lld, got %lld", product_id,
-                 (long long)available, (long long)s.available);
-    cr_assert_eq(s.reserved, reserved, "%s: reserved: expected %lld, got %lld", product_id,
-                 (long long)reserved, (long long)s.reserved);
-    cr_assert_eq(s.sold, sold, "%s: sold: expected %lld, got %lld", product_id, (long long)sold,
-                 (long long)s.sold);
+    cr_assert(s.available == available && s.reserved == reserved && s.sold == sold,
+              "%s: expected available %lld, reserved %lld, sold %lld; got %s", product_id,
+              (long long)available, (long long)reserved, (long long)sold,
+              stock_str(b, sizeof b, &s));
     assert_invariant(vt, ud, product_id);
 }
 
@@ -465,24 +479,21 @@ static void outbox_counts(const orders_store_vtable_t *vt, void *ud, int64_t *pe
                           int64_t *dead)
 {
     orders_error_t err = {0};
-    *pending = -1;
-    *dead = -1;
+    *pending = *dead = -1;
     orders_code_t rc = vt->outbox_counts(ud, pending, dead, &err);
     cr_assert_eq(rc, ORDERS_OK, "outbox_counts: %d %s", rc, err.message);
 }
 
 int64_t conf_outbox_pending(const orders_store_vtable_t *vt, void *ud)
 {
-    int64_t pending, dead;
-    outbox_counts(vt, ud, &pending, &dead);
-    return pending;
+    int64_t c[2];
+    return outbox_counts(vt, ud, &c[0], &c[1]), c[0];
 }
 
 int64_t conf_outbox_dead(const orders_store_vtable_t *vt, void *ud)
 {
-    int64_t pending, dead;
-    outbox_counts(vt, ud, &pending, &dead);
-    return dead;
+    int64_t c[2];
+    return outbox_counts(vt, ud, &c[0], &c[1]), c[1];
 }
 
 void conf_assert_cart_at(const orders_store_vtable_t *vt, void *ud, const char *customer_id,
@@ -557,17 +568,11 @@ void conf_snapshot_assert_same(const conf_snapshot_t *s, const orders_store_vtab
                                void *ud)
 {
     for (size_t i = 0; i < s->product_count; i++) {
-        const char *id = s->product_ids[i];
-        orders_stock_t a = s->stock[i], b = conf_stock(vt, ud, id);
-        cr_assert(a.available == b.available && a.reserved == b.reserved && a.sold == b.sold &&
-                      a.stocked == b.stocked && a.adjusted == b.adjusted,
-                  "%s: stock changed: was %lld/%lld/%lld (+%lld -%lld), now %lld/%lld/%lld "
-                  "(+%lld -%lld) (available/reserved/sold, stocked, adjusted)",
-                  id, (long long)a.available, (long long)a.reserved, (long long)a.sold,
-                  (long long)a.stocked, (long long)a.adjusted, (long long)b.available,
-                  (long long)b.reserved, (long long)b.sold, (long long)b.stocked,
-                  (long long)b.adjusted);
-        assert_invariant(vt, ud, id);
+        char was[160], now[160];
+        orders_stock_t a = s->stock[i], b = conf_stock(vt, ud, s->product_ids[i]);
+        cr_assert(memcmp(&a, &b, sizeof a) == 0, "%s: stock changed: was %s; now %s",
+                  s->product_ids[i], stock_str(was, sizeof was, &a), stock_str(now, sizeof now, &b));
+        assert_invariant(vt, ud, s->product_ids[i]);
     }
     int64_t pending, dead;
     outbox_counts(vt, ud, &pending, &dead);

@@ -432,5 +432,6 @@ T(order_get_and_get_by_number_of_unknown_are_not_found)
     rc = conf_vt->order_get(conf_ud, "ORD1001", &o, NULL);
     orders_order_free(o);
     cr_assert_eq(rc, ORDERS_E_NOT_FOUND, "order_get found an order by its number");
+    conf_assert_stock(conf_vt, conf_ud, "pA", 8, 2, 0);
     conf_place_free(&p);
 }

@@ -10,10 +10,9 @@
 
 #define T(name) Test(products, name, .init = conf_setup, .fini = conf_teardown)
 
-static orders_code_t put(orders_product_t *p, bool create_only)
+static orders_code_t put(const orders_product_t *p, bool create_only)
 {
-    orders_code_t rc = conf_vt->product_put(conf_ud, p, create_only, NULL);
-    return rc;
+    return conf_vt->product_put(conf_ud, p, create_only, NULL);
 }
 
 static orders_product_t *get(const char *id)

@@ -270,6 +270,7 @@ T(due_lists_active_expired_reservations_earliest_first_with_limit)
     assert_due(CONF_FAR_FUTURE, 100, (const char *[]){"r10", "r20", "r30", "r40"}, 4);
     cr_assert_eq(settle("r10", ORDERS_RES_EFFECT_EXPIRE, DEADLINE + 10), ORDERS_OK, "expire r10");
     assert_due(CONF_FAR_FUTURE, 1, (const char *[]){"r20"}, 1);
+    conf_assert_stock(conf_vt, conf_ud, "pC", 7, 2, 1); /* r30, r40 held; r15 sold */
 }
 
 T(due_of_empty_store_is_empty)
@@ -315,4 +316,5 @@ T(counts_by_status_over_updated_at_range)
     assert_counts(CONF_T0 + 200, CONF_T0 + 301, 0, 1, 0, 1);
     assert_counts(DEADLINE, DEADLINE + 1, 0, 0, 1, 0);
     assert_counts(DEADLINE + 1, CONF_FAR_FUTURE, 0, 0, 0, 0);
+    conf_assert_stock(conf_vt, conf_ud, "pC", 8, 1, 1); /* e reserved, a sold */
 }
