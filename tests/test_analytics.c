@@ -18,7 +18,6 @@ static void setup(void)
 static void teardown(void)
 {
     fix_close(&f);
-    fm_leak_check();
 }
 
 static void at(int64_t ms)

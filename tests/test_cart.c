@@ -113,10 +113,23 @@ Test(cart, add_snapshots_the_product)
 
     /* the snapshot is a copy: changing the product later changes no line */
     fixx_set_price(&F, "mug", 9999);
+    cr_assert_eq(orders_stock_set(F.ctx, "mug", 3, NULL, NULL), ORDERS_OK);
     orders_cart_t *read = fixx_cart(&F, "c1");
     cr_assert_eq(read->items[0].price.amount, 1250);
+    cr_assert_eq(read->items[0].available_stock, 7);
     cr_assert_str_eq(read->items[0].product_name, "Blue Mug");
+    cr_assert_eq(read->total_amount.amount, 2500);
     orders_cart_free(read);
+    orders_cart_free(c);
+
+    /* an update refreshes the snapshot (cart.h) */
+    orders_error_t err = {0};
+    cr_assert_eq(orders_cart_update(F.ctx, "c1", "mug", 1, ORDERS_ANY_VERSION, &c, &err),
+                 ORDERS_OK, "%s", err.message);
+    cr_assert_eq(c->items[0].price.amount, 9999);
+    cr_assert_eq(c->items[0].available_stock, 3);
+    cr_assert_eq(c->items[0].added_at, FIX_T0 + 5 * FIX_MINUTE, "addedAt stays");
+    cr_assert_eq(c->total_amount.amount, 9999);
     orders_cart_free(c);
 }
 
@@ -525,9 +538,11 @@ Test(cart, purge_deletes_only_expired_carts)
                  "%s", err.message);
     cr_assert_eq(purged, 0);
 
-    fix_advance(&F, 20 * FIX_DAY + 1); /* T0 + 30 days + 1 ms */
-    cr_assert_eq(orders_carts_purge(F.ctx, F.now, &purged, &err), ORDERS_OK, "%s", err.message);
+    /* at the deadline itself (expires_at <= now): the two old carts */
+    cr_assert_eq(orders_carts_purge(F.ctx, FIX_T0 + CART_TTL, &purged, &err), ORDERS_OK, "%s",
+                 err.message);
     cr_assert_eq(purged, 2);
+    fix_advance(&F, 20 * FIX_DAY + 1); /* T0 + 30 days + 1 ms */
 
     /* the young cart is intact */
     c = fixx_cart(&F, "young");
@@ -546,7 +561,7 @@ Test(cart, purge_deletes_only_expired_carts)
     cr_assert_eq(purged, 0);
     cr_assert_eq(orders_carts_purge(F.ctx, F.now, NULL, &err), ORDERS_OK);
 
-    /* far future: the young cart and the two fresh ones expire */
+    /* far future: the young cart and the fresh old1 cart expire */
     cr_assert_eq(orders_carts_purge(F.ctx, F.now + 365 * FIX_DAY, &purged, &err), ORDERS_OK);
     cr_assert_eq(purged, 2, "young and the fresh old1 cart");
 }

@@ -94,7 +94,8 @@ Test(context_config, bad_values_are_invalid_and_named)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         orders_config_t cfg = orders_config_default();
         bad[i].spoil(&cfg);
-        orders_ctx_t *ctx = (orders_ctx_t *)&cfg; /* must be reset to NULL */
+        static char sentinel;
+        orders_ctx_t *ctx = (orders_ctx_t *)(void *)&sentinel; /* must be reset to NULL */
         orders_error_t err = {0};
         cr_assert_eq(orders_ctx_new(&cfg, &ctx, &err), ORDERS_E_INVALID, "case %zu (%s)", i,
                      bad[i].field);

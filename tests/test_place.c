@@ -652,3 +652,45 @@ Test(place, a_failed_placement_does_not_use_up_its_key)
     cr_assert_eq(fix_stock(&F, "p1").sold, 4);
     orders_order_free(o);
 }
+
+Test(place, the_order_takes_the_cart_currency)
+{
+    fixx_product(&F, "e1", "s3", "Euro Lamp", NULL, 4550, "EUR", 5, true);
+    PRICING = (pricing_spec_t){.tax = 91, .shipping = 300};
+    orders_ctx_set_pricing(F.ctx, pricing_hook, &PRICING);
+    fix_add(&F, "c1", "e1", 2);
+    orders_order_t *o = fix_place(&F, "c1", ORDERS_METHOD_COD);
+    cr_assert_str_eq(o->subtotal.currency, "EUR");
+    cr_assert_str_eq(o->items[0].unit_price.currency, "EUR");
+    cr_assert_str_eq(o->tax.currency, "EUR");
+    cr_assert_str_eq(o->shipping_fee.currency, "EUR");
+    cr_assert_str_eq(o->total_amount.currency, "EUR");
+    cr_assert_eq(o->total_amount.amount, 9100 + 91 + 300);
+    orders_order_free(o);
+}
+
+Test(place, malformed_requests_are_invalid)
+{
+    fill_cart("c1");
+    orders_place_request_t req = request(ORDERS_METHOD_COD, false);
+    orders_error_t err = {0};
+    orders_order_t *o = NULL;
+    orders_identity_t who = {.id = "c1"};
+    cr_assert_eq(orders_order_place(F.ctx, NULL, &req, &o, &err), ORDERS_E_INVALID);
+    cr_assert_eq(orders_order_place(F.ctx, &who, NULL, &o, &err), ORDERS_E_INVALID);
+    who.id = NULL;
+    cr_assert_eq(orders_order_place(F.ctx, &who, &req, &o, &err), ORDERS_E_INVALID);
+    who.id = fixx_long_id(129, 'c');
+    cr_assert_eq(orders_order_place(F.ctx, &who, &req, &o, &err), ORDERS_E_INVALID);
+    cr_assert_null(o);
+
+    req.payment_method = (orders_payment_method_t)7;
+    assert_refused("c1", &req, ORDERS_E_INVALID, NULL, "paymentMethod");
+    req = request(ORDERS_METHOD_COD, false);
+    char key[200];
+    snprintf(key, sizeof key, "%s", fixx_long_id(129, 'k'));
+    req.idempotency_key = key;
+    assert_refused("c1", &req, ORDERS_E_INVALID, NULL, NULL);
+    req.idempotency_key = "";
+    assert_refused("c1", &req, ORDERS_E_INVALID, NULL, NULL);
+}

@@ -44,6 +44,7 @@ struct fake_catalog {
     size_t hold_count;
     int reserve_calls, confirm_calls, release_calls;
     orders_code_t fail_reserve;      /* ORDERS_OK: reserve works */
+    int fail_confirms;               /* confirm fails (UNAVAILABLE) this many times */
     reserve_hook_fn on_reserve;      /* runs once, after a successful hold */
     int64_t last_expires_at;
     char hooked_order[ORDERS_ID_MAX + 1];  /* the order id the hook ran for */
@@ -130,9 +131,12 @@ static orders_code_t fake_reserve(void *ud, const char *order_id,
 
 static orders_code_t fake_confirm(void *ud, const char *order_id, orders_error_t *err)
 {
-    (void)err;
     fake_catalog_t *fc = ud;
     fc->confirm_calls++;
+    if (fc->fail_confirms > 0) {
+        fc->fail_confirms--;
+        return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL, "remote catalog is down");
+    }
     for (size_t i = 0; i < fc->hold_count; i++) {
         fake_hold_t *h = &fc->holds[i];
         if (strcmp(h->order_id, order_id) != 0 || h->state != HOLD_HELD)
@@ -390,6 +394,33 @@ Test(remote, remote_shortage_fails_placement_and_writes_nothing)
     assert_remote_failure(ORDERS_E_OUT_OF_STOCK);
 }
 
+/* BUG (see the report): a shortage found by the remote reserve must read
+ * like every other placement shortage (API.md, order.h), naming the product
+ * the catalog reported in err->field.  The core passes the catalog's own
+ * message through instead.  Kept failing on purpose. */
+static orders_code_t sell_out_r1(void *ud, const orders_order_t *draft, orders_pricing_t *out,
+                                 orders_error_t *err)
+{
+    (void)ud, (void)draft, (void)out, (void)err;
+    FAKE->products[0].available = 1; /* somebody else bought them meanwhile */
+    return ORDERS_OK;
+}
+
+Test(remote, BUG_remote_shortage_uses_the_contract_message)
+{
+    fix_add(&F, "c1", "r1", 2);
+    orders_ctx_set_pricing(F.ctx, sell_out_r1, NULL);
+    orders_order_t *o = NULL;
+    orders_error_t err;
+    cr_assert_eq(place("c1", ORDERS_METHOD_COD, false, NULL, &o, &err), ORDERS_E_OUT_OF_STOCK,
+                 "%s", err.message);
+    cr_assert_null(o);
+    cr_assert_eq(FAKE->hold_count, 0u);
+    cr_assert_eq(fixx_order_count(&F, NULL), 0);
+    cr_assert_str_eq(err.message,
+                     "Some items are not available: Remote One (requested: 2, available: 1)");
+}
+
 /* The hook changes the cart while the remote hold exists, so the store
  * refuses the local commit (stale cart version); the library releases that
  * hold and retries the whole placement with a fresh order id. */
@@ -496,4 +527,29 @@ Test(remote, reserve_is_idempotent_per_order_id)
     cr_assert_eq(fake_release(FAKE, "o-1", NULL), ORDERS_OK);
     cr_assert_eq(fake_release(FAKE, "o-1", NULL), ORDERS_OK, "releasing nothing succeeds");
     cr_assert_eq(FAKE->products[0].available, 10);
+}
+
+/* BUG (see the report): the remote confirm runs only after the local
+ * confirmation is committed, once, and its failure is dropped.  The order
+ * then reads confirmed (and its reservation confirmed) while the remote
+ * catalog still merely holds the units; the hold lapses at its deadline and
+ * the units are sold twice.  Whatever the fix (confirm remotely first and
+ * leave the order pending for a retry, or retry later), a confirmed order
+ * must end with its units sold remotely.  Kept failing on purpose. */
+Test(remote, BUG_failed_remote_confirm_is_not_lost)
+{
+    fix_add(&F, "c1", "r1", 2);
+    FAKE->fail_confirms = 1;
+    orders_order_t *o = NULL;
+    orders_error_t err;
+    cr_assert_eq(place("c1", ORDERS_METHOD_COD, false, NULL, &o, &err), ORDERS_OK, "%s",
+                 err.message);
+    if (o->status == ORDERS_STATUS_PENDING) /* not confirmed yet: the retry must work */
+        cr_assert_eq(orders_reservation_confirm(F.ctx, o->id, &err), ORDERS_OK, "%s",
+                     err.message);
+    int64_t held = FAKE->products[0].held, sold = FAKE->products[0].sold;
+    orders_order_free(o);
+    cr_assert_eq(sold, 2, "order confirmed locally, but the remote catalog sold %lld (held %lld)",
+                 (long long)sold, (long long)held);
+    cr_assert_eq(held, 0);
 }

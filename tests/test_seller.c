@@ -46,7 +46,6 @@ static void setup(void)
 static void teardown(void)
 {
     fix_close(&f);
-    fm_leak_check();
 }
 
 /* items: pz x1 (zeta), pa x1 (alpha), pm x1 (mid), pz2 x2 (zeta) */

@@ -20,7 +20,6 @@ static void setup(void)
 static void teardown(void)
 {
     fix_close(&f);
-    fm_leak_check();
 }
 
 static const orders_status_t ALL[7] = {

@@ -24,7 +24,6 @@ static void setup(void)
 static void teardown(void)
 {
     fix_close(&f);
-    fm_leak_check();
 }
 
 /* ---- (a) 50 placements for 10 units ---- */

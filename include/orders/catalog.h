@@ -12,8 +12,12 @@
  *     NULL.  The built-in "local" catalog is this shape.
  *   - Remote (a Products service): placement first calls reserve with the
  *     order id as idempotency key, then commits locally, and calls release
- *     if the local commit fails.  Confirm and release follow the order's
- *     payment and cancellation.
+ *     if the local commit fails.  When the order is confirmed, confirm is
+ *     called BEFORE the local commit (a failure leaves the order pending, to
+ *     be retried; a local commit that then fails for good is followed by
+ *     release).  Cancellation, failure and expiry commit locally first and
+ *     then call release; a failed release is returned to the caller, who
+ *     may call it again.
  *
  * Every member may be called from many threads at once.  Inputs are
  * borrowed; *out records are new and freed by the caller.
@@ -55,7 +59,9 @@ typedef struct orders_catalog_vtable {
      * twice. */
     orders_code_t (*reserve)(void *ud, const char *order_id, const orders_catalog_line_t *lines,
                              size_t line_count, int64_t expires_at, orders_error_t *err);
-    /* Remote shape only: the order's held units become sold. */
+    /* Remote shape only: the order's held units become sold.  Confirming an
+     * order already sold succeeds (the core may call it again after a
+     * lost race). */
     orders_code_t (*confirm)(void *ud, const char *order_id, orders_error_t *err);
     /* Remote shape only: give back whatever the order holds, held or sold.
      * Releasing an order that holds nothing succeeds. */

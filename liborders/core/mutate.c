@@ -49,6 +49,78 @@ static bool version_moved(orders_ctx_t *ctx, const char *id, int64_t version)
     return moved;
 }
 
+/* Is the order confirmed or further along (its stock sold)? */
+static bool order_sold(orders_ctx_t *ctx, const char *id)
+{
+    orders_order_t *o = NULL;
+    if (ctx->store->order_get(ctx->store_ud, id, &o, NULL) != ORDERS_OK)
+        return false;
+    bool sold = o->status >= ORDERS_STATUS_CONFIRMED && o->status <= ORDERS_STATUS_DELIVERED;
+    orders_order_free(o);
+    return sold;
+}
+
+static bool remote_catalog(const orders_ctx_t *ctx)
+{
+    return !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE);
+}
+
+/* One attempt: let fn edit a fresh copy, then write it.  *read_version
+ * tells the caller which version the attempt started from; *remote_sold is
+ * set once a remote catalog has confirmed the sale. */
+static orders_code_t attempt_once(orders_ctx_t *ctx, const char *id, const char *customer_scope,
+                                  int64_t expected_version, const char *actor,
+                                  orders__mutator_fn fn, void *ud, orders_order_t **out,
+                                  int64_t *read_version, bool *remote_sold, orders_error_t *err)
+{
+    orders__change_t ch = {0};
+    orders_code_t rc = load(ctx, id, customer_scope, &ch.order, err);
+    if (rc)
+        return rc;
+    *read_version = ch.order->version;
+    if (expected_version != ORDERS_ANY_VERSION && *read_version != expected_version) {
+        change_clear(&ch);
+        return orders_error_set(err, ORDERS_E_CONFLICT, "version", "order version is %lld, expected %lld",
+                                (long long)*read_version, (long long)expected_version);
+    }
+    ch.now = orders_ctx_now(ctx);
+    ch.actor = actor ? actor : "system";
+    rc = fn(ctx, &ch, ud, err);
+    bool write = rc == ORDERS_OK && !ch.unchanged;
+    /* A remote catalog sells before the local commit, so a failed remote
+     * call leaves the order as it was, to be retried. */
+    if (write && ch.effect == ORDERS_RES_EFFECT_CONFIRM && remote_catalog(ctx) && !*remote_sold) {
+        rc = ctx->catalog->confirm(ctx->catalog_ud, id, err);
+        *remote_sold = rc == ORDERS_OK;
+        write = rc == ORDERS_OK;
+    }
+    if (write) {
+        ch.order->version = *read_version + 1;
+        ch.order->updated_at = ch.now;
+        orders_update_tx_t tx = {
+            .order = ch.order,
+            .expected_version = *read_version,
+            .effect = ch.effect,
+            .now = ch.now,
+            .events = (const orders_event_t *const *)ch.events,
+            .event_count = ch.event_count,
+            .history = (const orders_history_t *const *)ch.history,
+            .history_count = ch.history_count,
+        };
+        rc = ctx->store->order_update(ctx->store_ud, &tx, err);
+        if (rc == ORDERS_OK && ch.effect == ORDERS_RES_EFFECT_CONFIRM)
+            *remote_sold = false; /* committed: nothing to undo */
+        else if (rc == ORDERS_OK)
+            rc = orders__catalog_follow(ctx, id, ch.effect, err);
+    }
+    if (rc == ORDERS_OK && out) {
+        *out = ch.order;
+        ch.order = NULL;
+    }
+    change_clear(&ch);
+    return rc;
+}
+
 orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char *customer_scope,
                                    int64_t expected_version, const char *actor,
                                    orders__mutator_fn fn, void *ud, orders_order_t **out,
@@ -59,64 +131,27 @@ orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char
     orders_code_t rc = orders__check_id(id, "id", err);
     if (rc)
         return rc;
+    bool remote_sold = false, exhausted = true;
     for (int attempt = 0; attempt < ORDERS__MAX_RETRIES; attempt++) {
-        orders__change_t ch = {0};
-        rc = load(ctx, id, customer_scope, &ch.order, err);
-        if (rc)
-            return rc;
-        int64_t read_version = ch.order->version;
-        if (expected_version != ORDERS_ANY_VERSION && read_version != expected_version) {
-            change_clear(&ch);
-            return orders_error_set(err, ORDERS_E_CONFLICT, "version",
-                                    "order version is %lld, expected %lld",
-                                    (long long)read_version, (long long)expected_version);
-        }
-        ch.now = orders_ctx_now(ctx);
-        ch.actor = actor ? actor : "system";
-        rc = fn(ctx, &ch, ud, err);
-        if (rc == ORDERS_OK && ch.unchanged) {
-            if (out) {
-                *out = ch.order;
-                ch.order = NULL;
-            }
-            change_clear(&ch);
-            return ORDERS_OK;
-        }
-        if (rc == ORDERS_OK) {
-            ch.order->version = read_version + 1;
-            ch.order->updated_at = ch.now;
-            orders_update_tx_t tx = {
-                .order = ch.order,
-                .expected_version = read_version,
-                .effect = ch.effect,
-                .now = ch.now,
-                .events = (const orders_event_t *const *)ch.events,
-                .event_count = ch.event_count,
-                .history = (const orders_history_t *const *)ch.history,
-                .history_count = ch.history_count,
-            };
-            rc = ctx->store->order_update(ctx->store_ud, &tx, err);
-            if (rc == ORDERS_OK) {
-                orders_res_effect_t effect = ch.effect;
-                if (out) {
-                    *out = ch.order;
-                    ch.order = NULL;
-                }
-                change_clear(&ch);
-                return orders__catalog_follow(ctx, id, effect, err);
-            }
-        }
-        change_clear(&ch);
-        if (rc != ORDERS_E_CONFLICT || !version_moved(ctx, id, read_version))
-            return rc;
-        /* lost a race: read again and re-check every rule */
-        if (expected_version != ORDERS_ANY_VERSION)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "version",
-                                    "order changed concurrently (version %lld is stale)",
-                                    (long long)expected_version);
+        int64_t read_version = 0;
+        rc = attempt_once(ctx, id, customer_scope, expected_version, actor, fn, ud, out,
+                          &read_version, &remote_sold, err);
+        bool raced = rc == ORDERS_E_CONFLICT && read_version && version_moved(ctx, id, read_version);
+        if (raced && expected_version == ORDERS_ANY_VERSION)
+            continue; /* lost a race: read again and re-check every rule */
+        if (raced)
+            rc = orders_error_set(err, ORDERS_E_CONFLICT, "version",
+                                  "order changed concurrently (version %lld is stale)",
+                                  (long long)expected_version);
+        exhausted = false;
+        break;
     }
-    return orders_error_set(err, ORDERS_E_CONFLICT, NULL,
-                            "order %s is changing too often; try again", id);
+    if (remote_sold && !order_sold(ctx, id)) /* sold remotely, never confirmed: give back */
+        (void)ctx->catalog->release(ctx->catalog_ud, id, NULL);
+    if (exhausted)
+        return orders_error_set(err, ORDERS_E_CONFLICT, NULL,
+                                "order %s is changing too often; try again", id);
+    return rc;
 }
 
 orders_event_t *orders__event_new(orders_ctx_t *ctx, const char *order_id, int64_t now,
@@ -279,7 +314,7 @@ orders_code_t orders__transition(orders_ctx_t *ctx, orders__change_t *ch, orders
 orders_code_t orders__catalog_follow(orders_ctx_t *ctx, const char *order_id,
                                      orders_res_effect_t effect, orders_error_t *err)
 {
-    if (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE || effect == ORDERS_RES_EFFECT_NONE)
+    if (!remote_catalog(ctx) || effect == ORDERS_RES_EFFECT_NONE)
         return ORDERS_OK;
     if (effect == ORDERS_RES_EFFECT_CONFIRM)
         return ctx->catalog->confirm(ctx->catalog_ud, order_id, err);

@@ -121,11 +121,11 @@ static void request_hash(const orders_identity_t *who, const orders_place_reques
 static uint64_t cart_hash(const orders_cart_t *c)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    char q[24];
     for (size_t i = 0; i < c->item_count; i++) {
         hash_str(&h, c->items[i].product_id);
-        snprintf(q, sizeof q, "%lld", (long long)c->items[i].quantity);
-        hash_str(&h, q);
+        uint64_t q = (uint64_t)c->items[i].quantity;
+        for (int b = 0; b < 8; b++)
+            h = (h ^ ((q >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
     }
     return h;
 }
@@ -410,24 +410,6 @@ static void remote_release(orders_ctx_t *ctx, const char *order_id)
         (void)ctx->catalog->release(ctx->catalog_ud, order_id, NULL);
 }
 
-static orders_code_t remote_reserve(orders_ctx_t *ctx, const draft_t *d, orders_error_t *err)
-{
-    if (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE)
-        return ORDERS_OK;
-    const orders_reservation_t *r = d->res;
-    orders_catalog_line_t *lines = calloc(r->line_count, sizeof *lines);
-    if (!lines)
-        return orders__nomem(err);
-    for (size_t i = 0; i < r->line_count; i++)
-        lines[i] = (orders_catalog_line_t){r->lines[i].product_id, r->lines[i].quantity};
-    orders_code_t rc = ctx->catalog->reserve(ctx->catalog_ud, r->order_id, lines, r->line_count,
-                                             r->expires_at, err);
-    free(lines);
-    if (rc == ORDERS_E_OUT_OF_STOCK)
-        orders__stat(ctx, "reservation_conflict");
-    return rc;
-}
-
 /* Turns the store's short line into the contract's message. */
 static orders_code_t out_of_stock(orders_ctx_t *ctx, const draft_t *d,
                                   const orders_place_result_t *res, orders_error_t *err)
@@ -443,6 +425,33 @@ static orders_code_t out_of_stock(orders_ctx_t *ctx, const draft_t *d,
     return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, "items",
                             "Some items are not available: %s (requested: %lld, available: %lld)",
                             name, (long long)requested, (long long)res->short_available);
+}
+
+static orders_code_t remote_reserve(orders_ctx_t *ctx, const draft_t *d, orders_error_t *err)
+{
+    if (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE)
+        return ORDERS_OK;
+    const orders_reservation_t *r = d->res;
+    orders_catalog_line_t *lines = calloc(r->line_count, sizeof *lines);
+    if (!lines)
+        return orders__nomem(err);
+    for (size_t i = 0; i < r->line_count; i++)
+        lines[i] = (orders_catalog_line_t){r->lines[i].product_id, r->lines[i].quantity};
+    orders_error_t rerr = {0};
+    orders_code_t rc = ctx->catalog->reserve(ctx->catalog_ud, r->order_id, lines, r->line_count,
+                                             r->expires_at, &rerr);
+    free(lines);
+    if (rc != ORDERS_E_OUT_OF_STOCK) {
+        if (rc && err)
+            *err = rerr;
+        return rc;
+    }
+    /* the catalog names the short product in the field: say it as the contract does */
+    orders_place_result_t res = {0};
+    snprintf(res.short_product_id, sizeof res.short_product_id, "%s", rerr.field);
+    if (ctx->catalog->stock_available(ctx->catalog_ud, rerr.field, &res.short_available, NULL))
+        res.short_available = 0;
+    return out_of_stock(ctx, d, &res, err);
 }
 
 /* Is the stored cart still at `version`?  (A conflict with a moved cart is
@@ -478,7 +487,7 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, char *
         return orders_error_set(err, ORDERS_E_EMPTY_CART, "cart", "Cart is empty");
     }
     char idem_hash[ORDERS_ID_MAX + 1];
-    if (rc == ORDERS_OK)
+    if (rc == ORDERS_OK && a->idem_key)
         idem_record(a->idem_hash, d.cart, idem_hash, sizeof idem_hash);
     orders_address_t addr = {0};
     if (rc == ORDERS_OK && !orders_address_copy_into(&addr, a->addr))

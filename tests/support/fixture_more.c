@@ -2,34 +2,11 @@
  * fixture_more.c - see fixture_more.h.
  */
 #include <criterion/criterion.h>
-#include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "support/fixture_more.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define FM_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FM_LSAN 1
-#endif
-#endif
-
-#ifdef FM_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-void fm_leak_check(void)
-{
-#ifdef FM_LSAN
-    /* an assertion in .fini does not fail the test: abort instead */
-    if (__lsan_do_recoverable_leak_check() != 0) {
-        fputs("the test leaked memory (see the report above)\n", stderr);
-        abort();
-    }
-#endif
-}
 
 orders_code_t fm_place_rc(fixture_t *f, const char *customer, orders_payment_method_t method,
                           bool defer_payment, orders_order_t **out, orders_error_t *err)
@@ -192,4 +169,45 @@ const orders_event_t *fm_find(const fm_events_t *ev, orders_event_type_t type,
             nth-- == 0)
             return ev->items[i];
     return NULL;
+}
+
+/* ---- racing refunds ---- */
+
+typedef struct racer {
+    orders_ctx_t *ctx;
+    const char *id;
+    int64_t amount;
+    pthread_barrier_t *go;
+    orders_code_t rc;
+} racer_t;
+
+static void *race_refund(void *arg)
+{
+    racer_t *r = arg;
+    pthread_barrier_wait(r->go);
+    r->rc = orders_order_refund(r->ctx, r->id, r->amount, "race", "admin", NULL, NULL);
+    return NULL;
+}
+
+int fm_race_refunds(fixture_t *f, const char *id, int64_t amount, int threads)
+{
+    pthread_t t[16];
+    racer_t r[16];
+    pthread_barrier_t go;
+    cr_assert(threads >= 1 && threads <= 16);
+    pthread_barrier_init(&go, NULL, (unsigned)threads);
+    for (int i = 0; i < threads; i++) {
+        r[i] = (racer_t){.ctx = f->ctx, .id = id, .amount = amount, .go = &go, .rc = -1};
+        cr_assert_eq(pthread_create(&t[i], NULL, race_refund, &r[i]), 0);
+    }
+    for (int i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    int ok = 0;
+    for (int i = 0; i < threads; i++) {
+        ok += r[i].rc == ORDERS_OK;
+        cr_assert(r[i].rc == ORDERS_OK || r[i].rc == ORDERS_E_CONFLICT || r[i].rc == ORDERS_E_INVALID,
+                  "racer %d got %d", i, r[i].rc);
+    }
+    return ok;
 }

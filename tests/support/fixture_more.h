@@ -15,10 +15,6 @@
 #define FIX_HOUR (60 * FIX_MINUTE)
 #define FIX_DAY (24 * FIX_HOUR)
 
-/* Makes leaks fail the test in sanitizer builds (no-op otherwise).  Call it
- * last in .fini, after everything is freed. */
-void fm_leak_check(void);
-
 /* Places customer's cart; reports instead of asserting (thread-safe). */
 orders_code_t fm_place_rc(fixture_t *f, const char *customer, orders_payment_method_t method,
                           bool defer_payment, orders_order_t **out, orders_error_t *err);
@@ -43,6 +39,11 @@ int64_t fm_balance(fixture_t *f, const char *customer);
 
 /* Moves an order through set_status (admin), asserting success. */
 orders_order_t *fm_move(fixture_t *f, const char *id, orders_status_t to);
+
+/* `threads` threads (at most 16) refund `amount` of order id at the same
+ * moment; returns how many succeeded.  Every loser must get ORDERS_E_CONFLICT
+ * or ORDERS_E_INVALID (asserted). */
+int fm_race_refunds(fixture_t *f, const char *id, int64_t amount, int threads);
 
 /* ---- a recording callback notifier ---- */
 typedef struct fm_events {
