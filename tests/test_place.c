@@ -362,62 +362,13 @@ Test(place, saved_address_with_the_claims_backend_is_not_found)
     assert_refused("c1", &req, ORDERS_E_NOT_FOUND, NULL, NULL);
 }
 
-/* ---- a customers backend of our own ------------------------------------------------------- */
+/* ---- a customers backend of our own (fixture_extra.c) ------------------------------------ */
 
-typedef struct customers_fake {
-    bool active;
-    int resolves;
-    int address_gets;
-} customers_fake_t;
-
-static customers_fake_t CUST;
-
-static orders_code_t fake_resolve(void *ud, const orders_identity_t *who, orders_customer_t *out,
-                                  orders_error_t *err)
-{
-    customers_fake_t *c = ud;
-    c->resolves++;
-    if (strcmp(who->id, "ghost") == 0)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "customerId", "Customer not found");
-    out->id = strdup(who->id);
-    out->name = strdup("Saved Sam");
-    out->email = strdup("sam@example.com");
-    out->active = c->active;
-    return ORDERS_OK;
-}
-
-static const orders_address_t SAVED = {
-    .address_line1 = "9 Elm Rd", .address_line2 = "Flat 2", .city = "Portland",
-    .state = "OR", .country = "US", .postal_code = "97201",
-    .contact_name = "Sam", .contact_phone = "+1-555-0199",
-};
-
-static orders_code_t fake_address_get(void *ud, const orders_identity_t *who,
-                                      const char *address_id, orders_address_t *out,
-                                      orders_error_t *err)
-{
-    customers_fake_t *c = ud;
-    c->address_gets++;
-    (void)who;
-    if (strcmp(address_id, "home") != 0)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "shippingAddressId", "no such address");
-    return orders_address_copy_into(out, &SAVED) ? ORDERS_OK : ORDERS_E_NOMEM;
-}
-
-static const orders_customers_vtable_t FAKE_CUSTOMERS = {
-    .version = ORDERS_CUSTOMERS_VERSION,
-    .name = "test-fake",
-    .resolve = fake_resolve,
-    .address_get = fake_address_get,
-};
+static fixx_customers_t CUST;
 
 static void use_fake_customers(bool active)
 {
-    orders_error_t err = {0};
-    memset(&CUST, 0, sizeof CUST);
-    CUST.active = active;
-    cr_assert_eq(orders_ctx_set_customers(F.ctx, &FAKE_CUSTOMERS, &CUST, NULL, &err), ORDERS_OK,
-                 "%s", err.message);
+    fixx_use_customers(&F, &CUST, active);
 }
 
 Test(place, saved_address_is_resolved_by_the_customers_backend)
@@ -427,7 +378,7 @@ Test(place, saved_address_is_resolved_by_the_customers_backend)
     orders_place_request_t req = {.shipping_address_id = "home",
                                   .payment_method = ORDERS_METHOD_COD};
     orders_order_t *o = place_ok("c1", &req);
-    fixx_assert_address(&o->shipping_address, &SAVED);
+    fixx_assert_address(&o->shipping_address, fixx_saved_address());
     cr_assert_str_eq(o->customer_name, "Saved Sam", "the backend's name wins over the claims");
     cr_assert_str_eq(o->customer_email, "sam@example.com");
     cr_assert_geq(CUST.resolves, 1);
@@ -523,33 +474,12 @@ Test(place, keys_of_different_customers_do_not_collide)
 
 /* ---- pricing and prices --------------------------------------------------------------------- */
 
-typedef struct pricing_spec {
-    int64_t tax, shipping, discount;
-    int calls;
-    int64_t seen_subtotal;
-    size_t seen_items;
-} pricing_spec_t;
-
-static pricing_spec_t PRICING;
-
-static orders_code_t pricing_hook(void *ud, const orders_order_t *draft, orders_pricing_t *out,
-                                  orders_error_t *err)
-{
-    (void)err;
-    pricing_spec_t *p = ud;
-    p->calls++;
-    p->seen_subtotal = draft->subtotal.amount;
-    p->seen_items = draft->item_count;
-    out->tax = p->tax;
-    out->shipping_fee = p->shipping;
-    out->discount = p->discount;
-    return ORDERS_OK;
-}
+static fixx_pricing_t PRICING;
 
 Test(place, pricing_hook_sets_tax_shipping_and_discount)
 {
-    PRICING = (pricing_spec_t){.tax = 1307, .shipping = 499, .discount = 1000};
-    orders_ctx_set_pricing(F.ctx, pricing_hook, &PRICING);
+    PRICING = (fixx_pricing_t){.tax = 1307, .shipping = 499, .discount = 1000};
+    orders_ctx_set_pricing(F.ctx, fixx_pricing_hook, &PRICING);
     fix_add(&F, "c1", "p1", 2);
     fix_add(&F, "c1", "p3", 1);
     orders_order_t *o = place_ok("c1", &(orders_place_request_t){
@@ -576,8 +506,8 @@ Test(place, pricing_hook_sets_tax_shipping_and_discount)
 
 Test(place, discount_larger_than_the_total_is_invalid)
 {
-    PRICING = (pricing_spec_t){.tax = 100, .shipping = 200, .discount = 1999 + 300 + 1};
-    orders_ctx_set_pricing(F.ctx, pricing_hook, &PRICING);
+    PRICING = (fixx_pricing_t){.tax = 100, .shipping = 200, .discount = 1999 + 300 + 1};
+    orders_ctx_set_pricing(F.ctx, fixx_pricing_hook, &PRICING);
     fix_add(&F, "c1", "p1", 1);
     orders_place_request_t req = request(ORDERS_METHOD_COD, false);
     assert_refused("c1", &req, ORDERS_E_INVALID, NULL, NULL);
@@ -656,8 +586,8 @@ Test(place, a_failed_placement_does_not_use_up_its_key)
 Test(place, the_order_takes_the_cart_currency)
 {
     fixx_product(&F, "e1", "s3", "Euro Lamp", NULL, 4550, "EUR", 5, true);
-    PRICING = (pricing_spec_t){.tax = 91, .shipping = 300};
-    orders_ctx_set_pricing(F.ctx, pricing_hook, &PRICING);
+    PRICING = (fixx_pricing_t){.tax = 91, .shipping = 300};
+    orders_ctx_set_pricing(F.ctx, fixx_pricing_hook, &PRICING);
     fix_add(&F, "c1", "e1", 2);
     orders_order_t *o = fix_place(&F, "c1", ORDERS_METHOD_COD);
     cr_assert_str_eq(o->subtotal.currency, "EUR");

@@ -120,6 +120,14 @@ const orders_config_t *orders_ctx_config(const orders_ctx_t *ctx)
     return &ctx->cfg;
 }
 
+/* Frees the userdata a slot held and puts the new one in. */
+static void replace_ud(void **ud_slot, orders_free_fn *free_slot, void *ud, orders_free_fn ud_free)
+{
+    release(*ud_slot, *free_slot);
+    *ud_slot = ud;
+    *free_slot = ud_free;
+}
+
 static orders_code_t check_vtable(const void *vt, int version, int known, const char *what,
                                   orders_error_t *err)
 {
@@ -152,10 +160,8 @@ orders_code_t orders_ctx_set_store(orders_ctx_t *ctx, const orders_store_vtable_
     if (!store_complete(vt))
         return orders_error_set(err, ORDERS_E_INVALID, "store",
                                 "store '%s' lacks a required member", vt->name ? vt->name : "?");
-    release(ctx->store_ud, ctx->store_free);
     ctx->store = vt;
-    ctx->store_ud = ud;
-    ctx->store_free = ud_free;
+    replace_ud(&ctx->store_ud, &ctx->store_free, ud, ud_free);
     return ORDERS_OK;
 }
 
@@ -170,10 +176,8 @@ orders_code_t orders_ctx_set_catalog(orders_ctx_t *ctx, const orders_catalog_vta
         (remote && (!vt->reserve || !vt->confirm || !vt->release)))
         return orders_error_set(err, ORDERS_E_INVALID, "catalog",
                                 "catalog '%s' lacks a required member", vt->name ? vt->name : "?");
-    release(ctx->catalog_ud, ctx->catalog_free);
     ctx->catalog = vt;
-    ctx->catalog_ud = ud;
-    ctx->catalog_free = ud_free;
+    replace_ud(&ctx->catalog_ud, &ctx->catalog_free, ud, ud_free);
     return ORDERS_OK;
 }
 
@@ -185,10 +189,8 @@ orders_code_t orders_ctx_set_customers(orders_ctx_t *ctx, const orders_customers
         return rc;
     if (!vt->resolve)
         return orders_error_set(err, ORDERS_E_INVALID, "customers", "customers backend lacks resolve");
-    release(ctx->customers_ud, ctx->customers_free);
     ctx->customers = vt;
-    ctx->customers_ud = ud;
-    ctx->customers_free = ud_free;
+    replace_ud(&ctx->customers_ud, &ctx->customers_free, ud, ud_free);
     return ORDERS_OK;
 }
 
@@ -203,10 +205,8 @@ orders_code_t orders_ctx_set_gateway(orders_ctx_t *ctx, orders_payment_method_t 
         return rc;
     if (!vt->authorize)
         return orders_error_set(err, ORDERS_E_INVALID, "gateway", "gateway lacks authorize");
-    release(ctx->gateway_ud[method], ctx->gateway_free[method]);
     ctx->gateway[method] = vt;
-    ctx->gateway_ud[method] = ud;
-    ctx->gateway_free[method] = ud_free;
+    replace_ud(&ctx->gateway_ud[method], &ctx->gateway_free[method], ud, ud_free);
     return ORDERS_OK;
 }
 
@@ -218,10 +218,8 @@ orders_code_t orders_ctx_set_notifier(orders_ctx_t *ctx, const orders_notifier_v
         return rc;
     if (!vt->deliver)
         return orders_error_set(err, ORDERS_E_INVALID, "notifier", "notifier lacks deliver");
-    release(ctx->notifier_ud, ctx->notifier_free);
     ctx->notifier = vt;
-    ctx->notifier_ud = ud;
-    ctx->notifier_free = ud_free;
+    replace_ud(&ctx->notifier_ud, &ctx->notifier_free, ud, ud_free);
     return ORDERS_OK;
 }
 

@@ -15,12 +15,6 @@
 /* Bound on optimistic-concurrency retries before a race is reported. */
 #define ORDERS__MAX_RETRIES 64
 
-typedef struct orders__backend {
-    const void *vt;
-    void *ud;
-    orders_free_fn ud_free;
-} orders__backend_t;
-
 struct orders_ctx {
     orders_config_t cfg;
     char default_currency[ORDERS_CURRENCY_LEN];

@@ -155,7 +155,9 @@ static orders_code_t same_currency(const orders_money_t *a, const orders_money_t
 
     if ((rc = money_currency(a, "a", &ca, err)) != ORDERS_OK)
         return rc;
-    if ((rc = money_currency(b, "b", &cb, err)) != ORDERS_OK)
+    if (b != NULL && memcmp(a->currency, b->currency, sizeof a->currency) == 0)
+        cb = ca; /* the same code: one lookup is enough */
+    else if ((rc = money_currency(b, "b", &cb, err)) != ORDERS_OK)
         return rc;
     if (out == NULL)
         return null_argument(err, "out");
@@ -191,43 +193,39 @@ orders_code_t orders_money_init(orders_money_t *out, int64_t amount, const char 
     return ORDERS_OK;
 }
 
-orders_code_t orders_money_add(const orders_money_t *a, const orders_money_t *b,
-                               orders_money_t *out, orders_error_t *err)
+/* out = a + sign * b, checked; out may alias a or b. */
+static orders_code_t add_signed(const orders_money_t *a, const orders_money_t *b, int sign,
+                                orders_money_t *out, orders_error_t *err)
 {
     const currency_info_t *c = NULL;
     orders_code_t rc = same_currency(a, b, out, &c, err);
     if (rc != ORDERS_OK)
         return rc;
 
-    int64_t sum;
-    if (__builtin_add_overflow(a->amount, b->amount, &sum))
+    int64_t r;
+    bool overflow = sign > 0 ? __builtin_add_overflow(a->amount, b->amount, &r)
+                             : __builtin_sub_overflow(a->amount, b->amount, &r);
+    if (overflow)
         return orders_error_set(err, ORDERS_E_OVERFLOW, NULL,
-                                "amount overflow: %" PRId64 " + %" PRId64 " %s does not fit in int64",
-                                a->amount, b->amount, c->code);
+                                "amount overflow: %" PRId64 " %c %" PRId64 " %s does not fit in int64",
+                                a->amount, sign > 0 ? '+' : '-', b->amount, c->code);
 
     /* Written last and whole: out may alias a or b. */
-    out->amount = sum;
+    out->amount = r;
     memcpy(out->currency, c->code, sizeof out->currency);
     return ORDERS_OK;
+}
+
+orders_code_t orders_money_add(const orders_money_t *a, const orders_money_t *b,
+                               orders_money_t *out, orders_error_t *err)
+{
+    return add_signed(a, b, +1, out, err);
 }
 
 orders_code_t orders_money_sub(const orders_money_t *a, const orders_money_t *b,
                                orders_money_t *out, orders_error_t *err)
 {
-    const currency_info_t *c = NULL;
-    orders_code_t rc = same_currency(a, b, out, &c, err);
-    if (rc != ORDERS_OK)
-        return rc;
-
-    int64_t diff;
-    if (__builtin_sub_overflow(a->amount, b->amount, &diff))
-        return orders_error_set(err, ORDERS_E_OVERFLOW, NULL,
-                                "amount overflow: %" PRId64 " - %" PRId64 " %s does not fit in int64",
-                                a->amount, b->amount, c->code);
-
-    out->amount = diff;
-    memcpy(out->currency, c->code, sizeof out->currency);
-    return ORDERS_OK;
+    return add_signed(a, b, -1, out, err);
 }
 
 orders_code_t orders_money_mul(const orders_money_t *a, int64_t factor, orders_money_t *out,

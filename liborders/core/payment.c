@@ -231,20 +231,30 @@ static orders_code_t payment_start(orders_ctx_t *ctx, const char *id, const char
     return rc;
 }
 
+/* Gateway payments only: a cash on delivery order has none. */
+static orders_code_t refuse_cod(orders_ctx_t *ctx, const char *id, const char *scope,
+                                orders_error_t *err)
+{
+    orders_order_t *o = NULL;
+    orders_code_t rc = orders_order_get(ctx, id, scope, &o, err);
+    if (rc)
+        return rc;
+    bool cod = o->payment_method == ORDERS_METHOD_COD;
+    orders_order_free(o);
+    if (cod)
+        return orders_error_set(err, ORDERS_E_INVALID, "paymentMethod",
+                                "cash on delivery orders are paid on delivery, not through a gateway");
+    return ORDERS_OK;
+}
+
 orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *customer_id,
                                orders_order_t **out, orders_error_t *err)
 {
     if (out)
         *out = NULL;
-    orders_order_t *o = NULL;
-    orders_code_t rc = orders_order_get(ctx, id, customer_id, &o, err);
+    orders_code_t rc = refuse_cod(ctx, id, customer_id, err);
     if (rc)
         return rc;
-    orders_payment_method_t m = o->payment_method;
-    orders_order_free(o);
-    if (m == ORDERS_METHOD_COD)
-        return orders_error_set(err, ORDERS_E_INVALID, "paymentMethod",
-                                "cash on delivery orders are paid on delivery");
     return payment_start(ctx, id, customer_id, out, err);
 }
 
@@ -254,15 +264,9 @@ orders_code_t orders_payment_complete(orders_ctx_t *ctx, const char *id, bool su
 {
     if (out)
         *out = NULL;
-    orders_order_t *o = NULL;
-    orders_code_t rc = orders_order_get(ctx, id, NULL, &o, err);
+    orders_code_t rc = refuse_cod(ctx, id, NULL, err);
     if (rc)
         return rc;
-    bool cod = o->payment_method == ORDERS_METHOD_COD;
-    orders_order_free(o);
-    if (cod)
-        return orders_error_set(err, ORDERS_E_INVALID, "paymentMethod",
-                                "cash on delivery orders have no gateway payment");
     outcome_t oc = {success ? ORDERS_PAY_APPROVED : ORDERS_PAY_DECLINED, success, txn_id,
                     success ? "payment completed" : "payment failed"};
     return settle(ctx, id, NULL, &oc, out, err);

@@ -130,26 +130,30 @@ static orders_code_t wallet_args(const char *customer_id, const orders_money_t *
     return ORDERS_OK;
 }
 
-orders_code_t orders_wallet_credit(orders_ctx_t *ctx, const char *customer_id,
-                                   const orders_money_t *amount, const char *ref,
-                                   int64_t *balance, orders_error_t *err)
+/* Moves amount into (sign +1) or out of (sign -1) the customer's wallet. */
+static orders_code_t wallet_move(orders_ctx_t *ctx, const char *customer_id,
+                                 const orders_money_t *amount, int sign, const char *ref,
+                                 int64_t *balance, orders_error_t *err)
 {
     orders_code_t rc = wallet_args(customer_id, amount, ref, err);
     if (rc)
         return rc;
-    return ctx->store->wallet_apply(ctx->store_ud, customer_id, amount->currency, amount->amount,
-                                    ref, orders_ctx_now(ctx), balance, err);
+    return ctx->store->wallet_apply(ctx->store_ud, customer_id, amount->currency,
+                                    sign * amount->amount, ref, orders_ctx_now(ctx), balance, err);
+}
+
+orders_code_t orders_wallet_credit(orders_ctx_t *ctx, const char *customer_id,
+                                   const orders_money_t *amount, const char *ref,
+                                   int64_t *balance, orders_error_t *err)
+{
+    return wallet_move(ctx, customer_id, amount, +1, ref, balance, err);
 }
 
 orders_code_t orders_wallet_debit(orders_ctx_t *ctx, const char *customer_id,
                                   const orders_money_t *amount, const char *ref,
                                   int64_t *balance, orders_error_t *err)
 {
-    orders_code_t rc = wallet_args(customer_id, amount, ref, err);
-    if (rc)
-        return rc;
-    return ctx->store->wallet_apply(ctx->store_ud, customer_id, amount->currency, -amount->amount,
-                                    ref, orders_ctx_now(ctx), balance, err);
+    return wallet_move(ctx, customer_id, amount, -1, ref, balance, err);
 }
 
 orders_code_t orders_wallet_balance(orders_ctx_t *ctx, const char *customer_id,

@@ -3,6 +3,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support/fixture_extra.h"
@@ -230,4 +231,73 @@ const char *fixx_long_id(size_t n, char c)
     memset(buf, c, n);
     buf[n] = '\0';
     return buf;
+}
+
+/* ---- customers backend ------------------------------------------------------------------- */
+
+static const orders_address_t SAVED = {
+    .address_line1 = "9 Elm Rd", .address_line2 = "Flat 2", .city = "Portland",
+    .state = "OR", .country = "US", .postal_code = "97201",
+    .contact_name = "Sam", .contact_phone = "+1-555-0199",
+};
+
+const orders_address_t *fixx_saved_address(void)
+{
+    return &SAVED;
+}
+
+static orders_code_t fake_resolve(void *ud, const orders_identity_t *who, orders_customer_t *out,
+                                  orders_error_t *err)
+{
+    fixx_customers_t *c = ud;
+    c->resolves++;
+    if (strcmp(who->id, "ghost") == 0)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "customerId", "Customer not found");
+    orders_customer_t tmp = {.id = (char *)who->id, .name = "Saved Sam",
+                             .email = "sam@example.com", .active = c->active};
+    return orders_customer_copy_into(out, &tmp) ? ORDERS_OK : ORDERS_E_NOMEM;
+}
+
+static orders_code_t fake_address_get(void *ud, const orders_identity_t *who,
+                                      const char *address_id, orders_address_t *out,
+                                      orders_error_t *err)
+{
+    fixx_customers_t *c = ud;
+    c->address_gets++;
+    (void)who;
+    if (strcmp(address_id, "home") != 0)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "shippingAddressId", "no such address");
+    return orders_address_copy_into(out, &SAVED) ? ORDERS_OK : ORDERS_E_NOMEM;
+}
+
+static const orders_customers_vtable_t FAKE_CUSTOMERS = {
+    .version = ORDERS_CUSTOMERS_VERSION,
+    .name = "test-fake",
+    .resolve = fake_resolve,
+    .address_get = fake_address_get,
+};
+
+void fixx_use_customers(fixture_t *f, fixx_customers_t *c, bool active)
+{
+    orders_error_t err = {0};
+    memset(c, 0, sizeof *c);
+    c->active = active;
+    cr_assert_eq(orders_ctx_set_customers(f->ctx, &FAKE_CUSTOMERS, c, NULL, &err), ORDERS_OK,
+                 "%s", err.message);
+}
+
+/* ---- pricing hook ---------------------------------------------------------------------------- */
+
+orders_code_t fixx_pricing_hook(void *ud, const orders_order_t *draft, orders_pricing_t *out,
+                                orders_error_t *err)
+{
+    (void)err;
+    fixx_pricing_t *p = ud;
+    p->calls++;
+    p->seen_subtotal = draft->subtotal.amount;
+    p->seen_items = draft->item_count;
+    out->tax = p->tax;
+    out->shipping_fee = p->shipping;
+    out->discount = p->discount;
+    return ORDERS_OK;
 }

@@ -88,6 +88,34 @@ void fixx_assert_same_lines(const orders_cart_t *a, const orders_cart_t *b);
 /* Asserts two addresses are equal field by field (NULL and NULL are equal). */
 void fixx_assert_address(const orders_address_t *got, const orders_address_t *want);
 
+/* ---- a customers backend with an address book ----------------------------------- */
+
+/* Resolves every customer as "Saved Sam" <sam@example.com>, active or not
+ * as set; "ghost" is unknown (ORDERS_E_NOT_FOUND).  Its one saved address
+ * is "home" (fixx_saved_address()).  Counts its calls. */
+typedef struct fixx_customers {
+    bool active;
+    int resolves;
+    int address_gets;
+} fixx_customers_t;
+
+/* Resets *c and registers it (static storage: it must outlive the context). */
+void fixx_use_customers(fixture_t *f, fixx_customers_t *c, bool active);
+const orders_address_t *fixx_saved_address(void);
+
+/* ---- a pricing hook ------------------------------------------------------------------ */
+
+/* Userdata of fixx_pricing_hook: the amounts it returns, and what it saw. */
+typedef struct fixx_pricing {
+    int64_t tax, shipping, discount;
+    int calls;
+    int64_t seen_subtotal;
+    size_t seen_items;
+} fixx_pricing_t;
+
+orders_code_t fixx_pricing_hook(void *ud, const orders_order_t *draft, orders_pricing_t *out,
+                                orders_error_t *err);
+
 /* A string of n copies of c (static buffer, n <= 300). */
 const char *fixx_long_id(size_t n, char c);
 
