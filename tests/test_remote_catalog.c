@@ -394,10 +394,9 @@ Test(remote, remote_shortage_fails_placement_and_writes_nothing)
     assert_remote_failure(ORDERS_E_OUT_OF_STOCK);
 }
 
-/* BUG (see the report): a shortage found by the remote reserve must read
- * like every other placement shortage (API.md, order.h), naming the product
- * the catalog reported in err->field.  The core passes the catalog's own
- * message through instead.  Kept failing on purpose. */
+/* A shortage found by the remote reserve reads like every other placement
+ * shortage (API.md, order.h), naming the product the catalog reported in
+ * err->field.  (Regression: the catalog's own message used to pass through.) */
 static orders_code_t sell_out_r1(void *ud, const orders_order_t *draft, orders_pricing_t *out,
                                  orders_error_t *err)
 {
@@ -406,7 +405,7 @@ static orders_code_t sell_out_r1(void *ud, const orders_order_t *draft, orders_p
     return ORDERS_OK;
 }
 
-Test(remote, BUG_remote_shortage_uses_the_contract_message)
+Test(remote, remote_shortage_uses_the_contract_message)
 {
     fix_add(&F, "c1", "r1", 2);
     orders_ctx_set_pricing(F.ctx, sell_out_r1, NULL);
@@ -529,14 +528,12 @@ Test(remote, reserve_is_idempotent_per_order_id)
     cr_assert_eq(FAKE->products[0].available, 10);
 }
 
-/* BUG (see the report): the remote confirm runs only after the local
- * confirmation is committed, once, and its failure is dropped.  The order
- * then reads confirmed (and its reservation confirmed) while the remote
- * catalog still merely holds the units; the hold lapses at its deadline and
- * the units are sold twice.  Whatever the fix (confirm remotely first and
- * leave the order pending for a retry, or retry later), a confirmed order
- * must end with its units sold remotely.  Kept failing on purpose. */
-Test(remote, BUG_failed_remote_confirm_is_not_lost)
+/* A failed remote confirm must not leave a confirmed order whose units the
+ * remote catalog merely holds (the hold would lapse at its deadline and the
+ * units be sold twice).  Either the order stays pending and the confirm can
+ * be retried, or the units end up sold.  (Regression: the remote confirm
+ * used to run once, after the local commit, with its failure dropped.) */
+Test(remote, failed_remote_confirm_is_not_lost)
 {
     fix_add(&F, "c1", "r1", 2);
     FAKE->fail_confirms = 1;
@@ -552,4 +549,28 @@ Test(remote, BUG_failed_remote_confirm_is_not_lost)
     cr_assert_eq(sold, 2, "order confirmed locally, but the remote catalog sold %lld (held %lld)",
                  (long long)sold, (long long)held);
     cr_assert_eq(held, 0);
+}
+
+/* Payment reported after the reservation's deadline (before any sweep): the
+ * order is never confirmed, and nothing stays sold or held remotely. */
+Test(remote, late_payment_after_the_deadline_sells_nothing)
+{
+    fix_add(&F, "c1", "r1", 3);
+    orders_order_t *o = place_ok("c1", ORDERS_METHOD_ONLINE, true);
+    fix_advance(&F, 30 * FIX_MINUTE);
+    orders_order_t *late = NULL;
+    orders_error_t err = {0};
+    orders_code_t rc = orders_payment_complete(F.ctx, o->id, true, "txn-late", &late, &err);
+    cr_assert_neq(rc, ORDERS_OK, "a payment after the deadline cannot confirm");
+    orders_order_free(late);
+    orders_order_t *now = NULL;
+    cr_assert_eq(orders_order_get(F.ctx, o->id, NULL, &now, &err), ORDERS_OK);
+    orders_status_t status = now->status;
+    orders_order_free(now);
+    cr_assert_neq(status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(FAKE->products[0].sold, 0);
+    cr_assert_eq(FAKE->products[0].held, 0);
+    cr_assert_eq(FAKE->products[0].available, 10);
+    cr_assert_neq(reservation_status(o->id, NULL), ORDERS_RES_CONFIRMED);
+    orders_order_free(o);
 }

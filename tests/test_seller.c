@@ -401,3 +401,33 @@ Test(seller, derive_rule_on_built_orders)
     o.status = ORDERS_STATUS_SHIPPED;
     cr_assert_eq(orders_status_derive(&o), ORDERS_STATUS_SHIPPED);
 }
+
+/* Once a seller has begun fulfilling its part, the order cannot be
+ * cancelled: its goods would otherwise go back on the shelf while shipped. */
+Test(seller_cancel, refused_after_a_seller_moved_on)
+{
+    fixture_t fx;
+    fix_open(&fx, NULL);
+    fix_product(&fx, "a1", "sa", 1000, 5);
+    fix_product(&fx, "b1", "sb", 500, 5);
+    fix_add(&fx, "c1", "a1", 1);
+    fix_add(&fx, "c1", "b1", 2);
+    orders_order_t *o = fix_place(&fx, "c1", ORDERS_METHOD_COD);
+    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED);
+    orders_error_t err = {0};
+    orders_seller_update_t u = {.status = ORDERS_STATUS_PROCESSING};
+    orders_order_t *x = NULL;
+    cr_assert_eq(orders_seller_status_set(fx.ctx, o->id, "sa", &u, "seller:sa", &x, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_eq(x->status, ORDERS_STATUS_CONFIRMED, "sb is still confirmed");
+    orders_order_free(x);
+    x = NULL;
+    cr_assert_eq(orders_order_cancel(fx.ctx, o->id, "c1", NULL, NULL, &x, &err), ORDERS_E_CONFLICT);
+    cr_assert_null(x);
+    cr_assert(strstr(err.message, "seller sa") != NULL, "%s", err.message);
+    orders_stock_t st = fix_stock(&fx, "a1");
+    cr_assert_eq(st.sold, 1, "nothing was returned");
+    fix_assert_invariant(&fx, "a1");
+    orders_order_free(o);
+    fix_close(&fx);
+}

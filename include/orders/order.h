@@ -95,7 +95,8 @@ orders_code_t orders_order_set_status(orders_ctx_t *ctx, const char *id, orders_
                                       orders_error_t *err);
 
 /*
- * Cancels from pending or confirmed (else ORDERS_E_CONFLICT): held stock is
+ * Cancels from pending or confirmed (else ORDERS_E_CONFLICT; also refused
+ * once any seller has moved its part past confirmed): held stock is
  * released, sold stock returned, a pending online payment voided, and money
  * paid refunded in full through the gateway.  customer_id scopes the lookup
  * as in orders_order_get (NULL for admin).  reason defaults to

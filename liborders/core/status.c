@@ -29,6 +29,16 @@ static orders_code_t apply_move(orders_ctx_t *ctx, orders__change_t *ch, void *u
 {
     const move_t *m = ud;
     orders_status_t from = ch->order->status;
+    if (m->to == ORDERS_STATUS_CANCELLED) {
+        /* goods a seller has started to fulfil cannot go back on the shelf */
+        for (size_t i = 0; i < ch->order->seller_count; i++)
+            if (ch->order->seller_statuses[i].status > ORDERS_STATUS_CONFIRMED &&
+                ch->order->seller_statuses[i].status <= ORDERS_STATUS_DELIVERED)
+                return orders_error_set(err, ORDERS_E_CONFLICT, "status",
+                                        "Cannot cancel: seller %s has already moved to %s",
+                                        ch->order->seller_statuses[i].seller_id,
+                                        orders_status_name(ch->order->seller_statuses[i].status));
+    }
     orders_code_t rc = orders__transition(ctx, ch, m->to, m->note, err);
     if (rc)
         return rc;
