@@ -45,6 +45,7 @@ struct fake_catalog {
     int reserve_calls, confirm_calls, release_calls;
     orders_code_t fail_reserve;      /* ORDERS_OK: reserve works */
     int fail_confirms;               /* confirm fails (UNAVAILABLE) this many times */
+    int fail_releases;               /* release fails (UNAVAILABLE) this many times */
     reserve_hook_fn on_reserve;      /* runs once, after a successful hold */
     int64_t last_expires_at;
     char hooked_order[ORDERS_ID_MAX + 1];  /* the order id the hook ran for */
@@ -151,9 +152,12 @@ static orders_code_t fake_confirm(void *ud, const char *order_id, orders_error_t
 
 static orders_code_t fake_release(void *ud, const char *order_id, orders_error_t *err)
 {
-    (void)err;
     fake_catalog_t *fc = ud;
     fc->release_calls++;
+    if (fc->fail_releases > 0) {
+        fc->fail_releases--;
+        return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL, "remote catalog is down");
+    }
     for (size_t i = 0; i < fc->hold_count; i++) {
         fake_hold_t *h = &fc->holds[i];
         if (strcmp(h->order_id, order_id) != 0 || h->state == HOLD_RELEASED)
@@ -573,4 +577,23 @@ Test(remote, late_payment_after_the_deadline_sells_nothing)
     cr_assert_eq(FAKE->products[0].available, 10);
     cr_assert_neq(reservation_status(o->id, NULL), ORDERS_RES_CONFIRMED);
     orders_order_free(o);
+}
+
+Test(remote, probe_release_failure)
+{
+    fix_add(&F, "c1", "r2", 5);
+    orders_order_t *o = place_ok("c1", ORDERS_METHOD_COD, false);
+    FAKE->fail_releases = 1;
+    orders_order_t *c = NULL;
+    orders_error_t err = {0};
+    orders_code_t rc = orders_order_cancel(F.ctx, o->id, NULL, "admin", "oops", &c, &err);
+    orders_order_t *now = NULL;
+    orders_order_get(F.ctx, o->id, NULL, &now, NULL);
+    fprintf(stderr, "PROBE cancel rc=%s %s out=%p status=%s res=%d sold=%lld avail=%lld\n", orders_strerror(rc), err.message, (void*)c,
+            orders_status_name(now->status), (int)reservation_status(o->id, NULL), (long long)FAKE->products[1].sold, (long long)FAKE->products[1].available);
+    rc = orders_reservation_release(F.ctx, o->id, &err);
+    fprintf(stderr, "PROBE retry release rc=%s %s sold=%lld\n", orders_strerror(rc), err.message, (long long)FAKE->products[1].sold);
+    rc = orders_order_cancel(F.ctx, o->id, NULL, "admin", "oops", NULL, &err);
+    fprintf(stderr, "PROBE retry cancel rc=%s %s sold=%lld\n", orders_strerror(rc), err.message, (long long)FAKE->products[1].sold);
+    orders_order_free(now); orders_order_free(c); orders_order_free(o);
 }
