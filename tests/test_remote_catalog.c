@@ -579,21 +579,37 @@ Test(remote, late_payment_after_the_deadline_sells_nothing)
     orders_order_free(o);
 }
 
-Test(remote, probe_release_failure)
+/* BUG (see the report): cancelling commits the local cancellation first and
+ * calls the remote release once afterwards; when that call fails the order
+ * and its reservation are already cancelled, the units stay sold (or held)
+ * at the remote catalog, and no public call can release them any more
+ * (a second cancel or orders_reservation_release is a conflict).  Whatever
+ * the fix, a cancellation that is retried after the outage must end with
+ * the units back at the catalog.  Kept failing on purpose. */
+/* The cancel is recorded even when the catalog's give-back fails; the error
+ * says so, and orders_reservation_release retries the give-back. */
+Test(remote, failed_remote_release_on_cancel_is_not_lost)
 {
     fix_add(&F, "c1", "r2", 5);
     orders_order_t *o = place_ok("c1", ORDERS_METHOD_COD, false);
+    cr_assert_eq(FAKE->products[1].sold, 5);
     FAKE->fail_releases = 1;
-    orders_order_t *c = NULL;
     orders_error_t err = {0};
-    orders_code_t rc = orders_order_cancel(F.ctx, o->id, NULL, "admin", "oops", &c, &err);
+    orders_order_t *cancelled = NULL;
+    cr_assert_neq(orders_order_cancel(F.ctx, o->id, NULL, "admin", "oops", &cancelled, &err),
+                  ORDERS_OK, "the failed give-back is reported");
+    cr_assert_not_null(cancelled, "the order as recorded comes back with the error");
+    cr_assert_eq(cancelled->status, ORDERS_STATUS_CANCELLED);
+    orders_order_free(cancelled);
+    cr_assert(strstr(err.message, "orders_reservation_release") != NULL, "%s", err.message);
+    cr_assert_eq(orders_reservation_release(F.ctx, o->id, &err), ORDERS_OK, "%s", err.message);
     orders_order_t *now = NULL;
-    orders_order_get(F.ctx, o->id, NULL, &now, NULL);
-    fprintf(stderr, "PROBE cancel rc=%s %s out=%p status=%s res=%d sold=%lld avail=%lld\n", orders_strerror(rc), err.message, (void*)c,
-            orders_status_name(now->status), (int)reservation_status(o->id, NULL), (long long)FAKE->products[1].sold, (long long)FAKE->products[1].available);
-    rc = orders_reservation_release(F.ctx, o->id, &err);
-    fprintf(stderr, "PROBE retry release rc=%s %s sold=%lld\n", orders_strerror(rc), err.message, (long long)FAKE->products[1].sold);
-    rc = orders_order_cancel(F.ctx, o->id, NULL, "admin", "oops", NULL, &err);
-    fprintf(stderr, "PROBE retry cancel rc=%s %s sold=%lld\n", orders_strerror(rc), err.message, (long long)FAKE->products[1].sold);
-    orders_order_free(now); orders_order_free(c); orders_order_free(o);
+    cr_assert_eq(orders_order_get(F.ctx, o->id, NULL, &now, NULL), ORDERS_OK);
+    orders_status_t status = now->status;
+    orders_order_free(now);
+    orders_order_free(o);
+    cr_assert_eq(status, ORDERS_STATUS_CANCELLED, "%s", err.message);
+    cr_assert_eq(FAKE->products[1].sold, 0, "cancelled, but %lld units stay sold remotely",
+                 (long long)FAKE->products[1].sold);
+    cr_assert_eq(FAKE->products[1].available, 10);
 }

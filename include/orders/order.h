@@ -14,8 +14,11 @@
  * changes to one order are serialized by its version: the library re-reads
  * and re-checks the rules when it loses a race, so two racing calls never
  * both win (for example, expiry and a late payment).
- * Ownership: *out (may be NULL) is a new order the caller frees with
- * orders_order_free; lists are cleared with orders_order_list_clear.
+ * Ownership: *out (may be NULL) is set to NULL first, then to a new order
+ * the caller frees with orders_order_free.  Free it whenever it is non-NULL,
+ * whatever the code: a change that was recorded but whose follow-up failed
+ * (a refund, a remote catalog's give-back) returns that failure together
+ * with the order as recorded.  Lists are cleared with orders_order_list_clear.
  */
 #ifndef ORDERS_ORDER_H
 #define ORDERS_ORDER_H

@@ -4,7 +4,9 @@
  * Thread-safety: all calls may run concurrently on one context; races on one
  * order are settled by its version (a payment never confirms an order twice,
  * and refunds never exceed what was paid).
- * Ownership: *out (may be NULL) is a new order the caller frees.
+ * Ownership: *out (may be NULL) is set to NULL first, then to a new order
+ * the caller frees; free it whenever it is non-NULL, whatever the code (an
+ * outcome can be recorded while a follow-up fails).
  */
 #ifndef ORDERS_PAYMENT_H
 #define ORDERS_PAYMENT_H

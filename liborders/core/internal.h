@@ -89,7 +89,9 @@ typedef orders_code_t (*orders__mutator_fn)(orders_ctx_t *ctx, orders__change_t 
  * it), checks expected_version (ORDERS_ANY_VERSION: any), lets fn edit a
  * copy, and writes it with the effect, events and history in one store
  * update.  A lost race re-reads and runs fn again; a refusal that is not a
- * race is returned.  *out (may be NULL) gets the order as written.
+ * race is returned.  *out (may be NULL) gets the order as written, also
+ * when the change was committed but the remote catalog's give-back then
+ * failed (the code is that failure's): free *out whenever it is set.
  */
 orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char *customer_scope,
                                    int64_t expected_version, const char *actor,

@@ -251,6 +251,19 @@ static bool pending_order(orders_ctx_t *ctx, const char *order_id)
     return pending;
 }
 
+/* A remote-catalog reservation already settled locally as given back
+ * (cancelled or expired): releasing it again only repeats the remote call. */
+static bool remote_given_back(orders_ctx_t *ctx, const char *order_id)
+{
+    orders_reservation_t *r = NULL;
+    if (ctx->store->reservation_get(ctx->store_ud, order_id, &r, NULL) != ORDERS_OK)
+        return false;
+    bool done = !r->local_stock &&
+                (r->status == ORDERS_RES_CANCELLED || r->status == ORDERS_RES_EXPIRED);
+    orders_reservation_free(r);
+    return done;
+}
+
 typedef struct settle_args {
     orders_status_t to;
     orders_res_effect_t effect;
@@ -283,6 +296,8 @@ static orders_code_t settle_reservation(orders_ctx_t *ctx, const char *order_id,
             return rc;
         orders_error_clear(err); /* the order moved on; settle what remains */
     }
+    if (a->effect == ORDERS_RES_EFFECT_RELEASE && remote_given_back(ctx, order_id))
+        return orders__catalog_follow(ctx, order_id, a->effect, err); /* a retried give-back */
     rc = ctx->store->reservation_settle(ctx->store_ud, order_id, a->effect, orders_ctx_now(ctx), err);
     if (rc == ORDERS_E_NOT_FOUND)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "orderId", "Reservation not found");

@@ -65,13 +65,28 @@ static bool remote_catalog(const orders_ctx_t *ctx)
     return !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE);
 }
 
+/* After a committed change that gave stock back locally: the remote
+ * catalog gives it back too.  A failure is reported with the way to retry. */
+static orders_code_t give_back(orders_ctx_t *ctx, const char *id, orders_res_effect_t effect,
+                               orders_error_t *err)
+{
+    orders_code_t rc = orders__catalog_follow(ctx, id, effect, err);
+    if (rc)
+        return orders_error_set(err, rc, NULL,
+                                "the order changed, but the catalog did not take its stock back "
+                                "(%s); orders_reservation_release retries it",
+                                err ? err->message : orders_strerror(rc));
+    return ORDERS_OK;
+}
+
 /* One attempt: let fn edit a fresh copy, then write it.  *read_version
  * tells the caller which version the attempt started from; *remote_sold is
  * set once a remote catalog has confirmed the sale. */
 static orders_code_t attempt_once(orders_ctx_t *ctx, const char *id, const char *customer_scope,
                                   int64_t expected_version, const char *actor,
                                   orders__mutator_fn fn, void *ud, orders_order_t **out,
-                                  int64_t *read_version, bool *remote_sold, orders_error_t *err)
+                                  int64_t *read_version, bool *remote_sold, bool *committed,
+                                  orders_error_t *err)
 {
     orders__change_t ch = {0};
     orders_code_t rc = load(ctx, id, customer_scope, &ch.order, err);
@@ -108,12 +123,13 @@ static orders_code_t attempt_once(orders_ctx_t *ctx, const char *id, const char 
             .history_count = ch.history_count,
         };
         rc = ctx->store->order_update(ctx->store_ud, &tx, err);
-        if (rc == ORDERS_OK && ch.effect == ORDERS_RES_EFFECT_CONFIRM)
-            *remote_sold = false; /* committed: nothing to undo */
-        else if (rc == ORDERS_OK)
-            rc = orders__catalog_follow(ctx, id, ch.effect, err);
+        *committed = rc == ORDERS_OK;
+        if (*committed)
+            *remote_sold = false; /* a confirmation is now recorded: nothing to undo */
+        if (*committed && ch.effect != ORDERS_RES_EFFECT_CONFIRM)
+            rc = give_back(ctx, id, ch.effect, err);
     }
-    if (rc == ORDERS_OK && out) {
+    if ((rc == ORDERS_OK || *committed) && out) {
         *out = ch.order;
         ch.order = NULL;
     }
@@ -134,8 +150,11 @@ orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char
     bool remote_sold = false, exhausted = true;
     for (int attempt = 0; attempt < ORDERS__MAX_RETRIES; attempt++) {
         int64_t read_version = 0;
+        bool committed = false;
         rc = attempt_once(ctx, id, customer_scope, expected_version, actor, fn, ud, out,
-                          &read_version, &remote_sold, err);
+                          &read_version, &remote_sold, &committed, err);
+        if (committed) /* written: only a remote give-back may have failed */
+            return rc;
         bool raced = rc == ORDERS_E_CONFLICT && read_version && version_moved(ctx, id, read_version);
         if (raced && expected_version == ORDERS_ANY_VERSION)
             continue; /* lost a race: read again and re-check every rule */

@@ -643,6 +643,7 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
                 *out = paid;
             return ORDERS_OK;
         }
+        orders_order_free(paid); /* set when a recorded outcome's follow-up failed */
     }
     orders_order_free(placed);
     if (!out)

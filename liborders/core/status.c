@@ -29,7 +29,7 @@ static orders_code_t apply_move(orders_ctx_t *ctx, orders__change_t *ch, void *u
 {
     const move_t *m = ud;
     orders_status_t from = ch->order->status;
-    if (m->to == ORDERS_STATUS_CANCELLED) {
+    if (m->to == ORDERS_STATUS_CANCELLED && orders_status_can_move(from, m->to)) {
         /* goods a seller has started to fulfil cannot go back on the shelf */
         for (size_t i = 0; i < ch->order->seller_count; i++)
             if (ch->order->seller_statuses[i].status > ORDERS_STATUS_CONFIRMED &&
@@ -80,6 +80,24 @@ static orders_code_t settle_money(orders_ctx_t *ctx, orders_order_t **order, con
     return ORDERS_OK;
 }
 
+/* Once a cancellation is written (o set), the money is settled even if the
+ * remote catalog's give-back failed; the first failure is returned. */
+static orders_code_t after_cancel(orders_ctx_t *ctx, orders_code_t rc, orders_order_t *o,
+                                  const char *actor, orders_order_t **out, orders_error_t *err)
+{
+    if (o) {
+        orders_error_t money_err = {0};
+        orders_code_t money = settle_money(ctx, &o, actor, rc ? &money_err : err);
+        if (rc == ORDERS_OK)
+            rc = money;
+    }
+    if (out)
+        *out = o;
+    else
+        orders_order_free(o);
+    return rc;
+}
+
 static orders_code_t cancel_scoped(orders_ctx_t *ctx, const char *id, const char *customer_id,
                                    const char *actor, const char *reason,
                                    int64_t expected_version, orders_order_t **out,
@@ -90,14 +108,7 @@ static orders_code_t cancel_scoped(orders_ctx_t *ctx, const char *id, const char
     orders_order_t *o = NULL;
     orders_code_t rc = orders__order_mutate(ctx, id, customer_id, expected_version, actor,
                                             apply_move, &m, &o, err);
-    if (rc)
-        return rc;
-    rc = settle_money(ctx, &o, actor, err);
-    if (out)
-        *out = o;
-    else
-        orders_order_free(o);
-    return rc;
+    return after_cancel(ctx, rc, o, actor, out, err);
 }
 
 orders_code_t orders_order_cancel(orders_ctx_t *ctx, const char *id, const char *customer_id,
@@ -150,12 +161,5 @@ orders_code_t orders__expire_order(orders_ctx_t *ctx, const char *id, int64_t no
     orders_order_t *o = NULL;
     orders_code_t rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, "system",
                                             apply_expiry, &now, &o, err);
-    if (rc)
-        return rc;
-    rc = settle_money(ctx, &o, "system", err);
-    if (out)
-        *out = o;
-    else
-        orders_order_free(o);
-    return rc;
+    return after_cancel(ctx, rc, o, "system", out, err);
 }
