@@ -1,0 +1,300 @@
+/*
+ * draft.c - building a placement's records ahead of the atomic step.
+ *
+ * The rules applied here: each line is re-read through the catalog (current
+ * name, image, seller and price; a product gone or inactive has nothing
+ * available), shortages are refused together, the pricing hook adds tax,
+ * shipping and discount, sellers are listed in first-seen order, and the
+ * order number is "ORD" + the UTC date + the store's order sequence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+
+void orders__draft_clear(orders__draft_t *d)
+{
+    orders_cart_free(d->cart);
+    orders__arena_free(&d->arena);
+    memset(d, 0, sizeof *d);
+}
+
+/* Appends "NAME (requested: Q, available: A)" to the shortage message. */
+static void note_short(char *buf, size_t len, const char *name, int64_t q, int64_t a)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s%s (requested: %lld, available: %lld)",
+                 used ? ", " : "", name, (long long)q, (long long)a);
+}
+
+/* One order item from a cart line and the catalog's current product (NULL
+ * when gone). */
+static orders_code_t fill_item(orders_ctx_t *ctx, orders__draft_t *d, orders_order_item_t *it,
+                               const orders_cart_line_t *l, const orders_product_t *p,
+                               int64_t now, orders_error_t *err)
+{
+    int ok = 1;
+    it->product_id = orders__arena_strdup(&d->arena, l->product_id, &ok);
+    it->seller_id = orders__arena_strdup(&d->arena, p ? p->seller_id : l->seller_id, &ok);
+    it->product_name = orders__arena_strdup(&d->arena, p ? p->name : l->product_name, &ok);
+    it->product_image = orders__arena_strdup(&d->arena, p ? p->image : l->product_image, &ok);
+    if (!ok)
+        return orders__nomem(err);
+    (void)ctx;
+    it->quantity = l->quantity;
+    it->unit_price = p ? p->price : l->price;
+    it->status = ORDERS_ITEM_RESERVED;
+    it->reserved_at = now;
+    return orders_money_mul(&it->unit_price, it->quantity, &it->total_price, err);
+}
+
+/* Re-reads every line from the catalog: current price, active, stock. */
+static orders_code_t price_items(orders_ctx_t *ctx, orders__draft_t *d, int64_t now,
+                                 orders_error_t *err)
+{
+    const orders_cart_t *cart = d->cart;
+    orders_order_t *o = d->order;
+    char shortages[ORDERS_ERROR_MESSAGE_MAX - 40] = "";
+    if (!(o->items = orders__arena_alloc(&d->arena, cart->item_count * sizeof *o->items)))
+        return orders__nomem(err);
+    for (size_t i = 0; i < cart->item_count; i++) {
+        const orders_cart_line_t *l = &cart->items[i];
+        orders_product_t *p = NULL;
+        int64_t available = 0;
+        orders_code_t rc = ctx->catalog->product_get(ctx->catalog_ud, l->product_id, &p, err);
+        if (rc == ORDERS_OK && p->active) {
+            rc = ctx->catalog->stock_available(ctx->catalog_ud, l->product_id, &available, err);
+        } else if (rc == ORDERS_E_NOT_FOUND || rc == ORDERS_OK) {
+            rc = ORDERS_OK; /* gone or inactive: nothing available */
+            orders_error_clear(err);
+        }
+        if (rc == ORDERS_OK && available < l->quantity)
+            note_short(shortages, sizeof shortages, p ? p->name : l->product_name, l->quantity,
+                       available);
+        if (rc == ORDERS_OK)
+            rc = fill_item(ctx, d, &o->items[o->item_count++], l, p, now, err);
+        orders_product_free(p);
+        if (rc == ORDERS_OK && i == 0)
+            memcpy(o->subtotal.currency, o->items[0].unit_price.currency, ORDERS_CURRENCY_LEN);
+        if (rc == ORDERS_OK)
+            rc = orders_money_add(&o->subtotal, &o->items[i].total_price, &o->subtotal, err);
+        if (rc)
+            return rc;
+    }
+    if (shortages[0]) {
+        orders__stat(ctx, "out_of_stock");
+        return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, "items",
+                                "Some items are not available: %s", shortages);
+    }
+    return ORDERS_OK;
+}
+
+static orders_code_t apply_pricing(orders_ctx_t *ctx, orders_order_t *o, orders_error_t *err)
+{
+    orders_pricing_t pr = {0};
+    orders_code_t rc;
+    if (ctx->pricing && (rc = ctx->pricing(ctx->pricing_ud, o, &pr, err)))
+        return rc;
+    if (pr.tax < 0 || pr.shipping_fee < 0 || pr.discount < 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "pricing", "pricing hook returned a negative amount");
+    const char *cur = o->subtotal.currency;
+    if ((rc = orders_money_init(&o->tax, pr.tax, cur, err)) ||
+        (rc = orders_money_init(&o->shipping_fee, pr.shipping_fee, cur, err)) ||
+        (rc = orders_money_init(&o->discount, pr.discount, cur, err)) ||
+        (rc = orders_money_init(&o->refund_amount, 0, cur, err)) ||
+        (rc = orders_money_add(&o->subtotal, &o->tax, &o->total_amount, err)) ||
+        (rc = orders_money_add(&o->total_amount, &o->shipping_fee, &o->total_amount, err)) ||
+        (rc = orders_money_sub(&o->total_amount, &o->discount, &o->total_amount, err)))
+        return rc;
+    if (o->total_amount.amount < 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "discount", "discount exceeds the order amount");
+    return ORDERS_OK;
+}
+
+static orders_code_t order_number(orders_ctx_t *ctx, int64_t now, char *buf, size_t len,
+                                  orders_error_t *err)
+{
+    int64_t seq = 0;
+    orders_code_t rc = ctx->store->sequence_next(ctx->store_ud, "order", &seq, err);
+    if (rc)
+        return rc;
+    time_t secs = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(buf, len, "ORD%04d%02d%02d%06lld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             (long long)seq);
+    return ORDERS_OK;
+}
+
+/* One status per seller, in the order sellers first appear. */
+static orders_code_t seller_statuses(orders__draft_t *d, int64_t now, orders_error_t *err)
+{
+    orders_order_t *o = d->order;
+    o->seller_statuses = orders__arena_alloc(&d->arena, o->item_count * sizeof *o->seller_statuses);
+    if (!o->seller_statuses)
+        return orders__nomem(err);
+    for (size_t i = 0; i < o->item_count; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < o->seller_count && !seen; j++)
+            seen = strcmp(o->seller_statuses[j].seller_id, o->items[i].seller_id) == 0;
+        if (seen)
+            continue;
+        orders_seller_status_t *s = &o->seller_statuses[o->seller_count++];
+        s->seller_id = o->items[i].seller_id; /* shared: both live in the arena */
+        s->status = ORDERS_STATUS_PENDING;
+        s->updated_at = now;
+    }
+    return ORDERS_OK;
+}
+
+static bool copy_address(orders__arena_t *a, orders_address_t *dst, const orders_address_t *src)
+{
+    int ok = 1;
+    dst->address_line1 = orders__arena_strdup(a, src->address_line1, &ok);
+    dst->address_line2 = orders__arena_strdup(a, src->address_line2, &ok);
+    dst->city = orders__arena_strdup(a, src->city, &ok);
+    dst->state = orders__arena_strdup(a, src->state, &ok);
+    dst->country = orders__arena_strdup(a, src->country, &ok);
+    dst->postal_code = orders__arena_strdup(a, src->postal_code, &ok);
+    dst->contact_name = orders__arena_strdup(a, src->contact_name, &ok);
+    dst->contact_phone = orders__arena_strdup(a, src->contact_phone, &ok);
+    return ok;
+}
+
+static orders_code_t build_order(orders_ctx_t *ctx, orders__draft_t *d,
+                                 const orders__draft_input_t *in, orders_error_t *err)
+{
+    orders_order_t *o = d->order = orders__arena_alloc(&d->arena, sizeof *o);
+    if (!o)
+        return orders__nomem(err);
+    char id[ORDERS_ID_MAX + 1], number[64];
+    orders__new_id(ctx, id);
+    orders_code_t rc;
+    if ((rc = price_items(ctx, d, in->now, err)) || (rc = apply_pricing(ctx, o, err)) ||
+        (rc = seller_statuses(d, in->now, err)) ||
+        (rc = order_number(ctx, in->now, number, sizeof number, err)))
+        return rc;
+    int ok = copy_address(&d->arena, &o->shipping_address, in->address);
+    o->id = orders__arena_strdup(&d->arena, id, &ok);
+    o->order_number = orders__arena_strdup(&d->arena, number, &ok);
+    o->customer_id = orders__arena_strdup(&d->arena, in->customer->id, &ok);
+    o->customer_name = orders__arena_strdup(&d->arena, in->customer->name, &ok);
+    o->customer_email = orders__arena_strdup(&d->arena, in->customer->email, &ok);
+    o->notes = orders__arena_strdup(&d->arena, in->req->notes, &ok);
+    if (!ok)
+        return orders__nomem(err);
+    o->status = ORDERS_STATUS_PENDING;
+    o->payment_method = in->req->payment_method;
+    o->payment_status = ORDERS_PAYMENT_PENDING;
+    o->placed_at = o->created_at = o->updated_at = in->now;
+    o->reservation_expiry = in->now + ctx->cfg.reservation_ms;
+    o->version = 1;
+    return ORDERS_OK;
+}
+
+static orders_code_t build_reservation(orders_ctx_t *ctx, orders__draft_t *d, orders_error_t *err)
+{
+    const orders_order_t *o = d->order;
+    orders_reservation_t *r = d->res = orders__arena_alloc(&d->arena, sizeof *r);
+    if (!r || !(r->lines = orders__arena_alloc(&d->arena, o->item_count * sizeof *r->lines)))
+        return orders__nomem(err);
+    char id[ORDERS_ID_MAX + 1];
+    orders__new_id(ctx, id);
+    int ok = 1;
+    r->id = orders__arena_strdup(&d->arena, id, &ok);
+    if (!ok)
+        return orders__nomem(err);
+    r->order_id = o->id;
+    r->customer_id = o->customer_id;
+    for (size_t i = 0; i < o->item_count; i++) {
+        orders_reservation_line_t *l = &r->lines[r->line_count++];
+        l->product_id = o->items[i].product_id;
+        l->seller_id = o->items[i].seller_id;
+        l->quantity = o->items[i].quantity;
+        l->unit_price = o->items[i].unit_price;
+        r->total_items += l->quantity;
+    }
+    r->total_value = o->subtotal;
+    r->status = ORDERS_RES_ACTIVE;
+    r->local_stock = (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE) != 0;
+    r->created_at = r->updated_at = o->created_at;
+    r->expires_at = o->reservation_expiry;
+    return ORDERS_OK;
+}
+
+static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_event_type_t type,
+                                 const char *recipient, const orders_money_t *amount, int64_t now)
+{
+    orders_event_t *e = orders__arena_alloc(&d->arena, sizeof *e);
+    if (!e)
+        return NULL;
+    char id[ORDERS_ID_MAX + 1];
+    orders__new_id(ctx, id);
+    int ok = 1;
+    e->id = orders__arena_strdup(&d->arena, id, &ok);
+    e->recipient = orders__arena_strdup(&d->arena, recipient, &ok);
+    e->type = type;
+    e->order_id = d->order->id;
+    e->new_status = (char *)"pending";   /* read-only view: the store copies it */
+    e->detail = d->order->order_number;
+    e->amount = *amount;
+    e->created_at = e->next_attempt_at = now;
+    return ok ? e : NULL;
+}
+
+static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t now,
+                                  orders_error_t *err)
+{
+    const orders_order_t *o = d->order;
+    orders_split_t *split = NULL;
+    orders_code_t rc = orders_order_split(o, &split, err);
+    if (rc)
+        return rc;
+    d->events = orders__arena_alloc(&d->arena, (split->count + 1) * sizeof *d->events);
+    bool ok = d->events && (d->events[d->event_count++] = new_event(
+                                ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
+                                &o->total_amount, now));
+    for (size_t i = 0; ok && i < split->count; i++)
+        ok = (d->events[d->event_count++] = new_event(ctx, d, ORDERS_EVENT_NEW_ORDER,
+                                                      split->parts[i].seller_id,
+                                                      &split->parts[i].total, now)) != NULL;
+    orders_split_free(split);
+    return ok ? ORDERS_OK : orders__nomem(err);
+}
+
+/* The history entry and the cart as placement leaves it: same customer, no
+ * lines, next version. */
+static orders_code_t build_rest(orders_ctx_t *ctx, orders__draft_t *d,
+                                const orders__draft_input_t *in, orders_error_t *err)
+{
+    orders_history_t *h = d->history = orders__arena_alloc(&d->arena, sizeof *h);
+    orders_cart_t *c = d->cleared = orders__arena_alloc(&d->arena, sizeof *c);
+    int ok = h && c;
+    if (ok) {
+        h->order_id = d->order->id;
+        h->at = in->now;
+        h->actor = orders__arena_strdup(&d->arena, in->actor, &ok);
+        h->to_status = (char *)"pending";
+        h->note = (char *)"order placed";
+        c->id = d->cart->id;
+        c->customer_id = d->cart->customer_id;
+        c->version = d->cart->version + 1;
+        c->created_at = d->cart->created_at;
+        c->updated_at = in->now;
+        c->expires_at = in->now + ctx->cfg.cart_ttl_ms;
+    }
+    return ok ? ORDERS_OK : orders__nomem(err);
+}
+
+orders_code_t orders__draft_build(orders_ctx_t *ctx, orders__draft_t *d,
+                                  const orders__draft_input_t *in, orders_error_t *err)
+{
+    orders_code_t rc;
+    if ((rc = build_order(ctx, d, in, err)) || (rc = build_reservation(ctx, d, err)) ||
+        (rc = build_events(ctx, d, in->now, err)))
+        return rc;
+    return build_rest(ctx, d, in, err);
+}
