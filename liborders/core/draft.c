@@ -124,8 +124,12 @@ static orders_code_t order_number(orders_ctx_t *ctx, int64_t now, char *buf, siz
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    snprintf(buf, len, "ORD%04d%02d%02d%06lld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             (long long)seq);
+    /* "ORD" YYYYMMDD and the sequence, at least 6 digits */
+    int64_t date = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    memcpy(buf, "ORD", 3);
+    size_t n = orders__decimal(date, 8, buf + 3, len - 3);
+    if (!n || !orders__decimal(seq, 6, buf + 3 + n, len - 3 - n))
+        return orders_error_set(err, ORDERS_E_BACKEND, NULL, "order number does not fit");
     return ORDERS_OK;
 }
 

@@ -20,7 +20,8 @@ typedef struct outcome {
 
 static void pay_key(char *buf, size_t len, const char *op, const char *order_id)
 {
-    snprintf(buf, len, "%s:%s", op, order_id);
+    char prefix[24];
+    orders__join(buf, len, orders__join(prefix, sizeof prefix, op, ":"), order_id);
 }
 
 /* Applies a gateway answer to a pending order. */

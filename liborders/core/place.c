@@ -84,7 +84,7 @@ static void request_hash(const orders_identity_t *who, const orders_place_reques
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
             hash_str(&h, f[i]);
     }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    orders__hex64(h, out);
 }
 
 /*
@@ -329,7 +329,7 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
     char *key = NULL;
     bool replayed = false;
     request_hash(who, req, hash);
-    snprintf(actor, sizeof actor, "customer:%s", who->id);
+    orders__join(actor, sizeof actor, "customer:", who->id);
     if (req->idempotency_key) {
         if (!(key = scoped_key(who->id, req->idempotency_key)))
             return orders__nomem(err);

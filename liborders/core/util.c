@@ -107,3 +107,42 @@ void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size)
     *cap = ncap;
     return p;
 }
+
+char *orders__join(char *buf, size_t len, const char *a, const char *b)
+{
+    size_t na = orders__strnlen(a, len ? len - 1 : 0);
+    size_t nb = orders__strnlen(b, len ? len - 1 - na : 0);
+    if (len == 0)
+        return buf;
+    memcpy(buf, a ? a : "", na);
+    memcpy(buf + na, b ? b : "", nb);
+    buf[na + nb] = '\0';
+    return buf;
+}
+
+void orders__hex64(uint64_t v, char out[17])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = digits[v & 15];
+    out[16] = '\0';
+}
+
+size_t orders__decimal(int64_t v, int width, char *buf, size_t len)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? 0 : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < (size_t)width && n < sizeof tmp)
+        tmp[n++] = '0';
+    if (n + 1 > len)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}

@@ -48,6 +48,17 @@ bool orders__str_eq_nocase(const char *a, const char *b);
 /* Copies src (NULL: "") into dst, truncating to ORDERS_ID_MAX bytes. */
 void orders__copy_id(char dst[ORDERS_ID_MAX + 1], const char *src);
 
+/* Writes a then b into buf (len bytes), truncating; returns buf.  The hot
+ * paths use these instead of snprintf, which costs far more. */
+char *orders__join(char *buf, size_t len, const char *a, const char *b);
+
+/* Writes v as 16 lower-case hex digits and a NUL into out. */
+void orders__hex64(uint64_t v, char out[17]);
+
+/* Writes v >= 0 in decimal, zero-padded to at least width digits, and a NUL
+ * into buf; returns the digits written (0 if it does not fit). */
+size_t orders__decimal(int64_t v, int width, char *buf, size_t len);
+
 /* ---- arrays ------------------------------------------------------------ */
 
 /*

@@ -13,7 +13,7 @@ static orders_code_t cod_authorize(void *ud, orders_ctx_t *ctx, const orders_pay
     (void)ud, (void)ctx, (void)err;
     res->outcome = ORDERS_PAY_APPROVED;
     res->money_taken = false;
-    snprintf(res->txn_id, sizeof res->txn_id, "cod-%s", p->order_id);
+    orders__join(res->txn_id, sizeof res->txn_id, "cod-", p->order_id);
     return ORDERS_OK;
 }
 
