@@ -85,8 +85,10 @@ typedef struct orders_order_filter {
  *      (ORDERS_OK); with another hash, ORDERS_E_IDEMPOTENCY.
  *   2. The customer's cart must exist at version cart_version, else
  *      ORDERS_E_CONFLICT.
- *   3. If reservation->local_stock, every line is reserved in the store's
- *      stock (available -= q, reserved += q), all or none; a short line is
+ *   3. If reservation->local_stock, every line is held in the store's
+ *      stock, all or none: an ACTIVE reservation moves available -> reserved;
+ *      a CONFIRMED one (a placement whose payment was accepted at once, such
+ *      as cash on delivery) moves available -> sold.  A short line is
  *      ORDERS_E_OUT_OF_STOCK with result->short_product_id and
  *      result->short_available set.
  *   4. order (version 1, unique id and order_number: a duplicate is

@@ -232,6 +232,7 @@ static orders_code_t build_reservation(orders_ctx_t *ctx, orders__draft_t *d, or
 static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_event_type_t type,
                                  const char *recipient, const orders_money_t *amount, int64_t now)
 {
+    /* order_placed and new_order say "pending" and carry the order number */
     orders_event_t *e = orders__arena_alloc(&d->arena, sizeof *e);
     if (!e)
         return NULL;
@@ -257,7 +258,8 @@ static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t
     orders_code_t rc = orders_order_split(o, &split, err);
     if (rc)
         return rc;
-    d->events = orders__arena_alloc(&d->arena, (split->count + 1) * sizeof *d->events);
+    /* room for order_placed, one new_order per seller, and an acceptance */
+    d->events = orders__arena_alloc(&d->arena, (split->count + 2) * sizeof *d->events);
     bool ok = d->events && (d->events[d->event_count++] = new_event(
                                 ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
                                 &o->total_amount, now));
@@ -274,7 +276,8 @@ static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t
 static orders_code_t build_rest(orders_ctx_t *ctx, orders__draft_t *d,
                                 const orders__draft_input_t *in, orders_error_t *err)
 {
-    orders_history_t *h = d->history = orders__arena_alloc(&d->arena, sizeof *h);
+    orders_history_t *h = d->history[0] = orders__arena_alloc(&d->arena, sizeof *h);
+    d->history_count = 1;
     orders_cart_t *c = d->cleared = orders__arena_alloc(&d->arena, sizeof *c);
     int ok = h && c;
     if (ok) {
@@ -291,6 +294,41 @@ static orders_code_t build_rest(orders_ctx_t *ctx, orders__draft_t *d,
         c->expires_at = in->now + ctx->cfg.cart_ttl_ms;
     }
     return ok ? ORDERS_OK : orders__nomem(err);
+}
+
+orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const char *txn_id,
+                                   int64_t now, orders_error_t *err)
+{
+    orders_order_t *o = d->order;
+    int ok = 1;
+    o->status = ORDERS_STATUS_CONFIRMED;
+    o->confirmed_at = now;
+    o->payment_ref = orders__arena_strdup(&d->arena, txn_id, &ok);
+    for (size_t i = 0; i < o->item_count; i++) {
+        o->items[i].status = ORDERS_ITEM_CONFIRMED;
+        o->items[i].confirmed_at = now;
+    }
+    for (size_t i = 0; i < o->seller_count; i++) {
+        o->seller_statuses[i].status = ORDERS_STATUS_CONFIRMED;
+        o->seller_statuses[i].updated_at = now;
+    }
+    d->res->status = ORDERS_RES_CONFIRMED;
+    orders_event_t *e = new_event(ctx, d, ORDERS_EVENT_STATUS_CHANGED, o->customer_id,
+                                  &o->total_amount, now);
+    orders_history_t *h = orders__arena_alloc(&d->arena, sizeof *h);
+    if (!ok || !e || !h)
+        return orders__nomem(err);
+    e->old_status = (char *)"pending";
+    e->new_status = (char *)"confirmed";
+    e->detail = NULL;
+    d->events[d->event_count++] = e;
+    h->order_id = o->id;
+    h->at = now;
+    h->actor = (char *)"gateway";
+    h->from_status = (char *)"pending";
+    h->to_status = (char *)"confirmed";
+    d->history[d->history_count++] = h;
+    return ORDERS_OK;
 }
 
 orders_code_t orders__draft_build(orders_ctx_t *ctx, orders__draft_t *d,

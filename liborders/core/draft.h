@@ -20,7 +20,8 @@ typedef struct orders__draft {
     orders_cart_t *cleared;           /* arena */
     orders_event_t **events;          /* arena */
     size_t event_count;
-    orders_history_t *history;        /* arena */
+    orders_history_t *history[2];     /* arena: placed, then accepted */
+    size_t history_count;
 } orders__draft_t;
 
 /* What the draft is built from; all borrowed. */
@@ -40,6 +41,16 @@ typedef struct orders__draft_input {
  */
 orders_code_t orders__draft_build(orders_ctx_t *ctx, orders__draft_t *d,
                                   const orders__draft_input_t *in, orders_error_t *err);
+
+/*
+ * Turns a built draft into an order whose payment was accepted at once
+ * (cash on delivery): confirmed, its items and sellers confirmed, the
+ * reservation confirmed (the store then sells the stock at once), plus the
+ * pending -> confirmed history entry and order_status_changed event that
+ * the separate confirmation would have written.
+ */
+orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const char *txn_id,
+                                   int64_t now, orders_error_t *err);
 
 /* Frees everything the draft holds; it is empty and reusable afterwards. */
 void orders__draft_clear(orders__draft_t *d);

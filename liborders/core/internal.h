@@ -137,6 +137,10 @@ orders_code_t orders__expire_order(orders_ctx_t *ctx, const char *id, int64_t no
 orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, const char *known_txn,
                                            orders_error_t *err);
 
+/* The idempotency key of a gateway operation: "OP:ORDERID" ("pay",
+ * "refund-late"), truncated to len. */
+void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id);
+
 /* Runs the gateway of pending order o (read by the caller: placement has it
  * in hand, /pay reads it) and applies the answer. */
 orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,

@@ -18,7 +18,7 @@ typedef struct outcome {
     const char *message;
 } outcome_t;
 
-static void pay_key(char *buf, size_t len, const char *op, const char *order_id)
+void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id)
 {
     char prefix[24];
     orders__join(buf, len, orders__join(prefix, sizeof prefix, op, ":"), order_id);
@@ -107,7 +107,7 @@ static orders_code_t ask_gateway(orders_ctx_t *ctx, const orders_gateway_vtable_
         return ORDERS_OK;
     }
     char key[ORDERS_ID_MAX + 32];
-    pay_key(key, sizeof key, "pay", o->id);
+    orders__pay_key(key, sizeof key, "pay", o->id);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
                           .txn_id = o->payment_ref, .idempotency_key = key,
                           .amount = o->total_amount};
@@ -147,7 +147,7 @@ orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, co
     } else if (res.outcome == ORDERS_PAY_APPROVED && res.money_taken) {
         char key[ORDERS_ID_MAX + 32];
         char txn[ORDERS_ID_MAX + 1];
-        pay_key(key, sizeof key, "refund-late", o->id);
+        orders__pay_key(key, sizeof key, "refund-late", o->id);
         snprintf(txn, sizeof txn, "%s", p.txn_id ? p.txn_id : "");
         p.idempotency_key = key;
         orders_pay_result_t refund = {0};
@@ -209,7 +209,7 @@ orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, co
         return orders_error_set(err, ORDERS_E_UNSUPPORTED, "paymentMethod",
                                 "no gateway for payment method");
     char key[ORDERS_ID_MAX + 32];
-    pay_key(key, sizeof key, "pay", o->id);
+    orders__pay_key(key, sizeof key, "pay", o->id);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
                           .txn_id = o->payment_ref, .idempotency_key = key,
                           .amount = o->total_amount};
@@ -292,7 +292,7 @@ orders_code_t orders_payment_sync(orders_ctx_t *ctx, const char *id, orders_orde
         return ORDERS_OK; /* nothing to learn */
     }
     char key[ORDERS_ID_MAX + 32];
-    pay_key(key, sizeof key, "pay", o->id);
+    orders__pay_key(key, sizeof key, "pay", o->id);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
                           .txn_id = o->payment_ref, .idempotency_key = key,
                           .amount = o->total_amount};

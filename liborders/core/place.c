@@ -224,10 +224,39 @@ typedef struct place_args {
     const char *actor;
 } place_args_t;
 
+/*
+ * Cash on delivery is accepted at once by rule.  With the stock in the
+ * store, its gateway is asked before the store step, and an approval is
+ * written in the same atomic step as the placement: the order is never seen
+ * pending, and a crash cannot leave it so.  Any other answer leaves the
+ * draft as it is, and payment runs after placement as for other methods.
+ */
+static orders_code_t accept_at_once(orders_ctx_t *ctx, orders__draft_t *d,
+                                    const orders_place_request_t *req, int64_t now, bool *accepted,
+                                    orders_error_t *err)
+{
+    *accepted = false;
+    void *gud;
+    const orders_gateway_vtable_t *gw = orders__gateway(ctx, req->payment_method, &gud);
+    if (req->payment_method != ORDERS_METHOD_COD || !gw ||
+        !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE))
+        return ORDERS_OK;
+    char key[ORDERS_ID_MAX + 8];
+    orders__pay_key(key, sizeof key, "pay", d->order->id);
+    orders_payment_t p = {.order_id = d->order->id, .customer_id = d->order->customer_id,
+                          .idempotency_key = key, .amount = d->order->total_amount};
+    orders_pay_result_t res = {0};
+    if (gw->authorize(gud, ctx, &p, &res, NULL) != ORDERS_OK || res.outcome != ORDERS_PAY_APPROVED)
+        return ORDERS_OK; /* decided after placement instead */
+    *accepted = true;
+    return orders__draft_accept(ctx, d, res.txn_id, now, err);
+}
+
 /* One attempt into d (empty on entry; the caller clears it).  *retry is
  * set when the cart moved under us. */
 static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, orders__draft_t *d,
-                                char *order_id, bool *replayed, bool *retry, orders_error_t *err)
+                                char *order_id, bool *replayed, bool *accepted, bool *retry,
+                                orders_error_t *err)
 {
     orders_code_t rc = ctx->store->cart_get(ctx->store_ud, a->cust->id, &d->cart, err);
     if (rc == ORDERS_E_NOT_FOUND || (rc == ORDERS_OK && d->cart->item_count == 0))
@@ -238,7 +267,8 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, orders
     if (a->idem_key)
         idem_record(a->idem_hash, d->cart, idem_hash, sizeof idem_hash);
     orders__draft_input_t in = {a->cust, a->addr, a->req, a->actor, orders_ctx_now(ctx)};
-    if ((rc = orders__draft_build(ctx, d, &in, err)) || (rc = remote_reserve(ctx, d, err)))
+    if ((rc = orders__draft_build(ctx, d, &in, err)) || (rc = remote_reserve(ctx, d, err)) ||
+        (rc = accept_at_once(ctx, d, a->req, in.now, accepted, err)))
         return rc;
     orders_place_tx_t tx = {
         .order = d->order,
@@ -247,8 +277,8 @@ static orders_code_t place_once(orders_ctx_t *ctx, const place_args_t *a, orders
         .cleared_cart = d->cleared,
         .events = (const orders_event_t *const *)d->events,
         .event_count = d->event_count,
-        .history = (const orders_history_t *const *)&d->history,
-        .history_count = 1,
+        .history = (const orders_history_t *const *)d->history,
+        .history_count = d->history_count,
         .idem_key = a->idem_key,
         .idem_hash = a->idem_key ? idem_hash : NULL,
     };
@@ -341,7 +371,7 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
         rc = resolve(ctx, who, req, &cust, &addr, err);
     place_args_t a = {&cust, &addr, req, key, hash, actor};
     orders__draft_t d = {0};
-    bool retry = true;
+    bool retry = true, accepted = false;
     for (int attempt = 0; rc == ORDERS_OK && !replayed && retry; attempt++) {
         retry = false;
         orders__draft_clear(&d);
@@ -349,7 +379,7 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
             rc = orders_error_set(err, ORDERS_E_CONFLICT, "cart", "cart is changing too often; try again");
             break;
         }
-        rc = place_once(ctx, &a, &d, order_id, &replayed, &retry, err);
+        rc = place_once(ctx, &a, &d, order_id, &replayed, &accepted, &retry, err);
         if (rc && retry) {
             rc = ORDERS_OK;
             orders_error_clear(err);
@@ -366,7 +396,7 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
     orders_customer_clear(&cust);
     orders_address_clear(&addr);
     free(key);
-    if (rc == ORDERS_OK && !replayed &&
+    if (rc == ORDERS_OK && !replayed && !accepted &&
         !(req->defer_payment && req->payment_method != ORDERS_METHOD_COD)) {
         /* a payment problem leaves a pending order, which is still placed */
         orders_order_t *paid = NULL;

@@ -78,6 +78,7 @@ static int64_t *move_source(orders_stock_t *s, orders__mem_move_t mv)
 {
     switch (mv) {
     case ORDERS__MEM_MOVE_RESERVE:
+    case ORDERS__MEM_MOVE_SELL:
         return &s->available;
     case ORDERS__MEM_MOVE_CONFIRM:
     case ORDERS__MEM_MOVE_RELEASE:
@@ -94,6 +95,7 @@ static int64_t *move_target(orders_stock_t *s, orders__mem_move_t mv)
     case ORDERS__MEM_MOVE_RESERVE:
         return &s->reserved;
     case ORDERS__MEM_MOVE_CONFIRM:
+    case ORDERS__MEM_MOVE_SELL:
         return &s->sold;
     case ORDERS__MEM_MOVE_RELEASE:
     case ORDERS__MEM_MOVE_RETURN:

@@ -134,7 +134,8 @@ typedef enum orders__mem_move {
     ORDERS__MEM_MOVE_RESERVE, /* available -> reserved */
     ORDERS__MEM_MOVE_CONFIRM, /* reserved  -> sold */
     ORDERS__MEM_MOVE_RELEASE, /* reserved  -> available */
-    ORDERS__MEM_MOVE_RETURN   /* sold      -> available */
+    ORDERS__MEM_MOVE_RETURN,  /* sold      -> available */
+    ORDERS__MEM_MOVE_SELL     /* available -> sold (a placement accepted at once) */
 } orders__mem_move_t;
 
 /* The product of each line of a reservation, on the stack when few. */

@@ -32,6 +32,13 @@ typedef struct place_prep {
 } place_prep_t;
 
 /* Shape checks that need no lock. */
+/* A placement holds its stock (active reservation) or, when its payment
+ * was accepted at once, sells it (confirmed reservation). */
+static orders__mem_move_t place_move(const orders_reservation_t *r)
+{
+    return r->status == ORDERS_RES_CONFIRMED ? ORDERS__MEM_MOVE_SELL : ORDERS__MEM_MOVE_RESERVE;
+}
+
 static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
 {
     if (tx == NULL || tx->order == NULL)
@@ -69,9 +76,9 @@ static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t 
         if (r->line_count > 0 && r->lines == NULL)
             return orders_error_set(err, ORDERS_E_INVALID, "reservation",
                                     "reservation lines are missing");
-        if (r->local_stock && r->status != ORDERS_RES_ACTIVE)
+        if (r->local_stock && r->status != ORDERS_RES_ACTIVE && r->status != ORDERS_RES_CONFIRMED)
             return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "a new reservation holding stock must be active");
+                                    "a new reservation holding stock must be active or confirmed");
     }
     if (tx->idem_key != NULL) {
         if (!orders__id_valid(tx->idem_key))
@@ -123,8 +130,8 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
         if (rc != ORDERS_OK)
             return rc;
         int64_t have, want;
-        size_t i = orders__mem_lines_short(r->lines, r->line_count, prods,
-                                           ORDERS__MEM_MOVE_RESERVE, &have, &want);
+        size_t i = orders__mem_lines_short(r->lines, r->line_count, prods, place_move(r), &have,
+                                           &want);
         if (i < r->line_count) {
             orders__copy_id(result->short_product_id, r->lines[i].product_id);
             result->short_available = have;
@@ -207,7 +214,7 @@ static void place_apply(orders__mem_t *m, place_prep_t *p, orders__mem_product_t
 
     if (p->res != NULL && p->res->r.local_stock)
         orders__mem_lines_move(p->res->r.lines, p->res->r.line_count, prods,
-                               ORDERS__MEM_MOVE_RESERVE);
+                               place_move(&p->res->r));
 
     if (m->order_count > 0 && m->orders[m->order_count - 1]->o.created_at > w->o.created_at)
         m->orders_by_time = false;

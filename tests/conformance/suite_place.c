@@ -435,3 +435,44 @@ T(order_get_and_get_by_number_of_unknown_are_not_found)
     conf_assert_stock(conf_vt, conf_ud, "pA", 8, 2, 0);
     conf_place_free(&p);
 }
+
+/* A placement accepted at once (cash on delivery) carries a CONFIRMED
+ * reservation: its units go straight from available to sold, all or none,
+ * and it is never due for expiry. */
+T(confirmed_reservation_sells_at_once)
+{
+    conf_place_t p;
+    conf_place_init(&p, "o1", "ORD1001", "c1", 1, LINES, 3, true, CONF_T0);
+    p.reservation->status = ORDERS_RES_CONFIRMED;
+    assert_placed_ok(&p);
+    conf_assert_stock(conf_vt, conf_ud, "pA", 8, 0, 2);
+    conf_assert_stock(conf_vt, conf_ud, "pB", 7, 0, 3);
+    conf_assert_stock(conf_vt, conf_ud, "pC", 9, 0, 1);
+    conf_assert_res_status(conf_vt, conf_ud, "o1", ORDERS_RES_CONFIRMED);
+    orders_string_list_t due = {0};
+    cr_assert_eq(conf_vt->reservations_due(conf_ud, CONF_T0 + 365LL * 86400000, 10, &due, NULL),
+                 ORDERS_OK);
+    cr_assert_eq(due.count, 0u, "a confirmed reservation is never due");
+    orders_string_list_clear(&due);
+    conf_place_free(&p);
+}
+
+T(confirmed_reservation_short_line_sells_nothing)
+{
+    conf_line_t big[3];
+    memcpy(big, LINES, sizeof big);
+    big[1].quantity = 11; /* pB has 10 */
+    conf_seed_cart(conf_vt, conf_ud, "c2", big, 3, CONF_T0 - 1000);
+    conf_snapshot_t before;
+    snapshot(&before);
+    conf_place_t p;
+    conf_place_init(&p, "o2", "ORD1002", "c2", 1, big, 3, true, CONF_T0);
+    p.reservation->status = ORDERS_RES_CONFIRMED;
+    orders_error_t err = {0};
+    cr_assert_eq(place(&p, &err), ORDERS_E_OUT_OF_STOCK, "%s", err.message);
+    cr_assert_str_eq(p.result.short_product_id, "pB");
+    cr_assert_eq(p.result.short_available, 10);
+    conf_assert_not_placed(conf_vt, conf_ud, &p);
+    conf_snapshot_assert_same(&before, conf_vt, conf_ud);
+    conf_place_free(&p);
+}
