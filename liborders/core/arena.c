@@ -15,7 +15,8 @@ struct orders__arena_chunk {
     _Alignas(ALIGN) unsigned char data[];
 };
 
-void *orders__arena_alloc(orders__arena_t *a, size_t n)
+/* n bytes, aligned, not zeroed. */
+static void *arena_take(orders__arena_t *a, size_t n)
 {
     size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (need < n)
@@ -35,7 +36,14 @@ void *orders__arena_alloc(orders__arena_t *a, size_t n)
     }
     void *p = c->data + c->used;
     c->used += need;
-    memset(p, 0, n);
+    return p;
+}
+
+void *orders__arena_alloc(orders__arena_t *a, size_t n)
+{
+    void *p = arena_take(a, n);
+    if (p)
+        memset(p, 0, n);
     return p;
 }
 
@@ -44,7 +52,7 @@ char *orders__arena_strdup(orders__arena_t *a, const char *s, int *ok)
     if (!s)
         return NULL;
     size_t n = strlen(s) + 1;
-    char *p = orders__arena_alloc(a, n);
+    char *p = arena_take(a, n); /* filled at once: no need to zero it */
     if (!p) {
         *ok = 0;
         return NULL;

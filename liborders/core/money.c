@@ -69,6 +69,12 @@ static const int64_t pow10_table[] = {1, 10, 100, 1000, 10000};
  * stops at the first byte that is not 'A'..'Z', so a garbage
  * orders_money_t.currency is never read past its end.
  */
+static uint32_t code3(const char *c)
+{
+    return (uint32_t)(unsigned char)c[0] << 16 | (uint32_t)(unsigned char)c[1] << 8 |
+           (uint32_t)(unsigned char)c[2];
+}
+
 static const currency_info_t *currency_find(const char *code)
 {
     if (code == NULL)
@@ -80,14 +86,17 @@ static const currency_info_t *currency_find(const char *code)
     if (code[3] != '\0')
         return NULL;
 
+    /* the table is sorted, and for upper-case letters the order of the
+     * codes is the order of their three bytes read as one number */
+    const uint32_t key = code3(code);
     size_t lo = 0;
     size_t hi = CURRENCY_COUNT;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int cmp = memcmp(code, currencies[mid].code, 3);
-        if (cmp == 0)
+        uint32_t at = code3(currencies[mid].code);
+        if (at == key)
             return &currencies[mid];
-        if (cmp < 0)
+        if (key < at)
             hi = mid;
         else
             lo = mid + 1;
