@@ -195,9 +195,18 @@ typedef struct orders__mem_journal {
     orders__mem_hist_t *hist_buf[8];
 } orders__mem_journal_t;
 
-/* Validates (event ids valid and new: ORDERS_E_CONFLICT for a duplicate;
- * history order ids valid) and copies.  On failure nothing needs
- * discarding. */
+/* Validates (event ids valid and distinct, history order ids valid) and
+ * copies; needs no lock.  On failure nothing needs discarding. */
+orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_event_t *const *events,
+                                       size_t ne, const orders_history_t *const *history,
+                                       size_t nh, orders_error_t *err);
+/* With the lock held: every event id is new (ORDERS_E_CONFLICT), and the
+ * maps have room, so that committing cannot fail.  On failure the journal
+ * is still the caller's to discard. */
+orders_code_t orders__mem_journal_reserve(orders__mem_t *m, const orders__mem_journal_t *j,
+                                          orders_error_t *err);
+/* Both of the above, for callers that hold the lock throughout.  On
+ * failure nothing needs discarding. */
 orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
                                           const orders_event_t *const *events, size_t ne,
                                           const orders_history_t *const *history, size_t nh,

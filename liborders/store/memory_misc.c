@@ -19,10 +19,9 @@
 
 /* ---- journal ---------------------------------------------------------------------- */
 
-orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
-                                          const orders_event_t *const *events, size_t ne,
-                                          const orders_history_t *const *history, size_t nh,
-                                          orders_error_t *err)
+orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_event_t *const *events,
+                                       size_t ne, const orders_history_t *const *history,
+                                       size_t nh, orders_error_t *err)
 {
     memset(j, 0, sizeof *j);
     if ((ne > 0 && events == NULL) || (nh > 0 && history == NULL))
@@ -31,9 +30,6 @@ orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_
         if (events[i] == NULL || !orders__id_valid(events[i]->id))
             return orders_error_set(err, ORDERS_E_INVALID, "events",
                                     "event %zu has no id or one that is too long", i);
-        if (orders__map_get(&m->events, events[i]->id) != NULL)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "events",
-                                    "event id %s already exists", events[i]->id);
         for (size_t k = 0; k < i; k++)
             if (strcmp(events[k]->id, events[i]->id) == 0)
                 return orders_error_set(err, ORDERS_E_CONFLICT, "events",
@@ -61,14 +57,35 @@ orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_
             goto nomem;
         j->hist_count = i + 1;
     }
-    /* Every entry may name a new order (over-reserving is harmless). */
-    if ((ne > 0 && !orders__map_reserve(&m->events, ne)) ||
-        (nh > 0 && !orders__map_reserve(&m->history, nh)))
-        goto nomem;
     return ORDERS_OK;
 nomem:
     orders__mem_journal_discard(j);
     return orders__mem_nomem(err);
+}
+
+orders_code_t orders__mem_journal_reserve(orders__mem_t *m, const orders__mem_journal_t *j,
+                                          orders_error_t *err)
+{
+    for (size_t i = 0; i < j->event_count; i++)
+        if (orders__map_get(&m->events, j->events[i]->e.id) != NULL)
+            return orders_error_set(err, ORDERS_E_CONFLICT, "events",
+                                    "event id %s already exists", j->events[i]->e.id);
+    /* Every entry may name a new order (over-reserving is harmless). */
+    if ((j->event_count > 0 && !orders__map_reserve(&m->events, j->event_count)) ||
+        (j->hist_count > 0 && !orders__map_reserve(&m->history, j->hist_count)))
+        return orders__mem_nomem(err);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__mem_journal_prepare(orders__mem_t *m, orders__mem_journal_t *j,
+                                          const orders_event_t *const *events, size_t ne,
+                                          const orders_history_t *const *history, size_t nh,
+                                          orders_error_t *err)
+{
+    orders_code_t rc = orders__mem_journal_pack(j, events, ne, history, nh, err);
+    if (rc == ORDERS_OK && (rc = orders__mem_journal_reserve(m, j, err)) != ORDERS_OK)
+        orders__mem_journal_discard(j);
+    return rc;
 }
 
 static void journal_release(orders__mem_journal_t *j)

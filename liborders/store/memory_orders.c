@@ -165,47 +165,50 @@ static void place_discard(place_prep_t *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Copies everything and reserves every slot, so that applying cannot fail. */
-static orders_code_t place_prepare(orders__mem_t *m, const orders_place_tx_t *tx,
-                                   place_prep_t *p, orders_error_t *err)
+/* Copies everything the placement keeps; needs no lock, so the copying
+ * happens outside it. */
+static orders_code_t place_pack(const orders_place_tx_t *tx, place_prep_t *p, orders_error_t *err)
 {
     const orders_reservation_t *r = tx->reservation;
-
-    orders_code_t rc = orders__mem_journal_prepare(m, &p->journal, tx->events, tx->event_count,
-                                                   tx->history, tx->history_count, err);
+    orders_code_t rc = orders__mem_journal_pack(&p->journal, tx->events, tx->event_count,
+                                                tx->history, tx->history_count, err);
     if (rc != ORDERS_OK)
         return rc;
     p->journal_ready = true;
-
-    if ((p->order = orders__mem_pack_order(tx->order)) == NULL)
-        goto nomem;
-    if (r != NULL && (p->res = orders__mem_pack_res(r)) == NULL)
-        goto nomem;
-    if ((p->cart = orders__mem_pack_cart(tx->cleared_cart)) == NULL)
-        goto nomem;
+    if ((p->order = orders__mem_pack_order(tx->order)) == NULL ||
+        (r != NULL && (p->res = orders__mem_pack_res(r)) == NULL) ||
+        (p->cart = orders__mem_pack_cart(tx->cleared_cart)) == NULL)
+        return orders__mem_nomem(err);
     if (tx->idem_key != NULL) {
         if ((p->idem = malloc(sizeof *p->idem)) == NULL)
-            goto nomem;
+            return orders__mem_nomem(err);
         orders__copy_id(p->idem->key, tx->idem_key);
         orders__copy_id(p->idem->order_id, tx->order->id);
         orders__copy_id(p->idem->hash, tx->idem_hash);
     }
+    return ORDERS_OK;
+}
 
+/* With the lock held: reserves every slot, so that applying cannot fail. */
+static orders_code_t place_reserve(orders__mem_t *m, const orders_place_tx_t *tx,
+                                   place_prep_t *p, orders_error_t *err)
+{
+    const orders_reservation_t *r = tx->reservation;
+    orders_code_t rc = orders__mem_journal_reserve(m, &p->journal, err);
+    if (rc != ORDERS_OK)
+        return rc;
     orders__mem_order_t **v =
         orders__grow(m->orders, &m->order_cap, m->order_count + 1, sizeof *m->orders);
     if (v == NULL)
-        goto nomem;
+        return orders__mem_nomem(err);
     m->orders = v;
     if (!orders__map_reserve(&m->orders_by_id, 1) ||
         !orders__map_reserve(&m->orders_by_number, 1) ||
         (r != NULL && !orders__map_reserve(&m->reservations, 1)) ||
         (r != NULL && r->status == ORDERS_RES_ACTIVE && !orders__mem_active_reserve(m)) ||
         (tx->idem_key != NULL && !orders__map_reserve(&m->idem, 1)))
-        goto nomem;
+        return orders__mem_nomem(err);
     return ORDERS_OK;
-nomem:
-    place_discard(p);
-    return orders__mem_nomem(err);
 }
 
 static void place_apply(orders__mem_t *m, place_prep_t *p, orders__mem_product_t *const *prods)
@@ -263,16 +266,19 @@ orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
     if (!orders__mem_prods_init(&prods, r != NULL && r->local_stock ? r->line_count : 0))
         return orders__mem_nomem(err);
     memset(&prep, 0, sizeof prep);
+    rc = place_pack(tx, &prep, err);
 
-    pthread_mutex_lock(&m->lock);
-    rc = place_check(m, tx, prods.p, result, &replayed, err);
-    if (rc == ORDERS_OK && !replayed) {
-        rc = place_prepare(m, tx, &prep, err);
-        if (rc == ORDERS_OK)
-            place_apply(m, &prep, prods.p);
+    if (rc == ORDERS_OK) {
+        pthread_mutex_lock(&m->lock);
+        rc = place_check(m, tx, prods.p, result, &replayed, err);
+        if (rc == ORDERS_OK && !replayed)
+            rc = place_reserve(m, tx, &prep, err);
+        if (rc == ORDERS_OK && !replayed)
+            place_apply(m, &prep, prods.p); /* takes everything: prep is empty after */
+        pthread_mutex_unlock(&m->lock);
     }
-    pthread_mutex_unlock(&m->lock);
 
+    place_discard(&prep); /* what a refusal or a replay left unused */
     orders__mem_prods_free(&prods);
     return rc;
 }
