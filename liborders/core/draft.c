@@ -254,20 +254,20 @@ static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t
                                   orders_error_t *err)
 {
     const orders_order_t *o = d->order;
-    orders_split_t *split = NULL;
-    orders_code_t rc = orders_order_split(o, &split, err);
-    if (rc)
-        return rc;
+    size_t sellers = 0;
+    orders_seller_part_t *parts = orders__arena_alloc(&d->arena, o->item_count * sizeof *parts);
+    if (!parts)
+        return orders__nomem(err);
+    orders__split_totals(o, parts, &sellers);
     /* room for order_placed, one new_order per seller, and an acceptance */
-    d->events = orders__arena_alloc(&d->arena, (split->count + 2) * sizeof *d->events);
+    d->events = orders__arena_alloc(&d->arena, (sellers + 2) * sizeof *d->events);
     bool ok = d->events && (d->events[d->event_count++] = new_event(
                                 ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
                                 &o->total_amount, now));
-    for (size_t i = 0; ok && i < split->count; i++)
+    for (size_t i = 0; ok && i < sellers; i++)
         ok = (d->events[d->event_count++] = new_event(ctx, d, ORDERS_EVENT_NEW_ORDER,
-                                                      split->parts[i].seller_id,
-                                                      &split->parts[i].total, now)) != NULL;
-    orders_split_free(split);
+                                                      parts[i].seller_id, &parts[i].total,
+                                                      now)) != NULL;
     return ok ? ORDERS_OK : orders__nomem(err);
 }
 

@@ -146,6 +146,11 @@ void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id
 orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
                                   orders_order_t **out, orders_error_t *err);
 
+/* The split rule (seller.h) without allocating: parts has room for
+ * o->item_count entries; each part's seller_id is borrowed from o and its
+ * item_indexes is NULL (item_count still counts its items). */
+void orders__split_totals(const orders_order_t *o, orders_seller_part_t *parts, size_t *count);
+
 /* Records one analytics occurrence; failures are ignored (best effort). */
 void orders__stat(orders_ctx_t *ctx, const char *kind);
 

@@ -140,7 +140,7 @@ static orders_code_t resolve(orders_ctx_t *ctx, const orders_identity_t *who,
     if (!cust->active)
         return orders_error_set(err, ORDERS_E_INACTIVE, "customerId", "Customer account is not active");
     if (req->shipping_address)
-        return orders_address_copy_into(addr, req->shipping_address) ? ORDERS_OK : orders__nomem(err);
+        return ORDERS_OK; /* the caller's address is used as it is */
     if (!ctx->customers->address_get)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "shippingAddressId", "Address not found");
     rc = ctx->customers->address_get(ctx->customers_ud, who, req->shipping_address_id, addr, err);
@@ -217,7 +217,7 @@ static bool cart_moved(orders_ctx_t *ctx, const char *customer_id, int64_t versi
 
 typedef struct place_args {
     const orders_customer_t *cust;
-    orders_address_t *addr;
+    const orders_address_t *addr;
     const orders_place_request_t *req;
     const char *idem_key;
     const char *idem_hash;
@@ -369,7 +369,8 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
     orders_address_t addr = {0};
     if (rc == ORDERS_OK && !replayed)
         rc = resolve(ctx, who, req, &cust, &addr, err);
-    place_args_t a = {&cust, &addr, req, key, hash, actor};
+    place_args_t a = {&cust, req->shipping_address ? req->shipping_address : &addr, req, key, hash,
+                      actor};
     orders__draft_t d = {0};
     bool retry = true, accepted = false;
     for (int attempt = 0; rc == ORDERS_OK && !replayed && retry; attempt++) {

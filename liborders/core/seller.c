@@ -27,22 +27,6 @@ const orders_seller_part_t *orders_split_find(const orders_split_t *split, const
     return NULL;
 }
 
-static orders_seller_part_t *part_for(orders_split_t *s, const char *seller_id, size_t cap)
-{
-    for (size_t i = 0; i < s->count; i++)
-        if (strcmp(s->parts[i].seller_id, seller_id) == 0)
-            return &s->parts[i];
-    orders_seller_part_t *p = &s->parts[s->count];
-    if (!(p->seller_id = orders__strdup(seller_id)) ||
-        !(p->item_indexes = calloc(cap, sizeof *p->item_indexes))) {
-        free(p->seller_id);
-        p->seller_id = NULL;
-        return NULL;
-    }
-    s->count++;
-    return p;
-}
-
 /* share = total * part / whole, rounded down; exact in 128 bits. */
 static int64_t share(int64_t total, int64_t part, int64_t whole)
 {
@@ -66,6 +50,60 @@ static void spread(orders_split_t *s, const orders_money_t *total, int64_t whole
         ((orders_money_t *)((char *)&s->parts[0] + field))->amount += total->amount - given;
 }
 
+void orders__split_totals(const orders_order_t *o, orders_seller_part_t *parts, size_t *count)
+{
+    orders_split_t s = {parts, 0};
+    for (size_t i = 0; i < o->item_count; i++) {
+        const orders_order_item_t *it = &o->items[i];
+        const char *seller = it->seller_id ? it->seller_id : "";
+        orders_seller_part_t *p = NULL;
+        for (size_t k = 0; k < s.count && !p; k++)
+            if (strcmp(parts[k].seller_id, seller) == 0)
+                p = &parts[k];
+        if (!p) {
+            p = &parts[s.count++];
+            memset(p, 0, sizeof *p);
+            p->seller_id = (char *)seller; /* borrowed from the order */
+            memcpy(p->subtotal.currency, o->subtotal.currency, ORDERS_CURRENCY_LEN);
+        }
+        p->item_count++;
+        p->total_items += it->quantity;
+        p->subtotal.amount += it->total_price.amount; /* parts of a checked sum: no overflow */
+    }
+    int64_t whole = o->subtotal.amount;
+    spread(&s, &o->tax, whole, offsetof(orders_seller_part_t, tax));
+    spread(&s, &o->shipping_fee, whole, offsetof(orders_seller_part_t, shipping_fee));
+    spread(&s, &o->discount, whole, offsetof(orders_seller_part_t, discount));
+    for (size_t i = 0; i < s.count; i++) {
+        orders_seller_part_t *p = &parts[i];
+        p->total = p->subtotal;
+        p->total.amount += p->tax.amount + p->shipping_fee.amount - p->discount.amount;
+    }
+    *count = s.count;
+}
+
+/* Gives the parts of a split their own seller ids and item indexes.  On
+ * failure every part holds only what it owns, ready for orders_split_free. */
+static bool own_parts(const orders_order_t *o, orders_split_t *s)
+{
+    for (size_t k = 0; k < s->count; k++) {
+        orders_seller_part_t *p = &s->parts[k];
+        size_t n = p->item_count;
+        p->seller_id = orders__strdup(p->seller_id);
+        p->item_indexes = calloc(n ? n : 1, sizeof *p->item_indexes);
+        if (!p->seller_id || !p->item_indexes) {
+            for (size_t rest = k + 1; rest < s->count; rest++)
+                s->parts[rest].seller_id = NULL; /* still borrowed */
+            return false;
+        }
+        p->item_count = 0;
+        for (size_t i = 0; i < o->item_count; i++)
+            if (strcmp(o->items[i].seller_id ? o->items[i].seller_id : "", p->seller_id) == 0)
+                p->item_indexes[p->item_count++] = i;
+    }
+    return true;
+}
+
 orders_code_t orders_order_split(const orders_order_t *o, orders_split_t **out,
                                  orders_error_t *err)
 {
@@ -77,27 +115,10 @@ orders_code_t orders_order_split(const orders_order_t *o, orders_split_t **out,
         free(s);
         return orders__nomem(err);
     }
-    for (size_t i = 0; i < o->item_count; i++) {
-        const orders_order_item_t *it = &o->items[i];
-        orders_seller_part_t *p = part_for(s, it->seller_id ? it->seller_id : "", o->item_count);
-        if (!p) {
-            orders_split_free(s);
-            return orders__nomem(err);
-        }
-        if (p->item_count == 0)
-            memcpy(p->subtotal.currency, o->subtotal.currency, ORDERS_CURRENCY_LEN);
-        p->item_indexes[p->item_count++] = i;
-        p->total_items += it->quantity;
-        p->subtotal.amount += it->total_price.amount; /* parts of a checked sum: no overflow */
-    }
-    int64_t whole = o->subtotal.amount;
-    spread(s, &o->tax, whole, offsetof(orders_seller_part_t, tax));
-    spread(s, &o->shipping_fee, whole, offsetof(orders_seller_part_t, shipping_fee));
-    spread(s, &o->discount, whole, offsetof(orders_seller_part_t, discount));
-    for (size_t i = 0; i < s->count; i++) {
-        orders_seller_part_t *p = &s->parts[i];
-        p->total = p->subtotal;
-        p->total.amount += p->tax.amount + p->shipping_fee.amount - p->discount.amount;
+    orders__split_totals(o, s->parts, &s->count);
+    if (!own_parts(o, s)) {
+        orders_split_free(s);
+        return orders__nomem(err);
     }
     *out = s;
     return ORDERS_OK;
