@@ -12,7 +12,9 @@
  * Seller status: each seller moves its own part forward through
  * confirmed -> processing -> shipped -> delivered, one step at a time (or
  * stays at its status to update tracking and notes), while the order is
- * confirmed, processing or shipped.
+ * confirmed, processing or shipped.  Each update writes a history entry
+ * with the seller's from and to statuses and the note "seller ID", and a
+ * seller_status_changed event to the customer.
  *
  * Overall status rule: the order's status is the least advanced of its
  * sellers' statuses.  It is re-derived after every seller update; when it

@@ -165,6 +165,8 @@ static orders_code_t apply_seller(orders_ctx_t *ctx, orders__change_t *ch, void 
                                 "Cannot change seller status from %s to %s",
                                 orders_status_name(s->status), orders_status_name(to));
     orders_status_t from = s->status;
+    char note[ORDERS_ID_MAX + 16];
+    orders__join(note, sizeof note, "seller ", a->seller_id); /* whose part moved */
     if ((a->u->tracking_number && !orders__set_str(&s->tracking_number, a->u->tracking_number)) ||
         (a->u->notes && !orders__set_str(&s->notes, a->u->notes)))
         return orders__nomem(err);
@@ -175,8 +177,7 @@ static orders_code_t apply_seller(orders_ctx_t *ctx, orders__change_t *ch, void 
     if (!orders__change_event(ctx, ch, ORDERS_EVENT_SELLER_STATUS, o->customer_id,
                               orders_status_name(from), orders_status_name(to), NULL,
                               s->tracking_number) ||
-        !orders__change_history(ch, orders_status_name(from), orders_status_name(to),
-                                a->seller_id))
+        !orders__change_history(ch, orders_status_name(from), orders_status_name(to), note))
         return orders__nomem(err);
     orders_status_t overall = orders_status_derive(o);
     if (overall != o->status)
