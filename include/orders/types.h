@@ -14,6 +14,14 @@
  * any *_free function is a harmless no-op.  *_copy functions return a deep
  * copy the caller frees, or NULL when memory runs out.
  *
+ * Single-block records: orders_product_copy and orders_cart_copy (and so
+ * every product or cart a built-in store returns) allocate the record, its
+ * arrays and its strings as ONE block, and mark it with block_end.  Read
+ * such a record freely, and replace a member with a string of your own if
+ * you like (orders_*_free then frees yours), but never free() or realloc()
+ * a member yourself.  A record you build field by field leaves block_end
+ * NULL and owns each member separately.
+ *
  * Times are int64 milliseconds since the Unix epoch, UTC; 0 means "not set".
  *
  * Thread-safety: a record is not shared; distinct records may be used from
@@ -99,6 +107,7 @@ typedef struct orders_product {
     bool active;
     int64_t created_at;
     int64_t updated_at;
+    void *block_end;        /* library use: see "single-block records" above */
 } orders_product_t;
 
 /*
@@ -160,6 +169,7 @@ typedef struct orders_cart {
     int64_t created_at;
     int64_t updated_at;
     int64_t expires_at;          /* updated_at + 30 days */
+    void *block_end;             /* library use: see "single-block records" above */
 } orders_cart_t;
 
 /* ---- orders -------------------------------------------------------------- */

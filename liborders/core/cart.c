@@ -39,6 +39,11 @@ static orders_code_t load_cart(orders_ctx_t *ctx, const char *customer_id, int64
                                orders_cart_t **out, orders_error_t *err)
 {
     orders_code_t rc = ctx->store->cart_get(ctx->store_ud, customer_id, out, err);
+    if (rc == ORDERS_OK && !orders__cart_loosen(out)) { /* edited below: must own its members */
+        orders_cart_free(*out);
+        *out = NULL;
+        return orders__nomem(err);
+    }
     if (rc != ORDERS_E_NOT_FOUND)
         return rc;
     orders_error_clear(err);

@@ -11,6 +11,7 @@
  * No state: every function here may run concurrently.
  */
 #include "util.h"
+#include "records_pack.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -235,17 +236,6 @@ static void product_clear(orders_product_t *p)
     memset(p, 0, sizeof *p);
 }
 
-static bool product_copy_into(orders_product_t *dst, const orders_product_t *src)
-{
-    *dst = *src;
-    dst->id = dst->seller_id = dst->name = dst->image = NULL;
-    if (dup_str(&dst->id, src->id) && dup_str(&dst->seller_id, src->seller_id) &&
-        dup_str(&dst->name, src->name) && dup_str(&dst->image, src->image))
-        return true;
-    product_clear(dst);
-    return false;
-}
-
 /* ---- cart ------------------------------------------------------------------------ */
 
 static void cart_line_clear(orders_cart_line_t *l)
@@ -285,6 +275,7 @@ static bool cart_copy_into(orders_cart_t *dst, const orders_cart_t *src)
     size_t n = src->items != NULL ? src->item_count : 0;
 
     *dst = *src;
+    dst->block_end = NULL;
     dst->id = dst->customer_id = NULL;
     dst->items = NULL;
     dst->item_count = 0;
@@ -516,48 +507,74 @@ static bool history_copy_into(orders_history_t *dst, const orders_history_t *src
 
 /* Each public pair: free = clear + free; copy = malloc + copy_into. */
 
+/* Frees m unless it lies in the single block of record rec. */
+static void free_member(const void *rec, const void *block_end, void *m)
+{
+    if (!orders__in_block(rec, block_end, m))
+        free(m);
+}
+
 void orders_product_free(orders_product_t *r)
 {
     if (r == NULL)
         return;
-    product_clear(r);
+    if (r->block_end) {
+        free_member(r, r->block_end, r->id);
+        free_member(r, r->block_end, r->seller_id);
+        free_member(r, r->block_end, r->name);
+        free_member(r, r->block_end, r->image);
+    } else {
+        product_clear(r);
+    }
     free(r);
 }
 
 orders_product_t *orders_product_copy(const orders_product_t *r)
 {
-    if (r == NULL)
-        return NULL;
-    orders_product_t *copy = malloc(sizeof *copy);
-    if (copy == NULL)
-        return NULL;
-    if (!product_copy_into(copy, r)) {
-        free(copy);
-        return NULL;
-    }
-    return copy;
+    return r ? orders__product_pack(r) : NULL;
 }
 
 void orders_cart_free(orders_cart_t *r)
 {
     if (r == NULL)
         return;
-    cart_clear(r);
+    if (r->block_end) {
+        const void *end = r->block_end;
+        free_member(r, end, r->id);
+        free_member(r, end, r->customer_id);
+        for (size_t i = 0; r->items && i < r->item_count; i++) {
+            orders_cart_line_t *l = &r->items[i];
+            free_member(r, end, l->product_id);
+            free_member(r, end, l->seller_id);
+            free_member(r, end, l->product_name);
+            free_member(r, end, l->product_image);
+        }
+        free_member(r, end, r->items);
+    } else {
+        cart_clear(r);
+    }
     free(r);
 }
 
 orders_cart_t *orders_cart_copy(const orders_cart_t *r)
 {
-    if (r == NULL)
-        return NULL;
-    orders_cart_t *copy = malloc(sizeof *copy);
-    if (copy == NULL)
-        return NULL;
-    if (!cart_copy_into(copy, r)) {
-        free(copy);
-        return NULL;
+    return r ? orders__cart_pack(r) : NULL;
+}
+
+bool orders__cart_loosen(orders_cart_t **cart)
+{
+    if (!(*cart)->block_end)
+        return true;
+    orders_cart_t *loose = malloc(sizeof *loose);
+    if (loose == NULL)
+        return false;
+    if (!cart_copy_into(loose, *cart)) {
+        free(loose);
+        return false;
     }
-    return copy;
+    orders_cart_free(*cart);
+    *cart = loose;
+    return true;
 }
 
 void orders_order_free(orders_order_t *r)

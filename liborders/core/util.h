@@ -72,6 +72,11 @@ void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size);
 
 /* ---- records ----------------------------------------------------------- */
 
+/* Makes *cart a record that owns each member separately, so that it can be
+ * edited (a single-block cart, see types.h, cannot).  false when memory
+ * runs out; *cart is unchanged then. */
+bool orders__cart_loosen(orders_cart_t **cart);
+
 /* Parses an event type wire name ("order_placed", ...), case-insensitively;
  * false for NULL or an unknown name.  (types.h only has the name direction;
  * storage backends need this one to read events back.) */

@@ -162,6 +162,7 @@ static void fill_cart(packer_t *pk, orders_cart_t *d, const orders_cart_t *s)
     size_t n = s->items != NULL ? s->item_count : 0;
 
     *d = *s;
+    d->block_end = NULL; /* the store frees its carts whole, with free() */
     d->id = pk_str(pk, s->id);
     d->customer_id = pk_str(pk, s->customer_id);
     d->items = pk_array(pk, n, sizeof *d->items);
@@ -200,6 +201,7 @@ static void fill_reservation(packer_t *pk, orders_reservation_t *d, const orders
 static void fill_product(packer_t *pk, orders_product_t *d, const orders_product_t *s)
 {
     *d = *s;
+    d->block_end = NULL; /* kept inside the store's own wrapper, never freed alone */
     d->id = pk_str(pk, s->id);
     d->seller_id = pk_str(pk, s->seller_id);
     d->name = pk_str(pk, s->name);
