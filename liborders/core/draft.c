@@ -17,6 +17,8 @@
 void orders__draft_clear(orders__draft_t *d)
 {
     orders_cart_free(d->cart);
+    for (size_t i = 0; i < d->product_count; i++)
+        orders_product_free(d->products[i]);
     orders__arena_free(&d->arena);
     memset(d, 0, sizeof *d);
 }
@@ -32,18 +34,14 @@ static void note_short(char *buf, size_t len, const char *name, int64_t q, int64
 
 /* One order item from a cart line and the catalog's current product (NULL
  * when gone). */
-static orders_code_t fill_item(orders_ctx_t *ctx, orders__draft_t *d, orders_order_item_t *it,
-                               const orders_cart_line_t *l, const orders_product_t *p,
-                               int64_t now, orders_error_t *err)
+static orders_code_t fill_item(orders_order_item_t *it, const orders_cart_line_t *l,
+                               const orders_product_t *p, int64_t now, orders_error_t *err)
 {
-    int ok = 1;
-    it->product_id = orders__arena_strdup(&d->arena, l->product_id, &ok);
-    it->seller_id = orders__arena_strdup(&d->arena, p ? p->seller_id : l->seller_id, &ok);
-    it->product_name = orders__arena_strdup(&d->arena, p ? p->name : l->product_name, &ok);
-    it->product_image = orders__arena_strdup(&d->arena, p ? p->image : l->product_image, &ok);
-    if (!ok)
-        return orders__nomem(err);
-    (void)ctx;
+    /* the draft holds the cart and the products: their strings last */
+    it->product_id = l->product_id;
+    it->seller_id = p ? p->seller_id : l->seller_id;
+    it->product_name = p ? p->name : l->product_name;
+    it->product_image = p ? p->image : l->product_image;
     it->quantity = l->quantity;
     it->unit_price = p ? p->price : l->price;
     it->status = ORDERS_ITEM_RESERVED;
@@ -58,7 +56,8 @@ static orders_code_t price_items(orders_ctx_t *ctx, orders__draft_t *d, int64_t 
     const orders_cart_t *cart = d->cart;
     orders_order_t *o = d->order;
     char shortages[ORDERS_ERROR_MESSAGE_MAX - 40] = "";
-    if (!(o->items = orders__arena_alloc(&d->arena, cart->item_count * sizeof *o->items)))
+    if (!(o->items = orders__arena_alloc(&d->arena, cart->item_count * sizeof *o->items)) ||
+        !(d->products = orders__arena_alloc(&d->arena, cart->item_count * sizeof *d->products)))
         return orders__nomem(err);
     for (size_t i = 0; i < cart->item_count; i++) {
         const orders_cart_line_t *l = &cart->items[i];
@@ -74,9 +73,10 @@ static orders_code_t price_items(orders_ctx_t *ctx, orders__draft_t *d, int64_t 
         if (rc == ORDERS_OK && available < l->quantity)
             note_short(shortages, sizeof shortages, p ? p->name : l->product_name, l->quantity,
                        available);
+        if (p)
+            d->products[d->product_count++] = p; /* freed with the draft */
         if (rc == ORDERS_OK)
-            rc = fill_item(ctx, d, &o->items[o->item_count++], l, p, now, err);
-        orders_product_free(p);
+            rc = fill_item(&o->items[o->item_count++], l, p, now, err);
         if (rc == ORDERS_OK && i == 0)
             memcpy(o->subtotal.currency, o->items[0].unit_price.currency, ORDERS_CURRENCY_LEN);
         if (rc == ORDERS_OK)
@@ -154,20 +154,6 @@ static orders_code_t seller_statuses(orders__draft_t *d, int64_t now, orders_err
     return ORDERS_OK;
 }
 
-static bool copy_address(orders__arena_t *a, orders_address_t *dst, const orders_address_t *src)
-{
-    int ok = 1;
-    dst->address_line1 = orders__arena_strdup(a, src->address_line1, &ok);
-    dst->address_line2 = orders__arena_strdup(a, src->address_line2, &ok);
-    dst->city = orders__arena_strdup(a, src->city, &ok);
-    dst->state = orders__arena_strdup(a, src->state, &ok);
-    dst->country = orders__arena_strdup(a, src->country, &ok);
-    dst->postal_code = orders__arena_strdup(a, src->postal_code, &ok);
-    dst->contact_name = orders__arena_strdup(a, src->contact_name, &ok);
-    dst->contact_phone = orders__arena_strdup(a, src->contact_phone, &ok);
-    return ok;
-}
-
 static orders_code_t build_order(orders_ctx_t *ctx, orders__draft_t *d,
                                  const orders__draft_input_t *in, orders_error_t *err)
 {
@@ -181,13 +167,14 @@ static orders_code_t build_order(orders_ctx_t *ctx, orders__draft_t *d,
         (rc = seller_statuses(d, in->now, err)) ||
         (rc = order_number(ctx, in->now, number, sizeof number, err)))
         return rc;
-    int ok = copy_address(&d->arena, &o->shipping_address, in->address);
+    int ok = 1;
     o->id = orders__arena_strdup(&d->arena, id, &ok);
     o->order_number = orders__arena_strdup(&d->arena, number, &ok);
-    o->customer_id = orders__arena_strdup(&d->arena, in->customer->id, &ok);
-    o->customer_name = orders__arena_strdup(&d->arena, in->customer->name, &ok);
-    o->customer_email = orders__arena_strdup(&d->arena, in->customer->email, &ok);
-    o->notes = orders__arena_strdup(&d->arena, in->req->notes, &ok);
+    o->shipping_address = *in->address;          /* borrowed: see draft.h */
+    o->customer_id = in->customer->id;
+    o->customer_name = in->customer->name;
+    o->customer_email = in->customer->email;
+    o->notes = (char *)in->req->notes;
     if (!ok)
         return orders__nomem(err);
     o->status = ORDERS_STATUS_PENDING;
@@ -283,7 +270,7 @@ static orders_code_t build_rest(orders_ctx_t *ctx, orders__draft_t *d,
     if (ok) {
         h->order_id = d->order->id;
         h->at = in->now;
-        h->actor = orders__arena_strdup(&d->arena, in->actor, &ok);
+        h->actor = (char *)in->actor;
         h->to_status = (char *)"pending";
         h->note = (char *)"order placed";
         c->id = d->cart->id;

@@ -3,8 +3,10 @@
  *
  * Every record of a draft lives in the draft's arena (arena.h): built with
  * a handful of allocations and freed at once by orders__draft_clear.  The
- * records are read-only views: the store copies what it keeps.  Only the
- * cart, read from the store, is an ordinary record.
+ * records are read-only views: the store copies what it keeps.  Strings are
+ * not copied when they already live long enough: they point into the cart
+ * and products the draft holds, or into the caller's input (customer,
+ * address, request, actor), which must outlive the draft.
  */
 #ifndef ORDERS_CORE_DRAFT_H
 #define ORDERS_CORE_DRAFT_H
@@ -15,6 +17,8 @@
 typedef struct orders__draft {
     orders__arena_t arena;
     orders_cart_t *cart;              /* the cart as read: orders_cart_free */
+    orders_product_t **products;      /* arena array of catalog reads: orders_product_free */
+    size_t product_count;
     orders_order_t *order;            /* arena */
     orders_reservation_t *res;        /* arena */
     orders_cart_t *cleared;           /* arena */
@@ -24,7 +28,8 @@ typedef struct orders__draft {
     size_t history_count;
 } orders__draft_t;
 
-/* What the draft is built from; all borrowed. */
+/* What the draft is built from; all borrowed, and the draft keeps pointing
+ * into them: they must outlive it. */
 typedef struct orders__draft_input {
     const orders_customer_t *customer;
     const orders_address_t *address;

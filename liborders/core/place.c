@@ -394,25 +394,22 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
             orders_error_clear(err);
         }
     }
-    orders_customer_clear(&cust);
-    orders_address_clear(&addr);
     free(key);
     if (rc == ORDERS_OK && !replayed && !accepted &&
         !(req->defer_payment && req->payment_method != ORDERS_METHOD_COD)) {
         /* a payment problem leaves a pending order, which is still placed */
         orders_order_t *paid = NULL;
         if (orders__payment_run(ctx, d.order, NULL, out ? &paid : NULL, NULL) == ORDERS_OK) {
-            orders__draft_clear(&d);
             if (out)
                 *out = paid;
-            return ORDERS_OK;
+            paid = NULL;
         }
         orders_order_free(paid); /* set when a recorded outcome's follow-up failed */
     }
-    orders__draft_clear(&d);
-    if (rc)
+    orders__draft_clear(&d); /* before what it borrows from: the customer and address */
+    orders_customer_clear(&cust);
+    orders_address_clear(&addr);
+    if (rc || !out || *out) /* failed, not wanted, or the payment's answer is in hand */
         return rc;
-    if (!out)
-        return ORDERS_OK;
     return ctx->store->order_get(ctx->store_ud, order_id, out, err);
 }
