@@ -57,6 +57,7 @@ typedef struct orders__mem_res {
 
 typedef struct orders__mem_event {
     orders_event_t e;       /* e.id is the key in m->events */
+    uint64_t id_hash;       /* orders__map_hash(e.id), computed once */
     uint64_t seq;           /* insertion number: ties on created_at */
     struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
     bool dead;              /* a dead letter: not in the pending list */

@@ -68,9 +68,14 @@ static size_t probe(const orders__map_t *m, const char *key, uint64_t h)
 
 void *orders__map_get(const orders__map_t *m, const char *key)
 {
+    return key ? orders__map_get_h(m, key, orders__map_hash(key)) : NULL;
+}
+
+void *orders__map_get_h(const orders__map_t *m, const char *key, uint64_t h)
+{
     if (m->count == 0 || key == NULL)
         return NULL;
-    size_t i = probe(m, key, orders__map_hash(key));
+    size_t i = probe(m, key, h);
     return m->slots[i].key != NULL ? m->slots[i].value : NULL;
 }
 
@@ -113,7 +118,11 @@ bool orders__map_reserve(orders__map_t *m, size_t extra)
 
 bool orders__map_put(orders__map_t *m, const char *key, void *value)
 {
-    uint64_t h = orders__map_hash(key);
+    return orders__map_put_h(m, key, orders__map_hash(key), value);
+}
+
+bool orders__map_put_h(orders__map_t *m, const char *key, uint64_t h, void *value)
+{
     if (m->cap > 0) {
         size_t i = probe(m, key, h);
         if (m->slots[i].key != NULL) {

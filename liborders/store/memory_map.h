@@ -44,6 +44,11 @@ uint64_t orders__map_hash(const char *key);
 /* The value stored under key, or NULL. */
 void *orders__map_get(const orders__map_t *m, const char *key);
 
+/* The same with the key's orders__map_hash already computed: a caller that
+ * looks a key up and then puts it hashes it once. */
+void *orders__map_get_h(const orders__map_t *m, const char *key, uint64_t h);
+bool orders__map_put_h(orders__map_t *m, const char *key, uint64_t h, void *value);
+
 /* Makes room for extra more keys; false when memory runs out (the map is
  * unchanged then). */
 bool orders__map_reserve(orders__map_t *m, size_t extra);

@@ -50,6 +50,7 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
     for (size_t i = 0; i < ne; i++) {
         if ((j->events[i] = orders__mem_pack_event(events[i])) == NULL)
             goto nomem;
+        j->events[i]->id_hash = orders__map_hash(j->events[i]->e.id);
         j->event_count = i + 1;
     }
     for (size_t i = 0; i < nh; i++) {
@@ -67,7 +68,7 @@ orders_code_t orders__mem_journal_reserve(orders__mem_t *m, const orders__mem_jo
                                           orders_error_t *err)
 {
     for (size_t i = 0; i < j->event_count; i++)
-        if (orders__map_get(&m->events, j->events[i]->e.id) != NULL)
+        if (orders__map_get_h(&m->events, j->events[i]->e.id, j->events[i]->id_hash) != NULL)
             return orders_error_set(err, ORDERS_E_CONFLICT, "events",
                                     "event id %s already exists", j->events[i]->e.id);
     /* Every entry may name a new order (over-reserving is harmless). */
@@ -145,13 +146,14 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
     for (size_t i = 0; i < j->event_count; i++) {
         orders__mem_event_t *w = j->events[i];
         w->seq = ++m->event_seq;
-        orders__map_put(&m->events, w->e.id, w); /* reserved */
+        orders__map_put_h(&m->events, w->e.id, w->id_hash, w); /* reserved */
         pending_link(m, w);
     }
     for (size_t i = 0; i < j->hist_count; i++) {
         orders__mem_hist_t *h = j->hist[i];
-        h->prev = orders__map_get(&m->history, h->h.order_id);
-        orders__map_put(&m->history, h->h.order_id, h); /* reserved or existing */
+        uint64_t hh = orders__map_hash(h->h.order_id);
+        h->prev = orders__map_get_h(&m->history, h->h.order_id, hh);
+        orders__map_put_h(&m->history, h->h.order_id, hh, h); /* reserved or existing */
     }
     journal_release(j);
 }

@@ -29,9 +29,9 @@ typedef struct place_prep {
     orders__mem_idem_t *idem;
     orders__mem_journal_t journal;
     bool journal_ready;
+    uint64_t h_id, h_number, h_customer; /* map hashes, computed before locking */
 } place_prep_t;
 
-/* Shape checks that need no lock. */
 /* A placement holds its stock (active reservation) or, when its payment
  * was accepted at once, sells it (confirmed reservation). */
 static orders__mem_move_t place_move(const orders_reservation_t *r)
@@ -39,6 +39,7 @@ static orders__mem_move_t place_move(const orders_reservation_t *r)
     return r->status == ORDERS_RES_CONFIRMED ? ORDERS__MEM_MOVE_SELL : ORDERS__MEM_MOVE_RESERVE;
 }
 
+/* Shape checks that need no lock. */
 static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
 {
     if (tx == NULL || tx->order == NULL)
@@ -96,8 +97,9 @@ static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t 
 /* Steps 1-4 of store.h, checks only.  *replayed when step 1 found the key
  * with the same hash (result filled). */
 static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
-                                 orders__mem_product_t **prods, orders_place_result_t *result,
-                                 bool *replayed, orders_error_t *err)
+                                 const place_prep_t *p, orders__mem_product_t **prods,
+                                 orders_place_result_t *result, bool *replayed,
+                                 orders_error_t *err)
 {
     const orders_order_t *o = tx->order;
     const orders_reservation_t *r = tx->reservation;
@@ -115,7 +117,7 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
         }
     }
 
-    const orders_cart_t *cart = orders__map_get(&m->carts, o->customer_id);
+    const orders_cart_t *cart = orders__map_get_h(&m->carts, o->customer_id, p->h_customer);
     if (cart == NULL)
         return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
                                 "customer %s has no cart, expected version %" PRId64,
@@ -142,13 +144,13 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
         }
     }
 
-    if (orders__map_get(&m->orders_by_id, o->id) != NULL)
+    if (orders__map_get_h(&m->orders_by_id, o->id, p->h_id) != NULL)
         return orders_error_set(err, ORDERS_E_CONFLICT, "id", "order id %s already exists",
                                 o->id);
-    if (orders__map_get(&m->orders_by_number, o->order_number) != NULL)
+    if (orders__map_get_h(&m->orders_by_number, o->order_number, p->h_number) != NULL)
         return orders_error_set(err, ORDERS_E_CONFLICT, "order_number",
                                 "order number %s already exists", o->order_number);
-    if (r != NULL && orders__map_get(&m->reservations, o->id) != NULL)
+    if (r != NULL && orders__map_get_h(&m->reservations, o->id, p->h_id) != NULL)
         return orders_error_set(err, ORDERS_E_CONFLICT, "id",
                                 "order %s already has a reservation", o->id);
     return ORDERS_OK;
@@ -175,6 +177,9 @@ static orders_code_t place_pack(const orders_place_tx_t *tx, place_prep_t *p, or
     if (rc != ORDERS_OK)
         return rc;
     p->journal_ready = true;
+    p->h_id = orders__map_hash(tx->order->id);
+    p->h_number = orders__map_hash(tx->order->order_number);
+    p->h_customer = orders__map_hash(tx->order->customer_id);
     if ((p->order = orders__mem_pack_order(tx->order)) == NULL ||
         (r != NULL && (p->res = orders__mem_pack_res(r)) == NULL) ||
         (p->cart = orders__mem_pack_cart(tx->cleared_cart)) == NULL)
@@ -223,17 +228,17 @@ static void place_apply(orders__mem_t *m, place_prep_t *p, orders__mem_product_t
         m->orders_by_time = false;
     w->pos = m->order_count;
     m->orders[m->order_count++] = w;
-    orders__map_put(&m->orders_by_id, w->o.id, w);
-    orders__map_put(&m->orders_by_number, w->o.order_number, w);
+    orders__map_put_h(&m->orders_by_id, w->o.id, p->h_id, w);
+    orders__map_put_h(&m->orders_by_number, w->o.order_number, p->h_number, w);
 
     if (p->res != NULL) {
-        orders__map_put(&m->reservations, p->res->r.order_id, p->res);
+        orders__map_put_h(&m->reservations, p->res->r.order_id, p->h_id, p->res);
         if (p->res->r.status == ORDERS_RES_ACTIVE)
             orders__mem_active_add(m, p->res);
     }
 
-    orders_cart_t *old_cart = orders__map_get(&m->carts, p->cart->customer_id);
-    orders__map_put(&m->carts, p->cart->customer_id, p->cart); /* existing key */
+    orders_cart_t *old_cart = orders__map_get_h(&m->carts, p->cart->customer_id, p->h_customer);
+    orders__map_put_h(&m->carts, p->cart->customer_id, p->h_customer, p->cart); /* existing key */
     free(old_cart);
 
     orders__mem_journal_commit(m, &p->journal);
@@ -270,7 +275,7 @@ orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
 
     if (rc == ORDERS_OK) {
         pthread_mutex_lock(&m->lock);
-        rc = place_check(m, tx, prods.p, result, &replayed, err);
+        rc = place_check(m, tx, &prep, prods.p, result, &replayed, err);
         if (rc == ORDERS_OK && !replayed)
             rc = place_reserve(m, tx, &prep, err);
         if (rc == ORDERS_OK && !replayed)
