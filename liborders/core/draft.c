@@ -100,15 +100,17 @@ static orders_code_t apply_pricing(orders_ctx_t *ctx, orders_order_t *o, orders_
         return rc;
     if (pr.tax < 0 || pr.shipping_fee < 0 || pr.discount < 0)
         return orders_error_set(err, ORDERS_E_INVALID, "pricing", "pricing hook returned a negative amount");
-    const char *cur = o->subtotal.currency;
-    if ((rc = orders_money_init(&o->tax, pr.tax, cur, err)) ||
-        (rc = orders_money_init(&o->shipping_fee, pr.shipping_fee, cur, err)) ||
-        (rc = orders_money_init(&o->discount, pr.discount, cur, err)) ||
-        (rc = orders_money_init(&o->refund_amount, 0, cur, err)) ||
-        (rc = orders_money_add(&o->subtotal, &o->tax, &o->total_amount, err)) ||
-        (rc = orders_money_add(&o->total_amount, &o->shipping_fee, &o->total_amount, err)) ||
-        (rc = orders_money_sub(&o->total_amount, &o->discount, &o->total_amount, err)))
-        return rc;
+    /* every amount is in the subtotal's currency, already checked: only the
+     * arithmetic needs checking */
+    o->tax = o->shipping_fee = o->discount = o->refund_amount = o->total_amount = o->subtotal;
+    o->tax.amount = pr.tax;
+    o->shipping_fee.amount = pr.shipping_fee;
+    o->discount.amount = pr.discount;
+    o->refund_amount.amount = 0;
+    if (!orders_i64_add(o->subtotal.amount, pr.tax, &o->total_amount.amount) ||
+        !orders_i64_add(o->total_amount.amount, pr.shipping_fee, &o->total_amount.amount) ||
+        !orders_i64_add(o->total_amount.amount, -pr.discount, &o->total_amount.amount))
+        return orders_error_set(err, ORDERS_E_OVERFLOW, "pricing", "order total overflows");
     if (o->total_amount.amount < 0)
         return orders_error_set(err, ORDERS_E_INVALID, "discount", "discount exceeds the order amount");
     return ORDERS_OK;
