@@ -248,8 +248,9 @@ static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t
     if (!parts)
         return orders__nomem(err);
     orders__split_totals(o, parts, &sellers);
-    /* room for order_placed, one new_order per seller, and an acceptance */
-    d->events = orders__arena_alloc(&d->arena, (sellers + 2) * sizeof *d->events);
+    /* room for order_placed, one new_order per seller, and an acceptance
+     * (status change, and payment when money was taken) */
+    d->events = orders__arena_alloc(&d->arena, (sellers + 3) * sizeof *d->events);
     bool ok = d->events && (d->events[d->event_count++] = new_event(
                                 ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
                                 &o->total_amount, now));
@@ -286,7 +287,7 @@ static orders_code_t build_rest(orders_ctx_t *ctx, orders__draft_t *d,
 }
 
 orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const char *txn_id,
-                                   int64_t now, orders_error_t *err)
+                                   bool money_taken, int64_t now, orders_error_t *err)
 {
     orders_order_t *o = d->order;
     int ok = 1;
@@ -311,6 +312,16 @@ orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const 
     e->new_status = (char *)"confirmed";
     e->detail = NULL;
     d->events[d->event_count++] = e;
+    if (money_taken) { /* a gateway that took the money at once: paid, as payment.c records it */
+        orders_event_t *paid = new_event(ctx, d, ORDERS_EVENT_PAYMENT, o->customer_id,
+                                         &o->total_amount, now);
+        if (!paid)
+            return orders__nomem(err);
+        paid->new_status = (char *)"paid";
+        paid->detail = o->payment_ref;
+        d->events[d->event_count++] = paid;
+        o->payment_status = ORDERS_PAYMENT_PAID;
+    }
     h->order_id = o->id;
     h->at = now;
     h->actor = (char *)"gateway";

@@ -55,7 +55,7 @@ orders_code_t orders__draft_build(orders_ctx_t *ctx, orders__draft_t *d,
  * the separate confirmation would have written.
  */
 orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const char *txn_id,
-                                   int64_t now, orders_error_t *err);
+                                   bool money_taken, int64_t now, orders_error_t *err);
 
 /* Frees everything the draft holds; it is empty and reusable afterwards. */
 void orders__draft_clear(orders__draft_t *d);

@@ -249,7 +249,7 @@ static orders_code_t accept_at_once(orders_ctx_t *ctx, orders__draft_t *d,
     if (gw->authorize(gud, ctx, &p, &res, NULL) != ORDERS_OK || res.outcome != ORDERS_PAY_APPROVED)
         return ORDERS_OK; /* decided after placement instead */
     *accepted = true;
-    return orders__draft_accept(ctx, d, res.txn_id, now, err);
+    return orders__draft_accept(ctx, d, res.txn_id, res.money_taken, now, err);
 }
 
 /* One attempt into d (empty on entry; the caller clears it).  *retry is
