@@ -11,7 +11,7 @@
  * No state: every function here may run concurrently.
  */
 #include "util.h"
-#include "records_pack.h"
+#include "pack.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,303 +1,49 @@
 /*
  * memory_pack.c - the memory store's packed records.
  *
- * The store keeps each record it owns as ONE heap block: the wrapper struct
- * (which starts with the public record), then the record's arrays, then all
- * of its strings.  A stored order costs one malloc and one free instead of
- * about twenty, which is most of the cost of a placement.  Packed records
- * are private to the store and freed with free() (events: see
- * orders__mem_event_free); callers only ever get ordinary deep copies made
- * with the orders_*_copy functions of types.h.
- *
- * Each pack function runs its fill routine twice: once to measure (nothing
- * written, sizes summed) and once to copy into the block.
+ * The store keeps each record it owns as ONE heap block (core/pack.h): its
+ * wrapper struct, which begins with the public record, then the record's
+ * arrays and strings.  A stored order costs one malloc and one free instead
+ * of about twenty.  Packed records are private to the store and freed with
+ * free() (events: see orders__mem_event_free); callers get copies made with
+ * the orders_*_copy functions of types.h.
  */
 #include "store/memory_internal.h"
+#include "core/pack.h"
 
-#include <stdalign.h>
-#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
-
-typedef struct packer {
-    bool measure;       /* first pass: sum sizes, write nothing */
-    bool overflow;      /* a size did not fit size_t */
-    size_t fixed_size;  /* arrays, each rounded up to max alignment */
-    size_t string_size;
-    char *fixed;        /* second pass: next free byte for arrays */
-    char *strings;      /* second pass: next free byte for strings */
-} packer_t;
-
-#define PACK_ALIGN alignof(max_align_t)
-
-static size_t round_up(size_t n, bool *overflow)
-{
-    if (n > SIZE_MAX - (PACK_ALIGN - 1)) {
-        *overflow = true;
-        return 0;
-    }
-    return (n + PACK_ALIGN - 1) / PACK_ALIGN * PACK_ALIGN;
-}
-
-static void add_size(size_t *total, size_t n, bool *overflow)
-{
-    if (n > SIZE_MAX - *total)
-        *overflow = true;
-    else
-        *total += n;
-}
-
-/* Room for n elements of elem bytes: NULL while measuring or for n == 0. */
-static void *pk_array(packer_t *pk, size_t n, size_t elem)
-{
-    if (n == 0)
-        return NULL;
-    if (n > SIZE_MAX / elem) {
-        pk->overflow = true;
-        return NULL;
-    }
-    size_t size = round_up(n * elem, &pk->overflow);
-    if (pk->measure) {
-        add_size(&pk->fixed_size, size, &pk->overflow);
-        return NULL;
-    }
-    void *p = pk->fixed;
-    pk->fixed += size;
-    return p;
-}
-
-/* A copy of s inside the block (NULL for NULL, and while measuring). */
-static char *pk_str(packer_t *pk, const char *s)
-{
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    if (pk->measure) {
-        add_size(&pk->string_size, n, &pk->overflow);
-        return NULL;
-    }
-    char *p = pk->strings;
-    memcpy(p, s, n);
-    pk->strings += n;
-    return p;
-}
-
-/* After measuring: one zeroed header of head bytes plus the measured parts. */
-static void *pk_alloc(packer_t *pk, size_t head)
-{
-    size_t total = round_up(head, &pk->overflow);
-    size_t fixed_at = total;
-    add_size(&total, pk->fixed_size, &pk->overflow);
-    add_size(&total, pk->string_size, &pk->overflow);
-    if (pk->overflow)
-        return NULL;
-    char *block = malloc(total);
-    if (block == NULL)
-        return NULL;
-    memset(block, 0, head);
-    pk->measure = false;
-    pk->fixed = block + fixed_at;
-    pk->strings = pk->fixed + pk->fixed_size;
-    return block;
-}
-
-/* ---- fill routines: dst is a scratch struct while measuring ------------------------- */
-
-static void fill_address(packer_t *pk, orders_address_t *d, const orders_address_t *s)
-{
-    d->address_line1 = pk_str(pk, s->address_line1);
-    d->address_line2 = pk_str(pk, s->address_line2);
-    d->city = pk_str(pk, s->city);
-    d->state = pk_str(pk, s->state);
-    d->country = pk_str(pk, s->country);
-    d->postal_code = pk_str(pk, s->postal_code);
-    d->contact_name = pk_str(pk, s->contact_name);
-    d->contact_phone = pk_str(pk, s->contact_phone);
-}
-
-static void fill_order(packer_t *pk, orders_order_t *d, const orders_order_t *s)
-{
-    size_t ni = s->items != NULL ? s->item_count : 0;
-    size_t ns = s->seller_statuses != NULL ? s->seller_count : 0;
-
-    *d = *s;
-    d->id = pk_str(pk, s->id);
-    d->order_number = pk_str(pk, s->order_number);
-    d->customer_id = pk_str(pk, s->customer_id);
-    d->customer_name = pk_str(pk, s->customer_name);
-    d->customer_email = pk_str(pk, s->customer_email);
-    d->payment_ref = pk_str(pk, s->payment_ref);
-    d->notes = pk_str(pk, s->notes);
-    d->cancel_reason = pk_str(pk, s->cancel_reason);
-    fill_address(pk, &d->shipping_address, &s->shipping_address);
-
-    d->items = pk_array(pk, ni, sizeof *d->items);
-    d->item_count = ni;
-    for (size_t i = 0; i < ni; i++) {
-        orders_order_item_t scratch;
-        orders_order_item_t *it = d->items != NULL ? &d->items[i] : &scratch;
-        const orders_order_item_t *si = &s->items[i];
-        *it = *si;
-        it->product_id = pk_str(pk, si->product_id);
-        it->seller_id = pk_str(pk, si->seller_id);
-        it->product_name = pk_str(pk, si->product_name);
-        it->product_image = pk_str(pk, si->product_image);
-    }
-
-    d->seller_statuses = pk_array(pk, ns, sizeof *d->seller_statuses);
-    d->seller_count = ns;
-    for (size_t i = 0; i < ns; i++) {
-        orders_seller_status_t scratch;
-        orders_seller_status_t *st = d->seller_statuses != NULL ? &d->seller_statuses[i] : &scratch;
-        const orders_seller_status_t *ss = &s->seller_statuses[i];
-        *st = *ss;
-        st->seller_id = pk_str(pk, ss->seller_id);
-        st->notes = pk_str(pk, ss->notes);
-        st->tracking_number = pk_str(pk, ss->tracking_number);
-    }
-}
-
-static void fill_cart(packer_t *pk, orders_cart_t *d, const orders_cart_t *s)
-{
-    size_t n = s->items != NULL ? s->item_count : 0;
-
-    *d = *s;
-    d->block_end = NULL; /* the store frees its carts whole, with free() */
-    d->id = pk_str(pk, s->id);
-    d->customer_id = pk_str(pk, s->customer_id);
-    d->items = pk_array(pk, n, sizeof *d->items);
-    d->item_count = n;
-    for (size_t i = 0; i < n; i++) {
-        orders_cart_line_t scratch;
-        orders_cart_line_t *l = d->items != NULL ? &d->items[i] : &scratch;
-        const orders_cart_line_t *sl = &s->items[i];
-        *l = *sl;
-        l->product_id = pk_str(pk, sl->product_id);
-        l->seller_id = pk_str(pk, sl->seller_id);
-        l->product_name = pk_str(pk, sl->product_name);
-        l->product_image = pk_str(pk, sl->product_image);
-    }
-}
-
-static void fill_reservation(packer_t *pk, orders_reservation_t *d, const orders_reservation_t *s)
-{
-    size_t n = s->lines != NULL ? s->line_count : 0;
-
-    *d = *s;
-    d->id = pk_str(pk, s->id);
-    d->order_id = pk_str(pk, s->order_id);
-    d->customer_id = pk_str(pk, s->customer_id);
-    d->lines = pk_array(pk, n, sizeof *d->lines);
-    d->line_count = n;
-    for (size_t i = 0; i < n; i++) {
-        orders_reservation_line_t scratch;
-        orders_reservation_line_t *l = d->lines != NULL ? &d->lines[i] : &scratch;
-        *l = s->lines[i];
-        l->product_id = pk_str(pk, s->lines[i].product_id);
-        l->seller_id = pk_str(pk, s->lines[i].seller_id);
-    }
-}
-
-static void fill_product(packer_t *pk, orders_product_t *d, const orders_product_t *s)
-{
-    *d = *s;
-    d->block_end = NULL; /* kept inside the store's own wrapper, never freed alone */
-    d->id = pk_str(pk, s->id);
-    d->seller_id = pk_str(pk, s->seller_id);
-    d->name = pk_str(pk, s->name);
-    d->image = pk_str(pk, s->image);
-}
-
-static void fill_event(packer_t *pk, orders_event_t *d, const orders_event_t *s)
-{
-    *d = *s;
-    d->id = pk_str(pk, s->id);
-    d->order_id = pk_str(pk, s->order_id);
-    d->recipient = pk_str(pk, s->recipient);
-    d->old_status = pk_str(pk, s->old_status);
-    d->new_status = pk_str(pk, s->new_status);
-    d->detail = pk_str(pk, s->detail);
-    d->last_error = pk_str(pk, s->last_error);
-}
-
-static void fill_history(packer_t *pk, orders_history_t *d, const orders_history_t *s)
-{
-    *d = *s;
-    d->order_id = pk_str(pk, s->order_id);
-    d->actor = pk_str(pk, s->actor);
-    d->from_status = pk_str(pk, s->from_status);
-    d->to_status = pk_str(pk, s->to_status);
-    d->note = pk_str(pk, s->note);
-}
-
-/* ---- pack functions ----------------------------------------------------------------- */
 
 orders__mem_product_t *orders__mem_pack_product(const orders_product_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_product_t scratch;
-    fill_product(&pk, &scratch, src);
-    orders__mem_product_t *w = pk_alloc(&pk, sizeof *w);
-    if (w != NULL)
-        fill_product(&pk, &w->p, src);
-    return w;
+    return orders__pack_product(src, sizeof(orders__mem_product_t), NULL);
 }
 
 orders_cart_t *orders__mem_pack_cart(const orders_cart_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_cart_t scratch;
-    fill_cart(&pk, &scratch, src);
-    orders_cart_t *c = pk_alloc(&pk, sizeof *c);
-    if (c != NULL)
-        fill_cart(&pk, c, src);
-    return c;
+    return orders__pack_cart(src, sizeof(orders_cart_t), NULL);
 }
 
 orders__mem_order_t *orders__mem_pack_order(const orders_order_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_order_t scratch;
-    fill_order(&pk, &scratch, src);
-    orders__mem_order_t *w = pk_alloc(&pk, sizeof *w);
-    if (w != NULL)
-        fill_order(&pk, &w->o, src);
-    return w;
+    return orders__pack_order(src, sizeof(orders__mem_order_t), NULL);
 }
 
 orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_reservation_t scratch;
-    fill_reservation(&pk, &scratch, src);
-    orders__mem_res_t *w = pk_alloc(&pk, sizeof *w);
-    if (w != NULL) {
-        fill_reservation(&pk, &w->r, src);
+    orders__mem_res_t *w = orders__pack_reservation(src, sizeof(orders__mem_res_t), NULL);
+    if (w != NULL)
         w->active_pos = ORDERS__MEM_NOT_ACTIVE;
-    }
     return w;
 }
 
 orders__mem_event_t *orders__mem_pack_event(const orders_event_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_event_t scratch;
-    fill_event(&pk, &scratch, src);
-    orders__mem_event_t *w = pk_alloc(&pk, sizeof *w);
-    if (w != NULL)
-        fill_event(&pk, &w->e, src);
-    return w;
+    return orders__pack_event(src, sizeof(orders__mem_event_t), NULL);
 }
 
 orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src)
 {
-    packer_t pk = {.measure = true};
-    orders_history_t scratch;
-    fill_history(&pk, &scratch, src);
-    orders__mem_hist_t *w = pk_alloc(&pk, sizeof *w);
-    if (w != NULL)
-        fill_history(&pk, &w->h, src);
-    return w;
+    return orders__pack_history(src, sizeof(orders__mem_hist_t), NULL);
 }
 
 void orders__mem_event_free(orders__mem_event_t *w)
