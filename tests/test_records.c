@@ -80,3 +80,18 @@ Test(records, a_record_built_field_by_field_owns_its_members)
     cr_assert_null(p->block_end);
     orders_product_free(p); /* frees id and name: a leak would fail this test */
 }
+
+Test(records, event_type_names_round_trip)
+{
+    for (int t = ORDERS_EVENT_ORDER_PLACED; t <= ORDERS_EVENT_INVENTORY; t++) {
+        orders_event_type_t back = (orders_event_type_t)-1;
+        const char *name = orders_event_type_name((orders_event_type_t)t);
+        cr_assert(orders_event_type_parse(name, &back), "%s does not parse", name);
+        cr_assert_eq((int)back, t, "%s", name);
+    }
+    orders_event_type_t e;
+    cr_assert(orders_event_type_parse("ORDER_PLACED", &e), "case-insensitive");
+    cr_assert_eq(e, ORDERS_EVENT_ORDER_PLACED);
+    cr_assert_not(orders_event_type_parse("order_shipped", &e));
+    cr_assert_not(orders_event_type_parse(NULL, &e));
+}

@@ -62,12 +62,6 @@ typedef enum orders_stock_op {
                                        ORDERS_E_CONFLICT */
 } orders_stock_op_t;
 
-/* One line to reserve against the store's own stock. */
-typedef struct orders_stock_line {
-    const char *product_id;
-    int64_t quantity;
-} orders_stock_line_t;
-
 /* Filter and page for order lists.  NULL/absent fields do not filter. */
 typedef struct orders_order_filter {
     const char *customer_id;     /* only this customer's orders */

@@ -267,8 +267,11 @@ typedef enum orders_event_type {
                                         by this version of the core          */
 } orders_event_type_t;
 
-/* "order_placed", "new_order", "order_status_changed", ... (static). */
+/* "order_placed", "new_order", "order_status_changed", ... (static), and
+ * back, case-insensitively (false for NULL or an unknown name): storage
+ * backends read events back with it. */
 const char *orders_event_type_name(orders_event_type_t t);
+bool orders_event_type_parse(const char *name, orders_event_type_t *out);
 
 typedef struct orders_event {
     char *id;                    /* stable: receivers drop duplicates by it */

@@ -132,7 +132,7 @@ bool orders_reservation_status_parse(const char *name, orders_reservation_status
     return true;
 }
 
-bool orders__event_type_parse(const char *name, orders_event_type_t *out)
+bool orders_event_type_parse(const char *name, orders_event_type_t *out)
 {
     int i = index_of(event_type_names, COUNT_OF(event_type_names), name);
     if (i < 0)

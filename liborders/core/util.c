@@ -27,28 +27,6 @@ size_t orders__strnlen(const char *s, size_t max)
     return n;
 }
 
-orders_code_t orders__strndup_checked(const char *s, size_t max_len, const char *field,
-                                      char **out, orders_error_t *err)
-{
-    *out = NULL;
-    if (s == NULL)
-        return ORDERS_OK;
-    /* Scan one byte past the limit, never further. */
-    size_t n = 0;
-    while (n <= max_len && s[n] != '\0')
-        n++;
-    if (n > max_len)
-        return orders_error_set(err, ORDERS_E_INVALID, field, "%s is longer than %zu bytes",
-                                field != NULL ? field : "value", max_len);
-    char *copy = malloc(n + 1);
-    if (copy == NULL)
-        return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
-    memcpy(copy, s, n);
-    copy[n] = '\0';
-    *out = copy;
-    return ORDERS_OK;
-}
-
 bool orders__id_valid(const char *s)
 {
     if (s == NULL || s[0] == '\0')

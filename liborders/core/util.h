@@ -22,16 +22,6 @@
 /* A malloc'd copy of s, or NULL when s is NULL or memory runs out. */
 char *orders__strdup(const char *s);
 
-/*
- * Copies s into a new string in *out after checking its length: at most
- * max_len bytes (the scan stops after max_len + 1 bytes, so s need not be
- * NUL-terminated within a longer buffer).  NULL s gives *out = NULL and
- * ORDERS_OK (an absent optional field).  Too long: ORDERS_E_INVALID naming
- * field; no memory: ORDERS_E_NOMEM.  *out is NULL on every failure.
- */
-orders_code_t orders__strndup_checked(const char *s, size_t max_len, const char *field,
-                                      char **out, orders_error_t *err);
-
 /* strlen(s), but scanning at most max bytes: returns max when s is longer
  * (or exactly max).  0 for NULL. */
 size_t orders__strnlen(const char *s, size_t max);
@@ -76,10 +66,5 @@ void *orders__grow(void *items, size_t *cap, size_t need, size_t elem_size);
  * edited (a single-block cart, see types.h, cannot).  false when memory
  * runs out; *cart is unchanged then. */
 bool orders__cart_loosen(orders_cart_t **cart);
-
-/* Parses an event type wire name ("order_placed", ...), case-insensitively;
- * false for NULL or an unknown name.  (types.h only has the name direction;
- * storage backends need this one to read events back.) */
-bool orders__event_type_parse(const char *name, orders_event_type_t *out);
 
 #endif /* ORDERS_CORE_UTIL_H */
