@@ -212,7 +212,7 @@ static orders_code_t build_reservation(orders_ctx_t *ctx, orders__draft_t *d, or
     }
     r->total_value = o->subtotal;
     r->status = ORDERS_RES_ACTIVE;
-    r->local_stock = (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE) != 0;
+    r->local_stock = !orders__catalog_remote(ctx);
     r->created_at = r->updated_at = o->created_at;
     r->expires_at = o->reservation_expiry;
     return ORDERS_OK;

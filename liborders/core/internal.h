@@ -154,6 +154,13 @@ void orders__split_totals(const orders_order_t *o, orders_seller_part_t *parts, 
 /* Records one analytics occurrence; failures are ignored (best effort). */
 void orders__stat(orders_ctx_t *ctx, const char *kind);
 
+/* Does the registered catalog hold stock outside the store (a Products
+ * service), so that reservations are made and settled remotely? */
+static inline bool orders__catalog_remote(const orders_ctx_t *ctx)
+{
+    return !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE);
+}
+
 /* The gateway registered for a method, or NULL. */
 const orders_gateway_vtable_t *orders__gateway(orders_ctx_t *ctx, orders_payment_method_t m,
                                                void **ud);

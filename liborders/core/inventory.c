@@ -189,7 +189,7 @@ orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
     if (window_ms < 0 || window_ms > 7LL * 24 * 3600 * 1000)
         return orders_error_set(err, ORDERS_E_INVALID, "expirationMinutes",
                                 "expirationMinutes must be from 1 to 10080");
-    if (!(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE))
+    if (orders__catalog_remote(ctx))
         return orders_error_set(err, ORDERS_E_UNSUPPORTED, NULL,
                                 "stock is held by the remote catalog");
     int64_t now = orders_ctx_now(ctx);

@@ -60,11 +60,6 @@ static bool order_sold(orders_ctx_t *ctx, const char *id)
     return sold;
 }
 
-static bool remote_catalog(const orders_ctx_t *ctx)
-{
-    return !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE);
-}
-
 /* After a committed change that gave stock back locally: the remote
  * catalog gives it back too.  A failure is reported with the way to retry. */
 static orders_code_t give_back(orders_ctx_t *ctx, const char *id, orders_res_effect_t effect,
@@ -104,7 +99,7 @@ static orders_code_t attempt_once(orders_ctx_t *ctx, const char *id, const char 
     bool write = rc == ORDERS_OK && !ch.unchanged;
     /* A remote catalog sells before the local commit, so a failed remote
      * call leaves the order as it was, to be retried. */
-    if (write && ch.effect == ORDERS_RES_EFFECT_CONFIRM && remote_catalog(ctx) && !*remote_sold) {
+    if (write && ch.effect == ORDERS_RES_EFFECT_CONFIRM && orders__catalog_remote(ctx) && !*remote_sold) {
         rc = ctx->catalog->confirm(ctx->catalog_ud, id, err);
         *remote_sold = rc == ORDERS_OK;
         write = rc == ORDERS_OK;
@@ -333,7 +328,7 @@ orders_code_t orders__transition(orders_ctx_t *ctx, orders__change_t *ch, orders
 orders_code_t orders__catalog_follow(orders_ctx_t *ctx, const char *order_id,
                                      orders_res_effect_t effect, orders_error_t *err)
 {
-    if (!remote_catalog(ctx) || effect == ORDERS_RES_EFFECT_NONE)
+    if (!orders__catalog_remote(ctx) || effect == ORDERS_RES_EFFECT_NONE)
         return ORDERS_OK;
     if (effect == ORDERS_RES_EFFECT_CONFIRM)
         return ctx->catalog->confirm(ctx->catalog_ud, order_id, err);

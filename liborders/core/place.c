@@ -155,7 +155,7 @@ static orders_code_t resolve(orders_ctx_t *ctx, const orders_identity_t *who,
 
 static void remote_release(orders_ctx_t *ctx, const char *order_id)
 {
-    if (!(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE))
+    if (orders__catalog_remote(ctx))
         (void)ctx->catalog->release(ctx->catalog_ud, order_id, NULL);
 }
 
@@ -178,7 +178,7 @@ static orders_code_t out_of_stock(orders_ctx_t *ctx, const orders__draft_t *d,
 
 static orders_code_t remote_reserve(orders_ctx_t *ctx, const orders__draft_t *d, orders_error_t *err)
 {
-    if (ctx->catalog->flags & ORDERS_CATALOG_IN_STORE)
+    if (!orders__catalog_remote(ctx))
         return ORDERS_OK;
     const orders_reservation_t *r = d->res;
     orders_catalog_line_t *lines = calloc(r->line_count, sizeof *lines);
@@ -239,7 +239,7 @@ static orders_code_t accept_at_once(orders_ctx_t *ctx, orders__draft_t *d,
     void *gud;
     const orders_gateway_vtable_t *gw = orders__gateway(ctx, req->payment_method, &gud);
     if (req->payment_method != ORDERS_METHOD_COD || !gw ||
-        !(ctx->catalog->flags & ORDERS_CATALOG_IN_STORE))
+        orders__catalog_remote(ctx))
         return ORDERS_OK;
     char key[ORDERS_ID_MAX + 8];
     orders__pay_key(key, sizeof key, "pay", d->order->id);
