@@ -23,10 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <orders/orders.h>
 
+/* Customer ids are made once, before the timed phase, so that formatting
+ * them is not counted as placement time. */
+#define CUST_LEN 32
 #define PRODUCTS 64
 #define LINES 3
 
@@ -35,6 +39,7 @@ typedef struct run {
     int thread;
     int64_t orders;
     int64_t *lat_ns;       /* one per order */
+    char (*cust)[CUST_LEN]; /* one customer id per order */
     int64_t failures;
     pthread_barrier_t *start;
 } run_t;
@@ -46,24 +51,34 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Minor page faults of the process so far. */
+static long minor_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt;
+}
+
 static void die(const char *what, const orders_error_t *err)
 {
     fprintf(stderr, "orders-bench: %s: %s\n", what, err->message);
     exit(1);
 }
 
-static void customer_id(char *buf, size_t len, int thread, int64_t i)
+
+static void customer_id(char *buf, int thread, int64_t i)
 {
-    snprintf(buf, len, "bench-%d-%lld", thread, (long long)i);
+    snprintf(buf, CUST_LEN, "bench-%d-%lld", thread, (long long)i);
 }
 
 static void fill_carts(run_t *r)
 {
     orders_error_t err = {0};
-    char cust[64], pid[32];
+    char pid[32];
     uint64_t x = 0x9e3779b97f4a7c15ULL * (uint64_t)(r->thread + 1);
     for (int64_t i = 0; i < r->orders; i++) {
-        customer_id(cust, sizeof cust, r->thread, i);
+        const char *cust = r->cust[i];
+        customer_id(r->cust[i], r->thread, i);
         for (int l = 0; l < LINES; l++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             snprintf(pid, sizeof pid, "p%02d", (int)((x >> 8) % (PRODUCTS / LINES) * LINES + l));
@@ -77,14 +92,12 @@ static void *place_all(void *arg)
 {
     run_t *r = arg;
     orders_error_t err = {0};
-    char cust[64];
     orders_address_t addr = {.address_line1 = "1 Bench Rd", .city = "Perf", .state = "CA",
                              .country = "US", .postal_code = "94000"};
     orders_place_request_t req = {.shipping_address = &addr, .payment_method = ORDERS_METHOD_COD};
     pthread_barrier_wait(r->start);
     for (int64_t i = 0; i < r->orders; i++) {
-        customer_id(cust, sizeof cust, r->thread, i);
-        orders_identity_t who = {.id = cust, .name = "Bench", .email = "bench@example.com"};
+        orders_identity_t who = {.id = r->cust[i], .name = "Bench", .email = "bench@example.com"};
         int64_t t0 = now_ns();
         orders_code_t rc = orders_order_place(r->ctx, &who, &req, NULL, &err);
         r->lat_ns[i] = now_ns() - t0;
@@ -129,15 +142,22 @@ static void bench(const char *uri, const char *heap, int threads, int64_t per_th
     for (int t = 0; t < threads; t++) {
         runs[t] = (run_t){.ctx = ctx, .thread = t, .orders = per_thread, .start = &start};
         runs[t].lat_ns = calloc((size_t)per_thread, sizeof(int64_t));
+        runs[t].cust = calloc((size_t)per_thread, sizeof *runs[t].cust);
+        if (runs[t].lat_ns == NULL || runs[t].cust == NULL) {
+            fprintf(stderr, "orders-bench: out of memory\n");
+            exit(1);
+        }
         fill_carts(&runs[t]);
     }
     for (int t = 0; t < threads; t++)
         pthread_create(&tid[t], NULL, place_all, &runs[t]);
+    long faults = minor_faults();
     int64_t t0 = now_ns();
     pthread_barrier_wait(&start);
     for (int t = 0; t < threads; t++)
         pthread_join(tid[t], NULL);
     int64_t wall = now_ns() - t0;
+    faults = minor_faults() - faults;
 
     int64_t total = per_thread * threads, failures = 0;
     int64_t *all = malloc((size_t)total * sizeof *all);
@@ -145,12 +165,17 @@ static void bench(const char *uri, const char *heap, int threads, int64_t per_th
         memcpy(all + t * per_thread, runs[t].lat_ns, (size_t)per_thread * sizeof *all);
         failures += runs[t].failures;
         free(runs[t].lat_ns);
+        free(runs[t].cust);
     }
+    int64_t sum = 0;
+    for (int64_t i = 0; i < total; i++)
+        sum += all[i];
     qsort(all, (size_t)total, sizeof *all, cmp_i64);
     printf("store=%-8s heap=%s threads=%d orders=%lld  %.0f orders/s  p50=%.2f us  p99=%.2f us  "
-           "failures=%lld\n",
+           "mean=%.2f us  max=%.0f us  faults/order=%.2f  failures=%lld\n",
            uri, heap, threads, (long long)total, (double)total * 1e9 / (double)wall,
            (double)all[total / 2] / 1000.0, (double)all[total * 99 / 100] / 1000.0,
+           (double)sum / (double)total / 1000.0, (double)all[total - 1] / 1000.0, (double)faults / (double)total,
            (long long)failures);
     free(all);
     pthread_barrier_destroy(&start);

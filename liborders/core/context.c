@@ -288,9 +288,14 @@ const orders_gateway_vtable_t *orders__gateway(orders_ctx_t *ctx, orders_payment
 
 static const char hexdigits[] = "0123456789abcdef";
 
+void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1])
+{
+    orders__new_id_at(ctx, ctx->idgen ? 0 : orders_ctx_now(ctx), out);
+}
+
 /* Default ids look like MongoDB ObjectIds: 4 bytes of seconds, 5 random
  * bytes per context, a 3-byte counter; 24 hex digits. */
-void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1])
+void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 1])
 {
     if (ctx->idgen) {
         out[0] = '\0';
@@ -299,7 +304,7 @@ void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1])
         return;
     }
     unsigned char b[12];
-    uint32_t secs = (uint32_t)(orders_ctx_now(ctx) / 1000);
+    uint32_t secs = (uint32_t)(now / 1000);
     uint32_t n = (uint32_t)atomic_fetch_add(&ctx->id_counter, 1);
     b[0] = (unsigned char)(secs >> 24);
     b[1] = (unsigned char)(secs >> 16);

@@ -163,7 +163,7 @@ static orders_code_t build_order(orders_ctx_t *ctx, orders__draft_t *d,
     if (!o)
         return orders__nomem(err);
     char id[ORDERS_ID_MAX + 1], number[64];
-    orders__new_id(ctx, id);
+    orders__new_id_at(ctx, in->now, id);
     orders_code_t rc;
     if ((rc = price_items(ctx, d, in->now, err)) || (rc = apply_pricing(ctx, o, err)) ||
         (rc = seller_statuses(d, in->now, err)) ||
@@ -195,7 +195,7 @@ static orders_code_t build_reservation(orders_ctx_t *ctx, orders__draft_t *d, or
     if (!r || !(r->lines = orders__arena_alloc(&d->arena, o->item_count * sizeof *r->lines)))
         return orders__nomem(err);
     char id[ORDERS_ID_MAX + 1];
-    orders__new_id(ctx, id);
+    orders__new_id_at(ctx, o->created_at, id);
     int ok = 1;
     r->id = orders__arena_strdup(&d->arena, id, &ok);
     if (!ok)
@@ -226,7 +226,7 @@ static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_e
     if (!e)
         return NULL;
     char id[ORDERS_ID_MAX + 1];
-    orders__new_id(ctx, id);
+    orders__new_id_at(ctx, now, id);
     int ok = 1;
     e->id = orders__arena_strdup(&d->arena, id, &ok);
     e->recipient = orders__arena_strdup(&d->arena, recipient, &ok);

@@ -56,7 +56,11 @@ struct orders_ctx {
 /* ---- small helpers (util.c / context.c) ---- */
 /* Validates an id: non-empty, at most ORDERS_ID_MAX bytes. */
 orders_code_t orders__check_id(const char *id, const char *field, orders_error_t *err);
+/* A new id (the context's id generator, or an ObjectId-like default). */
 void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1]);
+/* The same with the caller's clock reading now (ms), for a caller making
+ * several ids at one moment: the default id embeds now's seconds. */
+void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 1]);
 uint64_t orders__random(orders_ctx_t *ctx);
 orders_code_t orders__nomem(orders_error_t *err);
 /* Replaces *slot with a copy of s (NULL allowed); false when memory runs out. */

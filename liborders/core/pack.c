@@ -4,6 +4,8 @@
  * Each pack function runs its fill routine twice: once to measure (nothing
  * written, sizes summed) and once to copy into the block: the record (or a
  * wrapper that begins with it), then its arrays, then all of its strings.
+ * Both passes meet the same strings in the same order, so the first pass
+ * notes their lengths (the first PACK_LENS of them) for the second.
  */
 #include <stdalign.h>
 #include <stddef.h>
@@ -12,6 +14,8 @@
 
 #include "pack.h"
 
+#define PACK_LENS 64
+
 typedef struct packer {
     bool measure;       /* first pass: sum sizes, write nothing */
     bool overflow;      /* a size did not fit size_t */
@@ -19,6 +23,8 @@ typedef struct packer {
     size_t string_size;
     char *fixed;        /* second pass: next free byte for arrays */
     char *strings;      /* second pass: next free byte for strings */
+    size_t nlen, ilen;  /* lengths noted; next one to use */
+    size_t lens[PACK_LENS];
 } packer_t;
 
 #define PACK_ALIGN alignof(max_align_t)
@@ -64,11 +70,14 @@ static char *pk_str(packer_t *pk, const char *s)
 {
     if (s == NULL)
         return NULL;
-    size_t n = strlen(s) + 1;
     if (pk->measure) {
+        size_t n = strlen(s) + 1;
+        if (pk->nlen < PACK_LENS)
+            pk->lens[pk->nlen++] = n;
         add_size(&pk->string_size, n, &pk->overflow);
         return NULL;
     }
+    size_t n = pk->ilen < pk->nlen ? pk->lens[pk->ilen++] : strlen(s) + 1;
     char *p = pk->strings;
     memcpy(p, s, n);
     pk->strings += n;
@@ -228,9 +237,20 @@ static void fill_history(packer_t *pk, orders_history_t *d, const orders_history
 
 /* ---- pack functions ----------------------------------------------------------------- */
 
+/* Ready to measure; lens[] needs no zeroing (read only below nlen). */
+static void pk_start(packer_t *pk)
+{
+    pk->measure = true;
+    pk->overflow = false;
+    pk->fixed_size = pk->string_size = 0;
+    pk->fixed = pk->strings = NULL;
+    pk->nlen = pk->ilen = 0;
+}
+
 #define PACK(type, fill)                                                              \
     {                                                                                 \
-        packer_t pk = {.measure = true};                                              \
+        packer_t pk;                                                                  \
+        pk_start(&pk);                                                                \
         type scratch;                                                                 \
         fill(&pk, &scratch, src);                                                     \
         type *r = pk_alloc(&pk, head < sizeof *r ? sizeof *r : head, size);           \

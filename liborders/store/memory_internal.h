@@ -69,6 +69,7 @@ typedef struct orders__mem_event {
 typedef struct orders__mem_hist {
     orders_history_t h;
     struct orders__mem_hist *prev; /* the entry appended before, or NULL */
+    uint64_t order_hash;           /* orders__map_hash(h.order_id), computed once */
 } orders__mem_hist_t;
 
 /* Idempotency keys, ids and hashes are at most ORDERS_ID_MAX bytes (checked
@@ -201,6 +202,9 @@ typedef struct orders__mem_journal {
 orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_event_t *const *events,
                                        size_t ne, const orders_history_t *const *history,
                                        size_t nh, orders_error_t *err);
+/* With the lock held: starts loading the map slots that reserving and
+ * committing j will probe (orders__map_prefetch). */
+void orders__mem_journal_prefetch(const orders__mem_t *m, const orders__mem_journal_t *j);
 /* With the lock held: every event id is new (ORDERS_E_CONFLICT), and the
  * maps have room, so that committing cannot fail.  On failure the journal
  * is still the caller's to discard. */

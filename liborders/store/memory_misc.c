@@ -56,12 +56,21 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
     for (size_t i = 0; i < nh; i++) {
         if ((j->hist[i] = orders__mem_pack_hist(history[i])) == NULL)
             goto nomem;
+        j->hist[i]->order_hash = orders__map_hash(j->hist[i]->h.order_id);
         j->hist_count = i + 1;
     }
     return ORDERS_OK;
 nomem:
     orders__mem_journal_discard(j);
     return orders__mem_nomem(err);
+}
+
+void orders__mem_journal_prefetch(const orders__mem_t *m, const orders__mem_journal_t *j)
+{
+    for (size_t i = 0; i < j->event_count; i++)
+        orders__map_prefetch(&m->events, j->events[i]->id_hash);
+    for (size_t i = 0; i < j->hist_count; i++)
+        orders__map_prefetch(&m->history, j->hist[i]->order_hash);
 }
 
 orders_code_t orders__mem_journal_reserve(orders__mem_t *m, const orders__mem_journal_t *j,
@@ -151,9 +160,8 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
     }
     for (size_t i = 0; i < j->hist_count; i++) {
         orders__mem_hist_t *h = j->hist[i];
-        uint64_t hh = orders__map_hash(h->h.order_id);
-        h->prev = orders__map_get_h(&m->history, h->h.order_id, hh);
-        orders__map_put_h(&m->history, h->h.order_id, hh, h); /* reserved or existing */
+        h->prev = orders__map_get_h(&m->history, h->h.order_id, h->order_hash);
+        orders__map_put_h(&m->history, h->h.order_id, h->order_hash, h); /* reserved or existing */
     }
     journal_release(j);
 }

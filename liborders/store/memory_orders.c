@@ -156,6 +156,17 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
     return ORDERS_OK;
 }
 
+/* With the lock held: starts loading every map slot the placement probes,
+ * so that their cache misses overlap. */
+static void place_prefetch(const orders__mem_t *m, const place_prep_t *p)
+{
+    orders__map_prefetch(&m->carts, p->h_customer);
+    orders__map_prefetch(&m->orders_by_id, p->h_id);
+    orders__map_prefetch(&m->orders_by_number, p->h_number);
+    orders__map_prefetch(&m->reservations, p->h_id);
+    orders__mem_journal_prefetch(m, &p->journal);
+}
+
 static void place_discard(place_prep_t *p)
 {
     free(p->order);
@@ -275,6 +286,7 @@ orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
 
     if (rc == ORDERS_OK) {
         pthread_mutex_lock(&m->lock);
+        place_prefetch(m, &prep);
         rc = place_check(m, tx, &prep, prods.p, result, &replayed, err);
         if (rc == ORDERS_OK && !replayed)
             rc = place_reserve(m, tx, &prep, err);
