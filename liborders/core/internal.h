@@ -6,6 +6,7 @@
 #ifndef ORDERS_INTERNAL_H
 #define ORDERS_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <orders/orders.h>
@@ -14,6 +15,8 @@
 
 /* Bound on optimistic-concurrency retries before a race is reported. */
 #define ORDERS__MAX_RETRIES 64
+/* Order numbers taken from the store at a time (draft.c: next_number). */
+#define ORDERS__NUMBER_BLOCK 100
 
 struct orders_ctx {
     orders_config_t cfg;
@@ -45,6 +48,11 @@ struct orders_ctx {
     void *idgen_ud;
     orders_pricing_fn pricing;
     void *pricing_ud;
+
+    /* order numbers: handed out from blocks of ORDERS__NUMBER_BLOCK taken
+     * from the store's "order" sequence (draft.c) */
+    pthread_mutex_t number_lock;
+    int64_t number_next, number_end; /* next to hand out; end of block (exclusive) */
 
     /* default id generator state */
     unsigned char id_random[5];
