@@ -288,8 +288,6 @@ const orders_gateway_vtable_t *orders__gateway(orders_ctx_t *ctx, orders_payment
 
 /* ---- ids and randomness ---- */
 
-static const char hexdigits[] = "0123456789abcdef";
-
 void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1])
 {
     orders__new_id_at(ctx, ctx->idgen ? 0 : orders_ctx_now(ctx), out);
@@ -316,11 +314,7 @@ void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 
     b[9] = (unsigned char)(n >> 16);
     b[10] = (unsigned char)(n >> 8);
     b[11] = (unsigned char)n;
-    for (int i = 0; i < 12; i++) {
-        out[2 * i] = hexdigits[b[i] >> 4];
-        out[2 * i + 1] = hexdigits[b[i] & 15];
-    }
-    out[24] = '\0';
+    orders__hex_bytes(b, 12, out);
 }
 
 uint64_t orders__random(orders_ctx_t *ctx)

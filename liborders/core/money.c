@@ -86,16 +86,21 @@ static const currency_info_t *currency_find(const char *code)
     if (code[3] != '\0')
         return NULL;
 
+    /* Most lookups in a thread ask for the currency it asked for last. */
+    static _Thread_local const currency_info_t *last;
+    const uint32_t key = code3(code);
+    if (last != NULL && code3(last->code) == key)
+        return last;
+
     /* the table is sorted, and for upper-case letters the order of the
      * codes is the order of their three bytes read as one number */
-    const uint32_t key = code3(code);
     size_t lo = 0;
     size_t hi = CURRENCY_COUNT;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         uint32_t at = code3(currencies[mid].code);
         if (at == key)
-            return &currencies[mid];
+            return last = &currencies[mid];
         if (key < at)
             hi = mid;
         else

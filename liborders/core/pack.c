@@ -66,7 +66,7 @@ static void *pk_array(packer_t *pk, size_t n, size_t elem)
 }
 
 /* A copy of s inside the block (NULL for NULL, and while measuring). */
-static char *pk_str(packer_t *pk, const char *s)
+static inline __attribute__((always_inline)) char *pk_str(packer_t *pk, const char *s)
 {
     if (s == NULL)
         return NULL;
@@ -271,11 +271,34 @@ PACK(orders_order_t, fill_order)
 void *orders__pack_reservation(const orders_reservation_t *src, size_t head, size_t *size)
 PACK(orders_reservation_t, fill_reservation)
 
-void *orders__pack_event(const orders_event_t *src, size_t head, size_t *size)
-PACK(orders_event_t, fill_event)
-
 void *orders__pack_history(const orders_history_t *src, size_t head, size_t *size)
 PACK(orders_history_t, fill_history)
+
+/* n events into one block: a zeroed header of head0 bytes, n wrappers of
+ * head bytes each (zeroed past the record), then every array and string. */
+void *orders__pack_events(const orders_event_t *const *src, size_t n, size_t head0, size_t head,
+                          void **out)
+{
+    packer_t pk;
+    orders_event_t scratch;
+    pk_start(&pk);
+    if (head < sizeof scratch)
+        head = sizeof scratch;
+    size_t stride = round_up(head, &pk.overflow);
+    size_t first = round_up(head0, &pk.overflow);
+    for (size_t i = 0; i < n; i++)
+        fill_event(&pk, &scratch, src[i]);
+    if (n > (SIZE_MAX - first) / (stride ? stride : 1))
+        return NULL;
+    char *block = pk_alloc(&pk, first + n * stride, NULL);
+    if (block == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = block + first + i * stride;
+        fill_event(&pk, out[i], src[i]);
+    }
+    return block;
+}
 
 /* ---- single-block copies the public *_copy functions return ---------------- */
 

@@ -19,12 +19,7 @@ char *orders__strdup(const char *s)
 
 size_t orders__strnlen(const char *s, size_t max)
 {
-    size_t n = 0;
-    if (s == NULL)
-        return 0;
-    while (n < max && s[n] != '\0')
-        n++;
-    return n;
+    return s != NULL ? strnlen(s, max) : 0;
 }
 
 bool orders__id_valid(const char *s)
@@ -98,12 +93,30 @@ char *orders__join(char *buf, size_t len, const char *a, const char *b)
     return buf;
 }
 
+/* "00" "01" ... "ff": two hex digits per byte value. */
+static const char hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+void orders__hex_bytes(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, hex_pairs + 2 * b[i], 2);
+    out[2 * n] = '\0';
+}
+
 void orders__hex64(uint64_t v, char out[17])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, v >>= 4)
-        out[i] = digits[v & 15];
-    out[16] = '\0';
+    unsigned char b[8];
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        b[i] = (unsigned char)v;
+    orders__hex_bytes(b, 8, out);
 }
 
 size_t orders__decimal(int64_t v, int width, char *buf, size_t len)

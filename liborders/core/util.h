@@ -44,6 +44,8 @@ char *orders__join(char *buf, size_t len, const char *a, const char *b);
 
 /* Writes v as 16 lower-case hex digits and a NUL into out. */
 void orders__hex64(uint64_t v, char out[17]);
+/* The n bytes at b as 2n lower-case hex digits and a NUL at out. */
+void orders__hex_bytes(const unsigned char *b, size_t n, char *out);
 
 /* Writes v >= 0 in decimal, zero-padded to at least width digits, and a NUL
  * into buf; returns the digits written (0 if it does not fit). */

@@ -55,8 +55,15 @@ typedef struct orders__mem_res {
     size_t active_pos;      /* index in m->active, or ORDERS__MEM_NOT_ACTIVE */
 } orders__mem_res_t;
 
+/* The events an atomic step writes share one allocation: this header, then
+ * their wrappers and strings.  It is freed when its last event is. */
+typedef struct orders__mem_evblock {
+    size_t live;            /* events of the block not yet freed */
+} orders__mem_evblock_t;
+
 typedef struct orders__mem_event {
     orders_event_t e;       /* e.id is the key in m->events */
+    orders__mem_evblock_t *block; /* shared with the step's other events */
     uint64_t id_hash;       /* orders__map_hash(e.id), computed once */
     uint64_t seq;           /* insertion number: ties on created_at */
     struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
@@ -227,7 +234,10 @@ orders__mem_product_t *orders__mem_pack_product(const orders_product_t *src); /*
 orders_cart_t *orders__mem_pack_cart(const orders_cart_t *src);
 orders__mem_order_t *orders__mem_pack_order(const orders_order_t *src);       /* pos 0 */
 orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src);     /* not active */
-orders__mem_event_t *orders__mem_pack_event(const orders_event_t *src);
+/* Packs n events (n >= 1) into one block (orders__mem_evblock_t); out[i]
+ * gets event i's wrapper.  false when memory runs out. */
+bool orders__mem_pack_events(const orders_event_t *const *src, size_t n,
+                             orders__mem_event_t **out);
 orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src);
 void orders__mem_event_free(orders__mem_event_t *w);
 

@@ -47,11 +47,12 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
                                                                  : calloc(nh, sizeof *j->hist);
     if (j->events == NULL || j->hist == NULL)
         goto nomem;
-    for (size_t i = 0; i < ne; i++) {
-        if ((j->events[i] = orders__mem_pack_event(events[i])) == NULL)
+    if (ne > 0) {
+        if (!orders__mem_pack_events(events, ne, j->events))
             goto nomem;
-        j->events[i]->id_hash = orders__map_hash(j->events[i]->e.id);
-        j->event_count = i + 1;
+        j->event_count = ne;
+        for (size_t i = 0; i < ne; i++)
+            j->events[i]->id_hash = orders__map_hash(j->events[i]->e.id);
     }
     for (size_t i = 0; i < nh; i++) {
         if ((j->hist[i] = orders__mem_pack_hist(history[i])) == NULL)

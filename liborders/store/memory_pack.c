@@ -4,8 +4,10 @@
  * The store keeps each record it owns as ONE heap block (core/pack.h): its
  * wrapper struct, which begins with the public record, then the record's
  * arrays and strings.  A stored order costs one malloc and one free instead
- * of about twenty.  Packed records are private to the store and freed with
- * free() (events: see orders__mem_event_free); callers get copies made with
+ * of about twenty; the events one step writes share one block.  Packed
+ * records are private to the store and freed with free() (events: with
+ * orders__mem_event_free, which frees their block with the last of them);
+ * callers get copies made with
  * the orders_*_copy functions of types.h.
  */
 #include "store/memory_internal.h"
@@ -36,9 +38,17 @@ orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src)
     return w;
 }
 
-orders__mem_event_t *orders__mem_pack_event(const orders_event_t *src)
+bool orders__mem_pack_events(const orders_event_t *const *src, size_t n,
+                             orders__mem_event_t **out)
 {
-    return orders__pack_event(src, sizeof(orders__mem_event_t), NULL);
+    orders__mem_evblock_t *block = orders__pack_events(
+        src, n, sizeof(orders__mem_evblock_t), sizeof(orders__mem_event_t), (void **)out);
+    if (block == NULL)
+        return false;
+    block->live = n;
+    for (size_t i = 0; i < n; i++)
+        out[i]->block = block;
+    return true;
 }
 
 orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src)
@@ -51,5 +61,6 @@ void orders__mem_event_free(orders__mem_event_t *w)
     if (w == NULL)
         return;
     free(w->error_heap);
-    free(w);
+    if (--w->block->live == 0)
+        free(w->block);
 }
