@@ -148,6 +148,22 @@ static orders_code_t next_number(orders_ctx_t *ctx, int64_t *seq, orders_error_t
     return rc;
 }
 
+/* now's UTC date as the number YYYYMMDD.  Each thread remembers the day it
+ * converted last: placements of one day skip gmtime_r. */
+static int64_t utc_date(int64_t now)
+{
+    static _Thread_local int64_t day = INT64_MIN, date;
+    int64_t d = now >= 0 ? now / 86400000 : (now - 86399999) / 86400000;
+    if (d != day) {
+        time_t secs = (time_t)(now / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        date = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+        day = d;
+    }
+    return date;
+}
+
 static orders_code_t order_number(orders_ctx_t *ctx, int64_t now, char *buf, size_t len,
                                   orders_error_t *err)
 {
@@ -155,11 +171,8 @@ static orders_code_t order_number(orders_ctx_t *ctx, int64_t now, char *buf, siz
     orders_code_t rc = next_number(ctx, &seq, err);
     if (rc)
         return rc;
-    time_t secs = (time_t)(now / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
     /* "ORD" YYYYMMDD and the sequence, at least 6 digits */
-    int64_t date = (int64_t)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    int64_t date = utc_date(now);
     memcpy(buf, "ORD", 3);
     size_t n = orders__decimal(date, 8, buf + 3, len - 3);
     if (!n || !orders__decimal(seq, 6, buf + 3 + n, len - 3 - n))

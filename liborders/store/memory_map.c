@@ -21,36 +21,51 @@ void orders__map_destroy(orders__map_t *m)
     orders__map_init(m);
 }
 
-static uint64_t mix64(uint64_t x)
+/* The 128-bit product of a and b, folded to 64 bits: one multiply that
+ * mixes every input bit into every output bit. */
+static uint64_t fold_mul(uint64_t a, uint64_t b)
 {
-    /* splitmix64 finalizer */
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+static uint64_t load8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* The n < 8 bytes at p, little-endian, zero-extended. */
+static uint64_t load_short(const unsigned char *p, size_t n)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    return w;
+}
+
+/*
+ * Sixteen bytes per multiply: each step folds the next two words, offset by
+ * odd constants, into the running value.  Ids are mostly 24 hex digits: one
+ * step and a tail of one word.  The constants are fixed, so a caller who
+ * picks keys can make them collide: the memory store is not meant to face
+ * untrusted keys at scale (see docs/plugins.md).
+ */
 uint64_t orders__map_hash(const char *key)
 {
+    static const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db),
+                          k2 = UINT64_C(0x8ebc6af09c88c6e3);
     size_t len = strlen(key);
     const unsigned char *p = (const unsigned char *)key;
-    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)len;
+    uint64_t h = k0 ^ (uint64_t)len;
 
-    /* Eight bytes at a time; ids are mostly 24 hex digits. */
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ mix64(w)) * UINT64_C(0x9fb21c651e98df25);
-        p += 8;
-        len -= 8;
-    }
-    uint64_t tail = 0;
-    for (size_t i = 0; i < len; i++)
-        tail |= (uint64_t)p[i] << (8 * i);
-    h ^= mix64(tail ^ UINT64_C(0x2545f4914f6cdd1d));
-    return mix64(h);
+    for (; len >= 16; p += 16, len -= 16)
+        h = fold_mul(load8(p) ^ k1 ^ h, load8(p + 8) ^ k2);
+    uint64_t a = len >= 8 ? load8(p) : load_short(p, len);
+    uint64_t b = len >= 8 ? load_short(p + 8, len - 8) : 0;
+    h = fold_mul(a ^ k1 ^ h, b ^ k2);
+    return fold_mul(h ^ k0, k1);
 }
 
 /* Slot index holding key (hash h), or the empty slot where it would go. */
