@@ -10,6 +10,7 @@
 #include <orders/money.h>
 #include <orders/types.h>
 #include <orders/store.h>
+#include <orders/store_sqlite.h>
 #include <orders/catalog.h>
 #include <orders/customers.h>
 #include <orders/gateway.h>

@@ -1,0 +1,574 @@
+/*
+ * misc.c - the SQLite store's journal (outbox events and history written by
+ * placement and update), outbox, history, idempotency keys, wallets,
+ * sequences and analytics counters.
+ *
+ * Outbox rows keep an insertion number (seq) that orders events of the
+ * same created_at; a delivered event's row is deleted, a dead one stays
+ * with state 1.  Wallets keep a balance row per (customer, currency) and a
+ * ledger row per applied change; a ref is applied once (unique column).
+ */
+#include "store/sqlite/internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- journal ------------------------------------------------------------------------- */
+
+orders_code_t orders__sq_journal_check(const orders_event_t *const *events, size_t ne,
+                                       const orders_history_t *const *history, size_t nh,
+                                       orders_error_t *err)
+{
+    if ((ne > 0 && events == NULL) || (nh > 0 && history == NULL))
+        return orders_error_set(err, ORDERS_E_INVALID, "events", "event or history array missing");
+    for (size_t i = 0; i < ne; i++) {
+        if (events[i] == NULL || !orders__id_valid(events[i]->id))
+            return orders_error_set(err, ORDERS_E_INVALID, "events",
+                                    "event %zu has no id or one that is too long", i);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(events[k]->id, events[i]->id) == 0)
+                return orders_error_set(err, ORDERS_E_CONFLICT, "events",
+                                        "event id %s appears twice", events[i]->id);
+    }
+    for (size_t i = 0; i < nh; i++)
+        if (history[i] == NULL || !orders__id_valid(history[i]->order_id))
+            return orders_error_set(err, ORDERS_E_INVALID, "history",
+                                    "history entry %zu has no order id", i);
+    return ORDERS_OK;
+}
+
+static orders_code_t event_write(orders__sq_conn_t *c, const orders_event_t *e,
+                                 orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_EVENT_EXISTS, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, e->id))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "events", "event id %s already exists",
+                                e->id);
+    if (rc != SQLITE_DONE)
+        return orders__sq_fail(c, rc, "cannot read the outbox", err);
+    if ((st = orders__sq_stmt(c, ORDERS__SQ_EVENT_INSERT, err)) == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, e->id) ||
+        !orders__sq_bind_text(st, 2, orders_event_type_name(e->type)) ||
+        !orders__sq_bind_text(st, 3, e->order_id) || !orders__sq_bind_text(st, 4, e->recipient) ||
+        !orders__sq_bind_text(st, 5, e->old_status) || !orders__sq_bind_text(st, 6, e->new_status) ||
+        !orders__sq_bind_money(st, 7, &e->amount) || !orders__sq_bind_text(st, 9, e->detail) ||
+        !orders__sq_bind_i64(st, 10, e->created_at) || !orders__sq_bind_i64(st, 11, e->attempts) ||
+        !orders__sq_bind_i64(st, 12, e->next_attempt_at) ||
+        !orders__sq_bind_text(st, 13, e->last_error))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot write an event", err);
+}
+
+static orders_code_t history_write(orders__sq_conn_t *c, const orders_history_t *h,
+                                   orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_HISTORY_INSERT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, h->order_id) || !orders__sq_bind_i64(st, 2, h->at) ||
+        !orders__sq_bind_text(st, 3, h->actor) || !orders__sq_bind_text(st, 4, h->from_status) ||
+        !orders__sq_bind_text(st, 5, h->to_status) || !orders__sq_bind_text(st, 6, h->note))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot write history", err);
+}
+
+orders_code_t orders__sq_journal_write(orders__sq_conn_t *c, const orders_event_t *const *events,
+                                       size_t ne, const orders_history_t *const *history,
+                                       size_t nh, orders_error_t *err)
+{
+    orders_code_t rc = ORDERS_OK;
+    for (size_t i = 0; i < ne && rc == ORDERS_OK; i++)
+        rc = event_write(c, events[i], err);
+    for (size_t i = 0; i < nh && rc == ORDERS_OK; i++)
+        rc = history_write(c, history[i], err);
+    return rc;
+}
+
+/* ---- outbox ------------------------------------------------------------------------------ */
+
+/* A new event from the outbox row st is on (ORDERS__SQ_EVENT_COLS). */
+static orders_event_t *event_row(sqlite3_stmt *st)
+{
+    orders_event_t *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    bool ok = true;
+    e->id = orders__sq_dup(st, 0, &ok);
+    if (!orders_event_type_parse(orders__sq_text(st, 1), &e->type))
+        e->type = ORDERS_EVENT_INVENTORY; /* a type this library does not know */
+    e->order_id = orders__sq_dup(st, 2, &ok);
+    e->recipient = orders__sq_dup(st, 3, &ok);
+    e->old_status = orders__sq_dup(st, 4, &ok);
+    e->new_status = orders__sq_dup(st, 5, &ok);
+    e->amount = orders__sq_money(st, 6);
+    e->detail = orders__sq_dup(st, 8, &ok);
+    e->created_at = orders__sq_i64(st, 9);
+    e->attempts = (int)orders__sq_i64(st, 10);
+    e->next_attempt_at = orders__sq_i64(st, 11);
+    e->last_error = orders__sq_dup(st, 12, &ok);
+    if (!ok) {
+        orders_event_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+typedef struct fetch_args {
+    int64_t now, limit;
+    orders_event_list_t *out;
+} fetch_args_t;
+
+static orders_code_t fetch_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    fetch_args_t *a = arg;
+    size_t start = a->out->count;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_FETCH, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_i64(st, 1, a->now) || !orders__sq_bind_i64(st, 2, a->limit))
+        return orders__sq_bind_failed(err);
+    int rc;
+    orders_code_t code = ORDERS_OK;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        orders_event_t *e = event_row(st);
+        if (e == NULL || !orders_event_list_push(a->out, e)) {
+            orders_event_free(e);
+            code = orders__sq_nomem(err);
+            break;
+        }
+    }
+    if (code == ORDERS_OK && rc != SQLITE_DONE)
+        code = orders__sq_fail(c, rc, "cannot read the outbox", err);
+    if (code != ORDERS_OK)
+        while (a->out->count > start)
+            orders_event_free(a->out->items[--a->out->count]);
+    return code;
+}
+
+orders_code_t orders__sq_outbox_fetch(void *ud, int64_t now, int64_t limit,
+                                      orders_event_list_t *out, orders_error_t *err)
+{
+    if (out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
+    if (limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    fetch_args_t a = {now, limit, out};
+    return orders__sq_run(ud, ORDERS__SQ_READ, fetch_body, &a, err);
+}
+
+typedef struct ack_args {
+    const char *event_id;
+    bool delivered, dead;
+    int64_t next_attempt_at;
+    const char *error;
+} ack_args_t;
+
+static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    ack_args_t *a = arg;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_STATE, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->event_id))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_DONE)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
+                                "event %s is not in the outbox", a->event_id);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot read the outbox", err);
+    int64_t state = orders__sq_i64(st, 0);
+    sqlite3_reset(st);
+    if (state != 0)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is a dead letter",
+                                a->event_id);
+    if (a->delivered) {
+        if ((st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_DELETE, err)) == NULL)
+            return c->code;
+        if (!orders__sq_bind_text(st, 1, a->event_id))
+            return orders__sq_bind_failed(err);
+        return orders__sq_exec(c, st, "cannot update the outbox", err);
+    }
+    if ((st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_FAIL, err)) == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->event_id) ||
+        !orders__sq_bind_i64(st, 2, a->next_attempt_at) || !orders__sq_bind_text(st, 3, a->error) ||
+        !orders__sq_bind_i64(st, 4, a->dead ? 1 : 0))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot update the outbox", err);
+}
+
+orders_code_t orders__sq_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
+                                    int64_t next_attempt_at, const char *error,
+                                    orders_error_t *err)
+{
+    if (event_id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    ack_args_t a = {event_id, delivered, dead, next_attempt_at, error};
+    return orders__sq_run(ud, ORDERS__SQ_WRITE, ack_body, &a, err);
+}
+
+/* One COUNT(*) of statement id with an optional integer parameter. */
+static orders_code_t count_i64(orders__sq_conn_t *c, orders__sq_id_t id, int64_t param,
+                               int64_t *out, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, id, err);
+    if (st == NULL)
+        return c->code;
+    if (sqlite3_bind_parameter_count(st) > 0 && !orders__sq_bind_i64(st, 1, param))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot count", err);
+    *out = orders__sq_i64(st, 0);
+    sqlite3_reset(st);
+    return ORDERS_OK;
+}
+
+typedef struct counts_args {
+    int64_t pending, dead;
+} counts_args_t;
+
+static orders_code_t counts_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    counts_args_t *a = arg;
+    orders_code_t rc = count_i64(c, ORDERS__SQ_OUTBOX_COUNT, 0, &a->pending, err);
+    return rc != ORDERS_OK ? rc : count_i64(c, ORDERS__SQ_OUTBOX_COUNT, 1, &a->dead, err);
+}
+
+orders_code_t orders__sq_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
+                                       orders_error_t *err)
+{
+    counts_args_t a = {0, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_READ, counts_body, &a, err);
+    if (rc == ORDERS_OK) {
+        if (pending != NULL)
+            *pending = a.pending;
+        if (dead != NULL)
+            *dead = a.dead;
+    }
+    return rc;
+}
+
+/* ---- history ------------------------------------------------------------------------------ */
+
+typedef struct history_args {
+    const char *order_id;
+    orders_history_list_t *out;
+} history_args_t;
+
+static orders_history_t *history_row(sqlite3_stmt *st)
+{
+    orders_history_t *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return NULL;
+    bool ok = true;
+    h->order_id = orders__sq_dup(st, 0, &ok);
+    h->at = orders__sq_i64(st, 1);
+    h->actor = orders__sq_dup(st, 2, &ok);
+    h->from_status = orders__sq_dup(st, 3, &ok);
+    h->to_status = orders__sq_dup(st, 4, &ok);
+    h->note = orders__sq_dup(st, 5, &ok);
+    if (!ok) {
+        orders_history_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+static orders_code_t history_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    history_args_t *a = arg;
+    size_t start = a->out->count;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_HISTORY_LIST, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->order_id))
+        return orders__sq_bind_failed(err);
+    int rc;
+    orders_code_t code = ORDERS_OK;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        orders_history_t *h = history_row(st);
+        if (h == NULL || !orders_history_list_push(a->out, h)) {
+            orders_history_free(h);
+            code = orders__sq_nomem(err);
+            break;
+        }
+    }
+    if (code == ORDERS_OK && rc != SQLITE_DONE)
+        code = orders__sq_fail(c, rc, "cannot read history", err);
+    if (code != ORDERS_OK)
+        while (a->out->count > start)
+            orders_history_free(a->out->items[--a->out->count]);
+    return code;
+}
+
+orders_code_t orders__sq_history_list(void *ud, const char *order_id,
+                                      orders_history_list_t *out, orders_error_t *err)
+{
+    if (order_id == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order_id", "order id is missing");
+    history_args_t a = {order_id, out};
+    return orders__sq_run(ud, ORDERS__SQ_READ, history_body, &a, err);
+}
+
+/* ---- idempotency keys ------------------------------------------------------------------------ */
+
+typedef struct idem_args {
+    const char *key;
+    char *order_id, *hash;
+} idem_args_t;
+
+static orders_code_t idem_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    idem_args_t *a = arg;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_IDEM_GET, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->key))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_DONE)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "key",
+                                "idempotency key %.64s not found", a->key);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot read an idempotency key", err);
+    if (a->order_id != NULL)
+        orders__sq_copy_id(st, 0, a->order_id);
+    if (a->hash != NULL)
+        orders__sq_copy_id(st, 1, a->hash);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_idem_get(void *ud, const char *key, char *order_id, char *hash,
+                                  orders_error_t *err)
+{
+    if (key == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "key", "idempotency key is missing");
+    idem_args_t a = {key, order_id, hash};
+    return orders__sq_run(ud, ORDERS__SQ_READ, idem_body, &a, err);
+}
+
+/* ---- wallets ------------------------------------------------------------------------------- */
+
+static bool wallet_valid(const char *customer_id, const char *currency)
+{
+    if (!orders__id_valid(customer_id) || currency == NULL)
+        return false;
+    for (int i = 0; i < 3; i++)
+        if (currency[i] < 'A' || currency[i] > 'Z')
+            return false;
+    return currency[3] == '\0';
+}
+
+static orders_code_t bad_wallet(orders_error_t *err)
+{
+    return orders_error_set(err, ORDERS_E_INVALID, "currency",
+                            "wallet needs a customer id and a three-letter upper-case currency");
+}
+
+typedef struct wallet_args {
+    const char *customer_id, *currency;
+    int64_t delta;
+    const char *ref;
+    int64_t now;
+    int64_t balance;
+} wallet_args_t;
+
+static orders_code_t balance_read(orders__sq_conn_t *c, wallet_args_t *a, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_WALLET_BALANCE, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->customer_id) || !orders__sq_bind_text(st, 2, a->currency))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return orders__sq_fail(c, rc, "cannot read a wallet", err);
+    a->balance = rc == SQLITE_ROW ? orders__sq_i64(st, 0) : 0;
+    sqlite3_reset(st);
+    return ORDERS_OK;
+}
+
+/* Has ref been applied already? */
+static orders_code_t ref_known(orders__sq_conn_t *c, const char *ref, bool *known,
+                               orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_WALLET_REF, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, ref))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return orders__sq_fail(c, rc, "cannot read the wallet ledger", err);
+    *known = rc == SQLITE_ROW;
+    return ORDERS_OK;
+}
+
+static orders_code_t apply_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    wallet_args_t *a = arg;
+    bool known = false;
+    orders_code_t rc = balance_read(c, a, err);
+    if (rc != ORDERS_OK || (a->ref != NULL && (rc = ref_known(c, a->ref, &known, err)) != ORDERS_OK))
+        return rc;
+    if (known)
+        return ORDERS_OK; /* already applied: the current balance */
+    int64_t next;
+    if (!orders_i64_add(a->balance, a->delta, &next))
+        return orders_error_set(err, ORDERS_E_OVERFLOW, "amount", "wallet balance would overflow");
+    if (next < 0)
+        return orders_error_set(err, ORDERS_E_INSUFFICIENT_FUNDS, "amount",
+                                "wallet balance %" PRId64 " %s is less than the debit %" PRId64,
+                                a->balance, a->currency,
+                                a->delta == INT64_MIN ? INT64_MAX : -a->delta);
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_WALLET_SET, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->customer_id) || !orders__sq_bind_text(st, 2, a->currency) ||
+        !orders__sq_bind_i64(st, 3, next))
+        return orders__sq_bind_failed(err);
+    if ((rc = orders__sq_exec(c, st, "cannot write a wallet", err)) != ORDERS_OK)
+        return rc;
+    if ((st = orders__sq_stmt(c, ORDERS__SQ_WALLET_LEDGER_PUT, err)) == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->ref) || !orders__sq_bind_text(st, 2, a->customer_id) ||
+        !orders__sq_bind_text(st, 3, a->currency) || !orders__sq_bind_i64(st, 4, a->delta) ||
+        !orders__sq_bind_i64(st, 5, next) || !orders__sq_bind_i64(st, 6, a->now))
+        return orders__sq_bind_failed(err);
+    if ((rc = orders__sq_exec(c, st, "cannot write the wallet ledger", err)) != ORDERS_OK)
+        return rc;
+    a->balance = next;
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_wallet_apply(void *ud, const char *customer_id, const char *currency,
+                                      int64_t delta, const char *ref, int64_t now,
+                                      int64_t *balance, orders_error_t *err)
+{
+    if (!wallet_valid(customer_id, currency))
+        return bad_wallet(err);
+    wallet_args_t a = {customer_id, currency, delta, ref, now, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_WRITE, apply_body, &a, err);
+    if (rc == ORDERS_OK && balance != NULL)
+        *balance = a.balance;
+    return rc;
+}
+
+static orders_code_t balance_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    return balance_read(c, arg, err);
+}
+
+orders_code_t orders__sq_wallet_balance(void *ud, const char *customer_id, const char *currency,
+                                        int64_t *balance, orders_error_t *err)
+{
+    if (balance == NULL || !wallet_valid(customer_id, currency))
+        return bad_wallet(err);
+    wallet_args_t a = {customer_id, currency, 0, NULL, 0, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_READ, balance_body, &a, err);
+    if (rc == ORDERS_OK)
+        *balance = a.balance;
+    return rc;
+}
+
+/* ---- sequences and counters ---------------------------------------------------------------- */
+
+typedef struct seq_args {
+    const char *name;
+    int64_t value;
+} seq_args_t;
+
+static orders_code_t seq_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    seq_args_t *a = arg;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_SEQUENCE_NEXT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->name))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_DONE)
+        return orders_error_set(err, ORDERS_E_OVERFLOW, "name", "sequence %s is exhausted",
+                                a->name);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot advance a sequence", err);
+    a->value = orders__sq_i64(st, 0);
+    sqlite3_reset(st);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_sequence_next(void *ud, const char *name, int64_t *out,
+                                       orders_error_t *err)
+{
+    if (name == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "name", "sequence name is missing");
+    seq_args_t a = {name, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_WRITE, seq_body, &a, err);
+    if (rc == ORDERS_OK)
+        *out = a.value;
+    return rc;
+}
+
+typedef struct stat_args {
+    const char *kind;
+    int64_t from, to;
+    int64_t count;
+} stat_args_t;
+
+static orders_code_t stat_add_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    stat_args_t *a = arg;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_STAT_ADD, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->kind) || !orders__sq_bind_i64(st, 2, a->from))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot record a counter", err);
+}
+
+orders_code_t orders__sq_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err)
+{
+    if (kind == NULL || kind[0] == '\0')
+        return orders_error_set(err, ORDERS_E_INVALID, "kind", "counter kind is missing");
+    stat_args_t a = {kind, at, 0, 0};
+    return orders__sq_run(ud, ORDERS__SQ_WRITE, stat_add_body, &a, err);
+}
+
+static orders_code_t stat_count_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    stat_args_t *a = arg;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_STAT_COUNT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, a->kind) || !orders__sq_bind_i64(st, 2, a->from) ||
+        !orders__sq_bind_i64(st, 3, a->to))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot count", err);
+    a->count = orders__sq_i64(st, 0);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_stat_count(void *ud, const char *kind, int64_t from, int64_t to,
+                                    int64_t *out, orders_error_t *err)
+{
+    if (kind == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "kind", "counter kind is missing");
+    stat_args_t a = {kind, from, to, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_READ, stat_count_body, &a, err);
+    if (rc == ORDERS_OK)
+        *out = a.count;
+    return rc;
+}

@@ -1,0 +1,405 @@
+/*
+ * orders.c - the SQLite store's placement and order update.
+ *
+ * Each is ONE write transaction (BEGIN IMMEDIATE ... COMMIT) that follows
+ * store.h's numbered steps in order and returns at the first refusal, which
+ * rolls everything back: stock taken by earlier lines, rows inserted, the
+ * cart, events and history.  An order is written as its row plus child rows
+ * (items, seller statuses, and its (seller, created_at) index rows); an
+ * update replaces all of them.
+ */
+#include "store/sqlite/internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writing an order ------------------------------------------------------------------ */
+
+static bool bind_order(sqlite3_stmt *st, const orders_order_t *o)
+{
+    const orders_address_t *a = &o->shipping_address;
+    return orders__sq_bind_text(st, 1, o->id) && orders__sq_bind_text(st, 2, o->order_number) &&
+           orders__sq_bind_text(st, 3, o->customer_id) &&
+           orders__sq_bind_text(st, 4, o->customer_name) &&
+           orders__sq_bind_text(st, 5, o->customer_email) &&
+           orders__sq_bind_money(st, 6, &o->subtotal) && orders__sq_bind_money(st, 8, &o->tax) &&
+           orders__sq_bind_money(st, 10, &o->shipping_fee) &&
+           orders__sq_bind_money(st, 12, &o->discount) &&
+           orders__sq_bind_money(st, 14, &o->total_amount) &&
+           orders__sq_bind_text(st, 16, orders_status_name(o->status)) &&
+           orders__sq_bind_text(st, 17, orders_payment_method_name(o->payment_method)) &&
+           orders__sq_bind_text(st, 18, orders_payment_status_name(o->payment_status)) &&
+           orders__sq_bind_text(st, 19, o->payment_ref) &&
+           orders__sq_bind_text(st, 20, a->address_line1) &&
+           orders__sq_bind_text(st, 21, a->address_line2) && orders__sq_bind_text(st, 22, a->city) &&
+           orders__sq_bind_text(st, 23, a->state) && orders__sq_bind_text(st, 24, a->country) &&
+           orders__sq_bind_text(st, 25, a->postal_code) &&
+           orders__sq_bind_text(st, 26, a->contact_name) &&
+           orders__sq_bind_text(st, 27, a->contact_phone) &&
+           orders__sq_bind_i64(st, 28, o->placed_at) && orders__sq_bind_i64(st, 29, o->confirmed_at) &&
+           orders__sq_bind_i64(st, 30, o->processing_at) &&
+           orders__sq_bind_i64(st, 31, o->shipped_at) &&
+           orders__sq_bind_i64(st, 32, o->delivered_at) &&
+           orders__sq_bind_i64(st, 33, o->cancelled_at) && orders__sq_bind_text(st, 34, o->notes) &&
+           orders__sq_bind_text(st, 35, o->cancel_reason) &&
+           orders__sq_bind_money(st, 36, &o->refund_amount) &&
+           orders__sq_bind_i64(st, 38, o->reservation_expiry) &&
+           orders__sq_bind_i64(st, 39, o->version) && orders__sq_bind_i64(st, 40, o->created_at) &&
+           orders__sq_bind_i64(st, 41, o->updated_at);
+}
+
+/* Deletes the child rows of order_id kept in the table statement del clears. */
+static orders_code_t children_delete(orders__sq_conn_t *c, orders__sq_id_t del,
+                                     const char *order_id, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, del, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, order_id))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot replace order details", err);
+}
+
+static orders_code_t item_write(orders__sq_conn_t *c, const orders_order_t *o, size_t i,
+                                orders_error_t *err)
+{
+    const orders_order_item_t *it = &o->items[i];
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_ITEM_PUT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, o->id) || !orders__sq_bind_i64(st, 2, (int64_t)i) ||
+        !orders__sq_bind_text(st, 3, it->product_id) || !orders__sq_bind_text(st, 4, it->seller_id) ||
+        !orders__sq_bind_text(st, 5, it->product_name) ||
+        !orders__sq_bind_text(st, 6, it->product_image) ||
+        !orders__sq_bind_i64(st, 7, it->quantity) || !orders__sq_bind_money(st, 8, &it->unit_price) ||
+        !orders__sq_bind_money(st, 10, &it->total_price) ||
+        !orders__sq_bind_text(st, 12, orders_item_status_name(it->status)) ||
+        !orders__sq_bind_i64(st, 13, it->reserved_at) || !orders__sq_bind_i64(st, 14, it->confirmed_at))
+        return orders__sq_bind_failed(err);
+    orders_code_t rc = orders__sq_exec(c, st, "cannot write an order item", err);
+    if (rc != ORDERS_OK || it->seller_id == NULL)
+        return rc;
+    if ((st = orders__sq_stmt(c, ORDERS__SQ_ORDER_SELLER_PUT, err)) == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, it->seller_id) || !orders__sq_bind_i64(st, 2, o->created_at) ||
+        !orders__sq_bind_text(st, 3, o->id))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot index an order by seller", err);
+}
+
+static orders_code_t seller_status_write(orders__sq_conn_t *c, const orders_order_t *o, size_t i,
+                                         orders_error_t *err)
+{
+    const orders_seller_status_t *s = &o->seller_statuses[i];
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_SELLER_STATUS_PUT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, o->id) || !orders__sq_bind_i64(st, 2, (int64_t)i) ||
+        !orders__sq_bind_text(st, 3, s->seller_id) ||
+        !orders__sq_bind_text(st, 4, orders_status_name(s->status)) ||
+        !orders__sq_bind_text(st, 5, s->notes) || !orders__sq_bind_text(st, 6, s->tracking_number) ||
+        !orders__sq_bind_i64(st, 7, s->estimated_delivery) ||
+        !orders__sq_bind_i64(st, 8, s->updated_at))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot write a seller status", err);
+}
+
+/* Writes o: a new row (insert) or the replacement of its row, and in both
+ * cases all of its child rows. */
+static orders_code_t order_write(orders__sq_conn_t *c, const orders_order_t *o, bool insert,
+                                 orders_error_t *err)
+{
+    sqlite3_stmt *st =
+        orders__sq_stmt(c, insert ? ORDERS__SQ_ORDER_INSERT : ORDERS__SQ_ORDER_REPLACE, err);
+    if (st == NULL)
+        return c->code;
+    if (!bind_order(st, o))
+        return orders__sq_bind_failed(err);
+    orders_code_t rc = orders__sq_exec(c, st, "cannot write an order", err);
+    if (rc == ORDERS_OK && !insert &&
+        ((rc = children_delete(c, ORDERS__SQ_ORDER_ITEMS_DELETE, o->id, err)) != ORDERS_OK ||
+         (rc = children_delete(c, ORDERS__SQ_SELLER_STATUSES_DELETE, o->id, err)) != ORDERS_OK ||
+         (rc = children_delete(c, ORDERS__SQ_ORDER_SELLERS_DELETE, o->id, err)) != ORDERS_OK))
+        return rc;
+    for (size_t i = 0; i < o->item_count && rc == ORDERS_OK; i++)
+        rc = item_write(c, o, i, err);
+    for (size_t i = 0; i < o->seller_count && rc == ORDERS_OK; i++)
+        rc = seller_status_write(c, o, i, err);
+    return rc;
+}
+
+/* Shape checks of an order's arrays. */
+static orders_code_t order_shape(const orders_order_t *o, orders_error_t *err)
+{
+    if ((o->item_count > 0 && o->items == NULL) ||
+        (o->seller_count > 0 && o->seller_statuses == NULL))
+        return orders_error_set(err, ORDERS_E_INVALID, "items", "order items are missing");
+    return ORDERS_OK;
+}
+
+/* ---- placement --------------------------------------------------------------------------- */
+
+/* Shape checks that need no transaction (the memory store's, too). */
+static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
+{
+    if (tx == NULL || tx->order == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to place");
+    const orders_order_t *o = tx->order;
+    if (!orders__id_valid(o->id))
+        return orders_error_set(err, ORDERS_E_INVALID, "id", "order id is missing or too long");
+    if (!orders__id_valid(o->order_number))
+        return orders_error_set(err, ORDERS_E_INVALID, "order_number",
+                                "order number is missing or too long");
+    if (!orders__id_valid(o->customer_id))
+        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
+                                "customer id is missing or too long");
+    if (o->version != 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "version",
+                                "a new order has version 1, not %" PRId64, o->version);
+    orders_code_t rc = order_shape(o, err);
+    if (rc != ORDERS_OK)
+        return rc;
+
+    const orders_cart_t *c = tx->cleared_cart;
+    if (c == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart", "no cleared cart");
+    if (!orders__str_eq(c->customer_id, o->customer_id))
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
+                                "the cleared cart belongs to another customer");
+    if (tx->cart_version < 1 || tx->cart_version == INT64_MAX ||
+        c->version != tx->cart_version + 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
+                                "cleared cart version %" PRId64 " does not follow %" PRId64,
+                                c->version, tx->cart_version);
+
+    const orders_reservation_t *r = tx->reservation;
+    if (r != NULL) {
+        if (!orders__str_eq(r->order_id, o->id))
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "the reservation is for another order");
+        if (r->line_count > 0 && r->lines == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "reservation lines are missing");
+        if (r->local_stock && r->status != ORDERS_RES_ACTIVE && r->status != ORDERS_RES_CONFIRMED)
+            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
+                                    "a new reservation holding stock must be active or confirmed");
+    }
+    if (tx->idem_key != NULL) {
+        if (tx->idem_key[0] == '\0')
+            return orders_error_set(err, ORDERS_E_INVALID, "idempotency_key",
+                                    "idempotency key is empty");
+        if (tx->idem_hash == NULL ||
+            orders__strnlen(tx->idem_hash, ORDERS_ID_MAX + 1) > ORDERS_ID_MAX)
+            return orders_error_set(err, ORDERS_E_INVALID, "idem_hash",
+                                    "request hash is missing or too long");
+    }
+    return orders__sq_journal_check(tx->events, tx->event_count, tx->history, tx->history_count,
+                                    err);
+}
+
+typedef struct place_args {
+    const orders_place_tx_t *tx;
+    orders_place_result_t *result;
+} place_args_t;
+
+/* Step 1: *replayed when the key is known with the same hash. */
+static orders_code_t place_idem(orders__sq_conn_t *c, const orders_place_tx_t *tx,
+                                orders_place_result_t *result, bool *replayed,
+                                orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_IDEM_GET, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, tx->idem_key))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_DONE)
+        return ORDERS_OK;
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot read an idempotency key", err);
+    if (!orders__str_eq(orders__sq_text(st, 1), tx->idem_hash))
+        return orders_error_set(err, ORDERS_E_IDEMPOTENCY, "idempotency_key",
+                                "idempotency key %.64s was used for a different request",
+                                tx->idem_key);
+    orders__sq_copy_id(st, 0, result->replayed_order_id);
+    *replayed = true;
+    return ORDERS_OK;
+}
+
+/* Step 4's uniqueness checks, each with its own field. */
+static orders_code_t place_unique(orders__sq_conn_t *c, const orders_place_tx_t *tx,
+                                  orders_error_t *err)
+{
+    const orders_order_t *o = tx->order;
+    static const struct {
+        orders__sq_id_t id;
+        const char *field, *fmt;
+    } checks[] = {
+        {ORDERS__SQ_ORDER_HEAD, "id", "order id %s already exists"},
+        {ORDERS__SQ_ORDER_NUMBER_EXISTS, "order_number", "order number %s already exists"},
+        {ORDERS__SQ_RES_EXISTS, "id", "order %s already has a reservation"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        if (checks[i].id == ORDERS__SQ_RES_EXISTS && tx->reservation == NULL)
+            continue;
+        const char *key = checks[i].id == ORDERS__SQ_ORDER_NUMBER_EXISTS ? o->order_number : o->id;
+        sqlite3_stmt *st = orders__sq_stmt(c, checks[i].id, err);
+        if (st == NULL)
+            return c->code;
+        if (!orders__sq_bind_text(st, 1, key))
+            return orders__sq_bind_failed(err);
+        int rc = orders__sq_step(c, st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_ROW)
+            return orders_error_set(err, ORDERS_E_CONFLICT, checks[i].field, checks[i].fmt, key);
+        if (rc != SQLITE_DONE)
+            return orders__sq_fail(c, rc, "cannot check an order", err);
+    }
+    return ORDERS_OK;
+}
+
+/* Step 3: holds (or sells) the reservation's lines, all or none. */
+static orders_code_t place_stock(orders__sq_conn_t *c, const orders_reservation_t *r,
+                                 orders_place_result_t *result, orders_error_t *err)
+{
+    orders__sq_short_t s;
+    orders__sq_move_t mv =
+        r->status == ORDERS_RES_CONFIRMED ? ORDERS__SQ_MOVE_SELL : ORDERS__SQ_MOVE_RESERVE;
+    orders_code_t rc = orders__sq_lines_move(c, r->lines, r->line_count, mv, &s, err);
+    if (rc != ORDERS_E_OUT_OF_STOCK)
+        return rc;
+    const char *pid = r->lines[s.line].product_id;
+    orders__copy_id(result->short_product_id, pid);
+    result->short_available = s.have;
+    return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, pid,
+                            "product %s: only %" PRId64 " available, %" PRId64 " requested", pid,
+                            s.have, s.want);
+}
+
+static orders_code_t idem_record(orders__sq_conn_t *c, const orders_place_tx_t *tx,
+                                 orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_IDEM_INSERT, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, tx->idem_key) || !orders__sq_bind_text(st, 2, tx->order->id) ||
+        !orders__sq_bind_text(st, 3, tx->idem_hash) ||
+        !orders__sq_bind_i64(st, 4, tx->order->created_at))
+        return orders__sq_bind_failed(err);
+    return orders__sq_exec(c, st, "cannot record an idempotency key", err);
+}
+
+static orders_code_t place_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    place_args_t *a = arg;
+    const orders_place_tx_t *tx = a->tx;
+    const orders_reservation_t *r = tx->reservation;
+    orders_place_result_t *result = a->result;
+    result->replayed_order_id[0] = '\0';
+    result->short_product_id[0] = '\0';
+    result->short_available = 0;
+
+    bool replayed = false;
+    orders_code_t rc = ORDERS_OK;
+    if (tx->idem_key != NULL && ((rc = place_idem(c, tx, result, &replayed, err)) != ORDERS_OK ||
+                                 replayed))
+        return rc; /* a replay commits an empty transaction */
+
+    int64_t version = 0;
+    if ((rc = orders__sq_cart_version(c, tx->order->customer_id, &version, err)) != ORDERS_OK)
+        return rc;
+    if (version == 0)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
+                                "customer %s has no cart, expected version %" PRId64,
+                                tx->order->customer_id, tx->cart_version);
+    if (version != tx->cart_version)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
+                                "cart version is %" PRId64 ", expected %" PRId64, version,
+                                tx->cart_version);
+
+    if (r != NULL && r->local_stock && (rc = place_stock(c, r, result, err)) != ORDERS_OK)
+        return rc;
+    if ((rc = place_unique(c, tx, err)) != ORDERS_OK ||
+        (rc = order_write(c, tx->order, true, err)) != ORDERS_OK ||
+        (r != NULL && (rc = orders__sq_res_insert(c, r, err)) != ORDERS_OK) ||
+        (rc = orders__sq_cart_write(c, tx->cleared_cart, err)) != ORDERS_OK ||
+        (rc = orders__sq_journal_write(c, tx->events, tx->event_count, tx->history,
+                                       tx->history_count, err)) != ORDERS_OK)
+        return rc;
+    if (tx->idem_key != NULL)
+        rc = idem_record(c, tx, err);
+    return rc;
+}
+
+orders_code_t orders__sq_place(void *ud, const orders_place_tx_t *tx,
+                               orders_place_result_t *result, orders_error_t *err)
+{
+    orders_place_result_t scratch;
+    if (result == NULL)
+        result = &scratch;
+    result->replayed_order_id[0] = '\0';
+    result->short_product_id[0] = '\0';
+    result->short_available = 0;
+    orders_code_t rc = place_validate(tx, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    place_args_t a = {tx, result};
+    return orders__sq_run(ud, ORDERS__SQ_WRITE, place_body, &a, err);
+}
+
+/* ---- update ----------------------------------------------------------------------------- */
+
+static orders_code_t update_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    const orders_update_tx_t *tx = arg;
+    const orders_order_t *o = tx->order;
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_HEAD, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, o->id))
+        return orders__sq_bind_failed(err);
+    int step = orders__sq_step(c, st);
+    if (step == SQLITE_DONE)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", o->id);
+    if (step != SQLITE_ROW)
+        return orders__sq_fail(c, step, "cannot read an order", err);
+    int64_t version = orders__sq_i64(st, 0);
+    bool same_number = orders__str_eq(orders__sq_text(st, 1), o->order_number);
+    sqlite3_reset(st);
+    if (version != tx->expected_version)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "version",
+                                "order %s version is %" PRId64 ", expected %" PRId64, o->id,
+                                version, tx->expected_version);
+    if (!same_number)
+        return orders_error_set(err, ORDERS_E_INVALID, "order_number",
+                                "order %s: the order number cannot change", o->id);
+    orders_code_t rc = ORDERS_OK;
+    if (tx->effect != ORDERS_RES_EFFECT_NONE &&
+        (rc = orders__sq_effect(c, o->id, tx->effect, tx->now, "reservation", err)) != ORDERS_OK)
+        return rc;
+    if ((rc = order_write(c, o, false, err)) != ORDERS_OK)
+        return rc;
+    return orders__sq_journal_write(c, tx->events, tx->event_count, tx->history,
+                                    tx->history_count, err);
+}
+
+orders_code_t orders__sq_order_update(void *ud, const orders_update_tx_t *tx,
+                                      orders_error_t *err)
+{
+    if (tx == NULL || tx->order == NULL || tx->order->id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to update");
+    const orders_order_t *o = tx->order;
+    if (tx->expected_version < 1 || tx->expected_version == INT64_MAX ||
+        o->version != tx->expected_version + 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "version",
+                                "order version %" PRId64 " does not follow expected %" PRId64,
+                                o->version, tx->expected_version);
+    orders_code_t rc = order_shape(o, err);
+    if (rc == ORDERS_OK)
+        rc = orders__sq_journal_check(tx->events, tx->event_count, tx->history,
+                                      tx->history_count, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    return orders__sq_run(ud, ORDERS__SQ_WRITE, update_body, (void *)tx, err);
+}

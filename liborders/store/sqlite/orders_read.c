@@ -1,0 +1,401 @@
+/*
+ * orders_read.c - the SQLite store's order reads: get by id or number,
+ * filtered lists, and scans by placed_at.
+ *
+ * An order is read from its row, then its items and seller statuses, all
+ * in one read transaction (one snapshot).  Lists pick the statement that
+ * fits the filter (sql.h), read the page's ids and the total, then load
+ * each order.  Scans walk placed_at in batches and call the visitor with
+ * no connection held, so a visitor may call back into the store.
+ */
+#include "store/sqlite/internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows read per batch by order_scan. */
+#define SCAN_BATCH 64
+
+/* Parses a stored status name of column i; false when unknown. */
+static bool col_status(sqlite3_stmt *st, int i, orders_status_t *out)
+{
+    return orders_status_parse(orders__sq_text(st, i), out);
+}
+
+static orders_code_t corrupt(const char *order_id, const char *what, orders_error_t *err)
+{
+    return orders_error_set(err, ORDERS_E_BACKEND, "store",
+                            "sqlite: order %s has an unknown %s", order_id, what);
+}
+
+/* Fills o from the orders row st is on (columns ORDERS__SQ_ORDER_COLS). */
+static orders_code_t order_row(sqlite3_stmt *st, orders_order_t *o, orders_error_t *err)
+{
+    bool ok = true;
+    orders_address_t *a = &o->shipping_address;
+    o->id = orders__sq_dup(st, 0, &ok);
+    o->order_number = orders__sq_dup(st, 1, &ok);
+    o->customer_id = orders__sq_dup(st, 2, &ok);
+    o->customer_name = orders__sq_dup(st, 3, &ok);
+    o->customer_email = orders__sq_dup(st, 4, &ok);
+    o->subtotal = orders__sq_money(st, 5);
+    o->tax = orders__sq_money(st, 7);
+    o->shipping_fee = orders__sq_money(st, 9);
+    o->discount = orders__sq_money(st, 11);
+    o->total_amount = orders__sq_money(st, 13);
+    o->payment_ref = orders__sq_dup(st, 18, &ok);
+    a->address_line1 = orders__sq_dup(st, 19, &ok);
+    a->address_line2 = orders__sq_dup(st, 20, &ok);
+    a->city = orders__sq_dup(st, 21, &ok);
+    a->state = orders__sq_dup(st, 22, &ok);
+    a->country = orders__sq_dup(st, 23, &ok);
+    a->postal_code = orders__sq_dup(st, 24, &ok);
+    a->contact_name = orders__sq_dup(st, 25, &ok);
+    a->contact_phone = orders__sq_dup(st, 26, &ok);
+    o->placed_at = orders__sq_i64(st, 27);
+    o->confirmed_at = orders__sq_i64(st, 28);
+    o->processing_at = orders__sq_i64(st, 29);
+    o->shipped_at = orders__sq_i64(st, 30);
+    o->delivered_at = orders__sq_i64(st, 31);
+    o->cancelled_at = orders__sq_i64(st, 32);
+    o->notes = orders__sq_dup(st, 33, &ok);
+    o->cancel_reason = orders__sq_dup(st, 34, &ok);
+    o->refund_amount = orders__sq_money(st, 35);
+    o->reservation_expiry = orders__sq_i64(st, 37);
+    o->version = orders__sq_i64(st, 38);
+    o->created_at = orders__sq_i64(st, 39);
+    o->updated_at = orders__sq_i64(st, 40);
+    if (!ok)
+        return orders__sq_nomem(err);
+    if (!col_status(st, 15, &o->status))
+        return corrupt(o->id, "status", err);
+    if (!orders_payment_method_parse(orders__sq_text(st, 16), &o->payment_method))
+        return corrupt(o->id, "payment method", err);
+    if (!orders_payment_status_parse(orders__sq_text(st, 17), &o->payment_status))
+        return corrupt(o->id, "payment status", err);
+    return ORDERS_OK;
+}
+
+static orders_code_t items_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_ITEMS, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, o->id))
+        return orders__sq_bind_failed(err);
+    size_t cap = 0;
+    int rc;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        orders_order_item_t *items = orders__grow(o->items, &cap, o->item_count + 1, sizeof *items);
+        if (items == NULL)
+            return orders__sq_nomem(err);
+        o->items = items;
+        orders_order_item_t *it = &o->items[o->item_count++];
+        memset(it, 0, sizeof *it);
+        bool ok = true;
+        it->product_id = orders__sq_dup(st, 0, &ok);
+        it->seller_id = orders__sq_dup(st, 1, &ok);
+        it->product_name = orders__sq_dup(st, 2, &ok);
+        it->product_image = orders__sq_dup(st, 3, &ok);
+        it->quantity = orders__sq_i64(st, 4);
+        it->unit_price = orders__sq_money(st, 5);
+        it->total_price = orders__sq_money(st, 7);
+        it->reserved_at = orders__sq_i64(st, 10);
+        it->confirmed_at = orders__sq_i64(st, 11);
+        if (!ok)
+            return orders__sq_nomem(err);
+        if (!orders_item_status_parse(orders__sq_text(st, 9), &it->status))
+            return corrupt(o->id, "item status", err);
+    }
+    return rc == SQLITE_DONE ? ORDERS_OK : orders__sq_fail(c, rc, "cannot read order items", err);
+}
+
+static orders_code_t sellers_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_SELLER_STATUSES, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, o->id))
+        return orders__sq_bind_failed(err);
+    size_t cap = 0;
+    int rc;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        orders_seller_status_t *ss =
+            orders__grow(o->seller_statuses, &cap, o->seller_count + 1, sizeof *ss);
+        if (ss == NULL)
+            return orders__sq_nomem(err);
+        o->seller_statuses = ss;
+        orders_seller_status_t *s = &o->seller_statuses[o->seller_count++];
+        memset(s, 0, sizeof *s);
+        bool ok = true;
+        s->seller_id = orders__sq_dup(st, 0, &ok);
+        s->notes = orders__sq_dup(st, 2, &ok);
+        s->tracking_number = orders__sq_dup(st, 3, &ok);
+        s->estimated_delivery = orders__sq_i64(st, 4);
+        s->updated_at = orders__sq_i64(st, 5);
+        if (!ok)
+            return orders__sq_nomem(err);
+        if (!col_status(st, 1, &s->status))
+            return corrupt(o->id, "seller status", err);
+    }
+    return rc == SQLITE_DONE ? ORDERS_OK
+                             : orders__sq_fail(c, rc, "cannot read seller statuses", err);
+}
+
+orders_code_t orders__sq_order_load(orders__sq_conn_t *c, orders__sq_id_t by, const char *key,
+                                    const char *what, orders_order_t **out, orders_error_t *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = orders__sq_stmt(c, by, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_text(st, 1, key))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_DONE)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, what, "order %s not found", key);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot read an order", err);
+    orders_order_t *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return orders__sq_nomem(err);
+    orders_code_t code = order_row(st, o, err);
+    sqlite3_reset(st);
+    if (code == ORDERS_OK && (code = items_read(c, o, err)) == ORDERS_OK)
+        code = sellers_read(c, o, err);
+    if (code != ORDERS_OK) {
+        orders_order_free(o);
+        return code;
+    }
+    *out = o;
+    return ORDERS_OK;
+}
+
+/* ---- get ------------------------------------------------------------------------------- */
+
+typedef struct get_args {
+    orders__sq_id_t by;
+    const char *key, *what;
+    orders_order_t **out;
+} get_args_t;
+
+static orders_code_t get_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    get_args_t *a = arg;
+    return orders__sq_order_load(c, a->by, a->key, a->what, a->out, err);
+}
+
+static orders_code_t get_by(orders__sq_t *s, orders__sq_id_t by, const char *key,
+                            const char *what, orders_order_t **out, orders_error_t *err)
+{
+    if (out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output");
+    *out = NULL;
+    if (key == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, what, "%s is missing", what);
+    get_args_t a = {by, key, what, out};
+    return orders__sq_run(s, ORDERS__SQ_READ, get_body, &a, err);
+}
+
+orders_code_t orders__sq_order_get(void *ud, const char *id, orders_order_t **out,
+                                   orders_error_t *err)
+{
+    return get_by(ud, ORDERS__SQ_ORDER_GET, id, "id", out, err);
+}
+
+orders_code_t orders__sq_order_get_by_number(void *ud, const char *order_number,
+                                             orders_order_t **out, orders_error_t *err)
+{
+    return get_by(ud, ORDERS__SQ_ORDER_GET_BY_NUMBER, order_number, "order_number", out, err);
+}
+
+/* ---- list ------------------------------------------------------------------------------- */
+
+/* The list and count statements for a filter: index (seller 4, customer 2,
+ * status 1) into the tables below. */
+static const orders__sq_id_t LIST_STMT[8] = {
+    ORDERS__SQ_ORDER_LIST,    ORDERS__SQ_ORDER_LIST_T,   ORDERS__SQ_ORDER_LIST_C,
+    ORDERS__SQ_ORDER_LIST_CT, ORDERS__SQ_ORDER_LIST_S,   ORDERS__SQ_ORDER_LIST_ST,
+    ORDERS__SQ_ORDER_LIST_SC, ORDERS__SQ_ORDER_LIST_SCT,
+};
+static const orders__sq_id_t COUNT_STMT[8] = {
+    ORDERS__SQ_ORDER_COUNT,    ORDERS__SQ_ORDER_COUNT_T,   ORDERS__SQ_ORDER_COUNT_C,
+    ORDERS__SQ_ORDER_COUNT_CT, ORDERS__SQ_ORDER_COUNT_S,   ORDERS__SQ_ORDER_COUNT_ST,
+    ORDERS__SQ_ORDER_COUNT_SC, ORDERS__SQ_ORDER_COUNT_SCT,
+};
+
+/* Binds the filter's values that statement st uses. */
+static bool bind_filter(sqlite3_stmt *st, const orders_order_filter_t *f)
+{
+    return (f->customer_id == NULL ||
+            orders__sq_bind_named_text(st, ":customer", f->customer_id)) &&
+           (f->seller_id == NULL || orders__sq_bind_named_text(st, ":seller", f->seller_id)) &&
+           (!f->has_status ||
+            orders__sq_bind_named_text(st, ":status", orders_status_name(f->status)));
+}
+
+typedef struct list_args {
+    const orders_order_filter_t *f;
+    orders_order_list_t *out;
+} list_args_t;
+
+/* The page's ids, in order, into ids. */
+static orders_code_t list_ids(orders__sq_conn_t *c, const orders_order_filter_t *f, int which,
+                              orders_string_list_t *ids, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, LIST_STMT[which], err);
+    if (st == NULL)
+        return c->code;
+    if (!bind_filter(st, f) || !orders__sq_bind_named_i64(st, ":limit", f->limit) ||
+        !orders__sq_bind_named_i64(st, ":offset", f->offset))
+        return orders__sq_bind_failed(err);
+    int rc;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW)
+        if (!orders_string_list_push(ids, orders__sq_text(st, 0)))
+            return orders__sq_nomem(err);
+    return rc == SQLITE_DONE ? ORDERS_OK : orders__sq_fail(c, rc, "cannot list orders", err);
+}
+
+static orders_code_t list_rows(orders__sq_conn_t *c, list_args_t *a, orders_string_list_t *ids,
+                               orders_error_t *err)
+{
+    const orders_order_filter_t *f = a->f;
+    int which = (f->seller_id != NULL ? 4 : 0) | (f->customer_id != NULL ? 2 : 0) |
+                (f->has_status ? 1 : 0);
+    orders_code_t code = list_ids(c, f, which, ids, err);
+    if (code != ORDERS_OK)
+        return code;
+    sqlite3_stmt *st = orders__sq_stmt(c, COUNT_STMT[which], err);
+    if (st == NULL)
+        return c->code;
+    if (!bind_filter(st, f))
+        return orders__sq_bind_failed(err);
+    int rc = orders__sq_step(c, st);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, "cannot count orders", err);
+    a->out->total = orders__sq_i64(st, 0);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < ids->count; i++) {
+        orders_order_t *o = NULL;
+        code = orders__sq_order_load(c, ORDERS__SQ_ORDER_GET, ids->items[i], "id", &o, err);
+        if (code != ORDERS_OK)
+            return code;
+        if (!orders_order_list_push(a->out, o)) {
+            orders_order_free(o);
+            return orders__sq_nomem(err);
+        }
+    }
+    return ORDERS_OK;
+}
+
+static orders_code_t list_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    list_args_t *a = arg;
+    size_t start = a->out->count;
+    orders_string_list_t ids = {0};
+    orders_code_t rc = list_rows(c, a, &ids, err);
+    orders_string_list_clear(&ids);
+    if (rc != ORDERS_OK)
+        while (a->out->count > start)
+            orders_order_free(a->out->items[--a->out->count]);
+    return rc;
+}
+
+orders_code_t orders__sq_order_list(void *ud, const orders_order_filter_t *f,
+                                    orders_order_list_t *out, orders_error_t *err)
+{
+    if (f == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "filter", "no filter or output list");
+    if (f->offset < 0)
+        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
+    if (f->limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    list_args_t a = {f, out};
+    return orders__sq_run(ud, ORDERS__SQ_READ, list_body, &a, err);
+}
+
+/* ---- scan -------------------------------------------------------------------------------- */
+
+typedef struct scan_args {
+    int64_t from, to;
+    int64_t after_at;           /* keyset position: the last (placed_at, id) read */
+    char after_id[ORDERS_ID_MAX + 1];
+    size_t rows;                /* ids this batch read (SCAN_BATCH: maybe more to come) */
+    orders_order_list_t batch;  /* the orders of this batch */
+} scan_args_t;
+
+static orders_code_t scan_rows(orders__sq_conn_t *c, scan_args_t *a, orders_string_list_t *ids,
+                               orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_SCAN, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_i64(st, 1, a->from) || !orders__sq_bind_i64(st, 2, a->to) ||
+        !orders__sq_bind_i64(st, 3, a->after_at) || !orders__sq_bind_text(st, 4, a->after_id) ||
+        !orders__sq_bind_i64(st, 5, SCAN_BATCH))
+        return orders__sq_bind_failed(err);
+    int rc;
+    int64_t last_at = a->after_at;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        if (!orders_string_list_push(ids, orders__sq_text(st, 0)))
+            return orders__sq_nomem(err);
+        last_at = orders__sq_i64(st, 1);
+    }
+    if (rc != SQLITE_DONE)
+        return orders__sq_fail(c, rc, "cannot scan orders", err);
+    for (size_t i = 0; i < ids->count; i++) {
+        orders_order_t *o = NULL;
+        orders_code_t code =
+            orders__sq_order_load(c, ORDERS__SQ_ORDER_GET, ids->items[i], "id", &o, err);
+        if (code == ORDERS_E_NOT_FOUND)
+            continue;
+        if (code != ORDERS_OK)
+            return code;
+        if (!orders_order_list_push(&a->batch, o)) {
+            orders_order_free(o);
+            return orders__sq_nomem(err);
+        }
+    }
+    a->rows = ids->count;
+    if (ids->count > 0) {
+        a->after_at = last_at;
+        orders__copy_id(a->after_id, ids->items[ids->count - 1]);
+    }
+    return ORDERS_OK;
+}
+
+static orders_code_t scan_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    scan_args_t *a = arg;
+    orders_string_list_t ids = {0};
+    orders_code_t rc = scan_rows(c, a, &ids, err);
+    orders_string_list_clear(&ids);
+    if (rc != ORDERS_OK)
+        orders_order_list_clear(&a->batch);
+    return rc;
+}
+
+orders_code_t orders__sq_order_scan(void *ud, int64_t from, int64_t to,
+                                    orders_order_visit_fn visit, void *visit_ud,
+                                    orders_error_t *err)
+{
+    if (visit == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "visit", "no visitor");
+    scan_args_t a;
+    memset(&a, 0, sizeof a);
+    a.from = from;
+    a.to = to;
+    a.after_at = INT64_MIN;
+    orders_code_t rc = ORDERS_OK;
+    bool stop = false;
+    while (!stop) {
+        if ((rc = orders__sq_run(ud, ORDERS__SQ_READ, scan_body, &a, err)) != ORDERS_OK)
+            break;
+        for (size_t i = 0; i < a.batch.count && !stop; i++)
+            stop = visit(visit_ud, a.batch.items[i]) != 0;
+        orders_order_list_clear(&a.batch);
+        stop = stop || a.rows < SCAN_BATCH;
+    }
+    return rc;
+}
