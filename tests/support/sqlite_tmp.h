@@ -1,0 +1,101 @@
+/*
+ * sqlite_tmp.h - temp directories and child processes for the SQLite store
+ * tests (tests/test_sqlite_*.c).  Plain POSIX: nothing here calls SQLite, so
+ * the file links into every test binary.
+ *
+ * Child processes.  A test that needs another process starts its own binary
+ * again (/proc/self/exe) with SQLT_ROLE and its parameters in the
+ * environment; a constructor in the test file sees SQLT_ROLE, runs the
+ * child's work and exit()s before Criterion's main starts.  A fresh exec,
+ * not a bare fork(): Criterion's worker has threads of its own, and the
+ * child must start with no inherited context, SQLite handle or lock.
+ * Criterion's own sandbox variable (BXFI_MAP) is removed from the child's
+ * environment, and every descriptor but 0-2 and the two below is closed.
+ *
+ * The child reports to the parent with whole lines on SQLT_REPORT_FD; each
+ * line is written with one write() of at most PIPE_BUF bytes, so a line is
+ * in the pipe whole or not at all, even when the child is killed.
+ *
+ * Thread-safety: the parent-side calls assert with Criterion, so call them
+ * from the test's own thread.  sqlt_report may run from many threads.
+ */
+#ifndef ORDERS_TEST_SQLITE_TMP_H
+#define ORDERS_TEST_SQLITE_TMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Where a child finds its report pipe (write end) and its start signal (read
+ * end: EOF means "go"). */
+#define SQLT_REPORT_FD 100
+#define SQLT_GO_FD 101
+
+/* Longest report line, newline included (PIPE_BUF is at least 512). */
+#define SQLT_LINE_MAX 512
+
+/* ---- temp directories ---- */
+
+/* A new empty directory $TMPDIR/liborders-TAG-XXXXXX (/tmp without TMPDIR).
+ * Asserts on failure.  Free with sqlt_tmpdir_remove. */
+char *sqlt_tmpdir_new(const char *tag);
+/* Removes every entry of dir (the tests create files only), then dir, and
+ * frees the string.  NULL is a no-op.  Returns false if anything stayed. */
+bool sqlt_tmpdir_remove(char *dir);
+/* a + b, newly allocated (asserts on ENOMEM). */
+char *sqlt_concat(const char *a, const char *b);
+
+/* ---- time ---- */
+
+/* Monotonic milliseconds. */
+int64_t sqlt_now_ms(void);
+void sqlt_sleep_ms(int64_t ms);
+
+/* ---- parent side ---- */
+
+/* A pipe whose both ends are close-on-exec (asserts on failure). */
+void sqlt_pipe(int fds[2]);
+/* Starts this binary again with env ("NAME=VALUE" strings, NULL-terminated)
+ * added to the environment, report_fd as SQLT_REPORT_FD and go_fd (or -1) as
+ * SQLT_GO_FD.  Returns the pid (asserts that fork worked). */
+pid_t sqlt_spawn_self(const char *const *env, int report_fd, int go_fd);
+/* Waits up to timeout_ms for pid to end.  true with *status set when it
+ * did; false when it is still running. */
+bool sqlt_wait(pid_t pid, int *status, int64_t timeout_ms);
+/* Writes "exited 0", "killed by signal 9", ... into buf and returns it. */
+#define SQLT_STATUS_MAX 64
+const char *sqlt_status_str(int status, char buf[SQLT_STATUS_MAX]);
+
+/* Reads whole lines from a pipe. */
+typedef struct sqlt_lines {
+    int fd;
+    bool eof;
+    size_t len;
+    char buf[16384];
+} sqlt_lines_t;
+
+void sqlt_lines_init(sqlt_lines_t *r, int fd);
+/* Copies the next line (without its newline, truncated to cap) into line.
+ * 1: a line; 0: none within timeout_ms; -1: end of file (every writer is
+ * gone).  A last line without a newline is returned as a line. */
+int sqlt_read_line(sqlt_lines_t *r, char *line, size_t cap, int64_t timeout_ms);
+
+/* ---- child side ---- */
+
+/* SQLT_ROLE of a child started by sqlt_spawn_self, or NULL. */
+const char *sqlt_child_role(void);
+/* Integer environment variable name; fallback when absent or malformed. */
+long sqlt_env_long(const char *name, long fallback);
+/* Writes one formatted line (a newline is added) to SQLT_REPORT_FD with a
+ * single write().  false if it could not. */
+bool sqlt_report(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Blocks until the parent closes the start pipe (EOF on SQLT_GO_FD), at
+ * most timeout_ms.  false on timeout or error. */
+bool sqlt_wait_go(int64_t timeout_ms);
+
+#endif
