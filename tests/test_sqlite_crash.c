@@ -50,6 +50,7 @@
 
 #include <orders/orders.h>
 
+#include "support/sqlite_integrity.h"
 #include "support/sqlite_tmp.h"
 
 #define CYCLES 20
@@ -70,14 +71,6 @@
 #define CHILD_MAX_MS 30000
 /* The child's first acknowledged order must come within this. */
 #define FIRST_ACK_TIMEOUT_MS 30000
-
-static const orders_address_t ADDRESS = {
-    .address_line1 = "1 Main St",
-    .city = "Springfield",
-    .state = "IL",
-    .country = "US",
-    .postal_code = "62701",
-};
 
 static void customer_id(char *buf, size_t len, int cycle, int n)
 {
@@ -110,7 +103,7 @@ static orders_code_t fill_and_place(orders_ctx_t *ctx, const char *cust, int n,
         return rc;
     *step = "place";
     orders_identity_t who = {.id = cust, .name = "Ada", .email = "ada@example.com"};
-    orders_place_request_t req = {.shipping_address = &ADDRESS,
+    orders_place_request_t req = {.shipping_address = &sqlt_address,
                                   .payment_method = ORDERS_METHOD_COD};
     return orders_order_place(ctx, &who, &req, out, err);
 }
@@ -127,16 +120,11 @@ static int child_main(void)
         sqlt_report("F args bad SQLT_DB or SQLT_CYCLE");
         return 2;
     }
-    orders_ctx_t *ctx = NULL;
-    orders_error_t err = {0};
-    orders_code_t rc = orders_ctx_new(NULL, &ctx, &err);
-    if (rc == ORDERS_OK)
-        rc = orders_ctx_open_store(ctx, uri, &err);
-    if (rc != ORDERS_OK) {
-        sqlt_report("F open %d %s: %s", (int)rc, orders_strerror(rc), err.message);
-        orders_ctx_destroy(ctx);
+    orders_ctx_t *ctx = sqlt_child_ctx_open(uri);
+    if (ctx == NULL)
         return 2;
-    }
+    orders_error_t err = {0};
+    orders_code_t rc;
     int64_t t0 = sqlt_now_ms();
     int n = 0;
     for (; n < CHILD_MAX_ORDERS && sqlt_now_ms() - t0 < CHILD_MAX_MS; n++) {
@@ -183,9 +171,7 @@ typedef struct ack {
 } ack_t;
 
 static struct {
-    char *dir;
-    char *path;
-    char *uri;
+    sqlt_db_t db;
     orders_ctx_t *ctx;
     pid_t pid;
     int report; /* read end of the child's pipe */
@@ -208,24 +194,16 @@ static void setup(void)
     S.report = -1;
     for (int c = 0; c < CYCLES; c++)
         S.last_ack[c] = -1;
-    S.dir = sqlt_tmpdir_new("crash");
-    S.path = sqlt_concat(S.dir, "/orders.db");
-    S.uri = sqlt_concat("sqlite:", S.path);
+    sqlt_db_init(&S.db, "crash");
 }
 
 static void teardown(void)
 {
-    if (S.pid > 0) { /* only after a failed assertion */
-        int st;
-        kill(S.pid, SIGKILL);
-        waitpid(S.pid, &st, 0);
-    }
+    sqlt_kill_reap(S.pid); /* only after a failed assertion */
     if (S.report >= 0)
         close(S.report);
     orders_ctx_destroy(S.ctx);
-    bool removed = sqlt_tmpdir_remove(S.dir);
-    free(S.path);
-    free(S.uri);
+    bool removed = sqlt_db_remove(&S.db);
     free(S.acks);
     free(S.sorted);
     memset(&S, 0, sizeof S);
@@ -243,11 +221,7 @@ static uint64_t next_random(void)
 
 static void open_ctx(void)
 {
-    orders_error_t err = {0};
-    cr_assert_eq(orders_ctx_new(NULL, &S.ctx, &err), ORDERS_OK, "%s", err.message);
-    orders_code_t rc = orders_ctx_open_store(S.ctx, S.uri, &err);
-    cr_assert_eq(rc, ORDERS_OK, "orders_ctx_open_store(%s): %s (%s)", S.uri,
-                 orders_strerror(rc), err.message);
+    S.ctx = sqlt_ctx_open(S.db.uri);
 }
 
 static void close_ctx(void)
@@ -315,50 +289,6 @@ static void take_line(int cycle, const char *line)
                  cycle, cust, S.last_ack[cycle]);
     S.last_ack[cycle] = n;
     add_ack(cust, id);
-}
-
-static void assert_integrity(const char *when)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(S.path, &db, SQLITE_OPEN_READWRITE, NULL);
-    char msg[1024] = "";
-    size_t len = 0;
-    int rows = 0;
-    bool ok = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-        int step = SQLITE_DONE;
-        while (rc == SQLITE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *row = (const char *)sqlite3_column_text(st, 0);
-            ok = rows++ == 0 && row && strcmp(row, "ok") == 0;
-            if (len < sizeof msg - 1) {
-                int k = snprintf(msg + len, sizeof msg - len, "%s%s", rows > 1 ? "; " : "",
-                                 row ? row : "(null)");
-                len = k < 0 ? len : len + (size_t)k;
-            }
-        }
-        if (rc == SQLITE_OK && step != SQLITE_DONE && step != SQLITE_ROW)
-            rc = step;
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_OK)
-        snprintf(msg, sizeof msg, "%s (%d)", db ? sqlite3_errmsg(db) : "cannot open", rc);
-    sqlite3_close(db);
-    cr_assert_eq(rc, SQLITE_OK, "%s: PRAGMA integrity_check on %s could not run: %s", when,
-                 S.path, msg);
-    cr_assert(ok, "%s: PRAGMA integrity_check on %s: %s", when, S.path, msg);
-}
-
-static orders_stock_t stock_of(const char *when, const char *product)
-{
-    orders_stock_t st = {0};
-    orders_error_t err = {0};
-    orders_code_t rc = orders_stock_get(S.ctx, product, &st, &err);
-    cr_assert_eq(rc, ORDERS_OK, "%s: stock of %s: %s (%s)", when, product, orders_strerror(rc),
-                 err.message);
-    return st;
 }
 
 static int64_t outbox_pending(const char *when)
@@ -475,7 +405,7 @@ static void check_order(const char *when, const orders_order_t *o, int64_t *unit
 
 static void check_stock(const char *when, const char *product, int64_t units)
 {
-    orders_stock_t st = stock_of(when, product);
+    orders_stock_t st = sqlt_stock_of(S.ctx, when, product);
     cr_assert_eq(st.available + st.reserved + st.sold, st.stocked - st.adjusted,
                  "%s: invariant broken for %s: %lld + %lld + %lld != %lld - %lld", when, product,
                  (long long)st.available, (long long)st.reserved, (long long)st.sold,
@@ -502,7 +432,7 @@ typedef struct verdict {
 static verdict_t verify(const char *when, int cycle)
 {
     verdict_t v = {0};
-    assert_integrity(when);
+    sqlt_assert_integrity(when, S.db.path);
     open_ctx();
     index_acks();
     orders_error_t err = {0};
@@ -629,18 +559,6 @@ static uint64_t seed_from_env(void)
     return (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 }
 
-static pid_t spawn_child(int cycle, int report_w)
-{
-    char env_role[] = "SQLT_ROLE=crash";
-    char *env_db = sqlt_concat("SQLT_DB=", S.uri);
-    char env_cycle[32];
-    snprintf(env_cycle, sizeof env_cycle, "SQLT_CYCLE=%d", cycle);
-    const char *env[] = {env_role, env_db, env_cycle, NULL};
-    pid_t pid = sqlt_spawn_self(env, report_w, -1);
-    free(env_db);
-    return pid;
-}
-
 /* One cycle: start a child, let it place orders, kill it at a random moment.
  * Returns the delay used. */
 static int64_t run_and_kill(int cycle, size_t *acked)
@@ -650,7 +568,7 @@ static int64_t run_and_kill(int cycle, size_t *acked)
     int rp[2];
     sqlt_pipe(rp);
     S.report = rp[0];
-    S.pid = spawn_child(cycle, rp[1]);
+    S.pid = sqlt_spawn_role("crash", S.db.uri, "SQLT_CYCLE", cycle, rp[1], -1);
     close(rp[1]);
     sqlt_lines_init(&S.lines, rp[0]);
 
@@ -754,11 +672,11 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
 
     /* ---- an order placed after all the crashes works ---- */
     open_ctx();
-    orders_stock_t a0 = stock_of("after the crashes", PRODUCT_A);
-    orders_stock_t b0 = stock_of("after the crashes", PRODUCT_B);
+    orders_stock_t a0 = sqlt_stock_of(S.ctx, "after the crashes", PRODUCT_A);
+    orders_stock_t b0 = sqlt_stock_of(S.ctx, "after the crashes", PRODUCT_B);
     parent_place("after the crashes", 1);
-    orders_stock_t a1 = stock_of("after the crashes", PRODUCT_A);
-    orders_stock_t b1 = stock_of("after the crashes", PRODUCT_B);
+    orders_stock_t a1 = sqlt_stock_of(S.ctx, "after the crashes", PRODUCT_A);
+    orders_stock_t b1 = sqlt_stock_of(S.ctx, "after the crashes", PRODUCT_B);
     cr_assert_eq(a1.sold - a0.sold, qty_a(1), "after the crashes: %s sold moved by %lld",
                  PRODUCT_A, (long long)(a1.sold - a0.sold));
     cr_assert_eq(b1.sold - b0.sold, 1, "after the crashes: %s sold moved by %lld", PRODUCT_B,

@@ -28,6 +28,7 @@
 
 #include <orders/orders.h>
 
+#include "support/sqlite_integrity.h"
 #include "support/sqlite_tmp.h"
 
 #define PROCS 2
@@ -40,14 +41,6 @@
 /* Bounds: a child must be ready, and then done, within these. */
 #define READY_TIMEOUT_MS 30000
 #define RUN_TIMEOUT_MS 60000
-
-static const orders_address_t ADDRESS = {
-    .address_line1 = "1 Main St",
-    .city = "Springfield",
-    .state = "IL",
-    .country = "US",
-    .postal_code = "62701",
-};
 
 static void customer_id(char *buf, size_t len, int i)
 {
@@ -96,7 +89,7 @@ static void *child_place_share(void *arg)
         char cust[32];
         customer_id(cust, sizeof cust, i);
         orders_identity_t who = {.id = cust, .name = "Ada", .email = "ada@example.com"};
-        orders_place_request_t req = {.shipping_address = &ADDRESS,
+        orders_place_request_t req = {.shipping_address = &sqlt_address,
                                       .payment_method = ORDERS_METHOD_COD};
         orders_order_t *o = NULL;
         orders_error_t err = {0};
@@ -124,16 +117,9 @@ static int child_main(void)
         sqlt_report("F args - bad SQLT_DB or SQLT_PROC");
         return 2;
     }
-    orders_ctx_t *ctx = NULL;
-    orders_error_t err = {0};
-    orders_code_t rc = orders_ctx_new(NULL, &ctx, &err);
-    if (rc == ORDERS_OK)
-        rc = orders_ctx_open_store(ctx, uri, &err);
-    if (rc != ORDERS_OK) {
-        sqlt_report("F open %d %s: %s", (int)rc, orders_strerror(rc), err.message);
-        orders_ctx_destroy(ctx);
+    orders_ctx_t *ctx = sqlt_child_ctx_open(uri);
+    if (ctx == NULL)
         return 2;
-    }
 
     static worker_t w[THREADS];
     pthread_t t[THREADS];
@@ -195,9 +181,7 @@ __attribute__((constructor)) static void child_hook(void)
  * ====================================================================== */
 
 static struct {
-    char *dir;
-    char *path; /* the database file */
-    char *uri;  /* "sqlite:" + path */
+    sqlt_db_t db;
     orders_ctx_t *ctx;
     pid_t pid[PROCS];
     int report[PROCS]; /* read ends */
@@ -211,88 +195,33 @@ static void setup(void)
     for (int i = 0; i < PROCS; i++)
         S.report[i] = -1;
     S.go_w = -1;
-    S.dir = sqlt_tmpdir_new("procs");
-    S.path = sqlt_concat(S.dir, "/orders.db");
-    S.uri = sqlt_concat("sqlite:", S.path);
+    sqlt_db_init(&S.db, "procs");
 }
 
 static void teardown(void)
 {
     for (int i = 0; i < PROCS; i++) {
-        if (S.pid[i] > 0) { /* only after a failed assertion */
-            int st;
-            kill(S.pid[i], SIGKILL);
-            waitpid(S.pid[i], &st, 0);
-        }
+        sqlt_kill_reap(S.pid[i]); /* only after a failed assertion */
         if (S.report[i] >= 0)
             close(S.report[i]);
     }
     if (S.go_w >= 0)
         close(S.go_w);
     orders_ctx_destroy(S.ctx);
-    bool removed = sqlt_tmpdir_remove(S.dir);
-    free(S.path);
-    free(S.uri);
+    bool removed = sqlt_db_remove(&S.db);
     memset(&S, 0, sizeof S);
     cr_expect(removed, "temp directory not fully removed");
 }
 
 static void open_ctx(void)
 {
-    orders_error_t err = {0};
-    cr_assert_eq(orders_ctx_new(NULL, &S.ctx, &err), ORDERS_OK, "%s", err.message);
-    orders_code_t rc = orders_ctx_open_store(S.ctx, S.uri, &err);
-    cr_assert_eq(rc, ORDERS_OK, "orders_ctx_open_store(%s): %s (%s)", S.uri,
-                 orders_strerror(rc), err.message);
+    S.ctx = sqlt_ctx_open(S.db.uri);
 }
 
 static void close_ctx(void)
 {
     orders_ctx_destroy(S.ctx);
     S.ctx = NULL;
-}
-
-static orders_stock_t stock_of(const char *product)
-{
-    orders_stock_t st = {0};
-    orders_error_t err = {0};
-    orders_code_t rc = orders_stock_get(S.ctx, product, &st, &err);
-    cr_assert_eq(rc, ORDERS_OK, "stock of %s: %s (%s)", product, orders_strerror(rc),
-                 err.message);
-    return st;
-}
-
-static void assert_integrity(const char *path)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-    char msg[1024] = "";
-    size_t len = 0;
-    int rows = 0;
-    bool ok = false;
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 10000);
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-        while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-            const char *row = (const char *)sqlite3_column_text(st, 0);
-            if (rows++ == 0 && row && strcmp(row, "ok") == 0)
-                ok = true;
-            else
-                ok = false;
-            if (len < sizeof msg - 1) {
-                int n = snprintf(msg + len, sizeof msg - len, "%s%s", rows > 1 ? "; " : "",
-                                 row ? row : "(null)");
-                len = n < 0 ? len : len + (size_t)n;
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_OK)
-        snprintf(msg, sizeof msg, "%s", db ? sqlite3_errmsg(db) : "cannot open");
-    sqlite3_close(db);
-    cr_assert_eq(rc, SQLITE_OK, "integrity_check on %s could not run: %s", path, msg);
-    cr_assert(ok, "PRAGMA integrity_check on %s: %s", path, msg);
 }
 
 /* What the children said, per customer. */
@@ -313,18 +242,6 @@ static int customer_index(const char *cust)
     return i;
 }
 
-static pid_t spawn_child(int proc, int report_w, int go_r)
-{
-    char env_role[] = "SQLT_ROLE=procs";
-    char *env_db = sqlt_concat("SQLT_DB=", S.uri);
-    char env_proc[32];
-    snprintf(env_proc, sizeof env_proc, "SQLT_PROC=%d", proc);
-    const char *env[] = {env_role, env_db, env_proc, NULL};
-    pid_t pid = sqlt_spawn_self(env, report_w, go_r);
-    free(env_db);
-    return pid;
-}
-
 Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = teardown,
      .timeout = 240)
 {
@@ -342,7 +259,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
         orders_code_t rc = orders_cart_add(S.ctx, cust, PRODUCT, 1, ORDERS_ANY_VERSION, NULL, &err);
         cr_assert_eq(rc, ORDERS_OK, "cart of %s: %s (%s)", cust, orders_strerror(rc), err.message);
     }
-    orders_stock_t before = stock_of(PRODUCT);
+    orders_stock_t before = sqlt_stock_of(S.ctx, "stock", PRODUCT);
     cr_assert_eq(before.available, UNITS, "available before the race: %lld",
                  (long long)before.available);
     close_ctx(); /* nothing of ours is open on the file while the children run */
@@ -355,7 +272,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
         int rp[2];
         sqlt_pipe(rp);
         S.report[i] = rp[0];
-        S.pid[i] = spawn_child(i, rp[1], go[0]);
+        S.pid[i] = sqlt_spawn_role("procs", S.db.uri, "SQLT_PROC", i, rp[1], go[0]);
         close(rp[1]);
         sqlt_lines_init(&S.lines[i], rp[0]);
     }
@@ -463,9 +380,9 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
                  CUSTOMERS - UNITS);
 
     /* ---- what the file says ---- */
-    assert_integrity(S.path);
+    sqlt_assert_integrity("after the race", S.db.path);
     open_ctx();
-    orders_stock_t st = stock_of(PRODUCT);
+    orders_stock_t st = sqlt_stock_of(S.ctx, "stock", PRODUCT);
     cr_assert_eq(st.available + st.reserved + st.sold, st.stocked - st.adjusted,
                  "invariant broken for %s: %lld + %lld + %lld != %lld - %lld", PRODUCT,
                  (long long)st.available, (long long)st.reserved, (long long)st.sold,

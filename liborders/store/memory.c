@@ -59,14 +59,10 @@ orders_code_t orders__mem_lines_resolve(orders__mem_t *m, const orders_reservati
                                         size_t n, orders__mem_product_t **prods,
                                         orders_error_t *err)
 {
+    orders_code_t rc = orders__check_res_lines(lines, n, err);
+    if (rc != ORDERS_OK)
+        return rc;
     for (size_t i = 0; i < n; i++) {
-        if (lines[i].product_id == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "product_id",
-                                    "reservation line %zu has no product id", i);
-        if (lines[i].quantity < 1)
-            return orders_error_set(err, ORDERS_E_INVALID, "quantity",
-                                    "product %s: quantity %" PRId64 " is not positive",
-                                    lines[i].product_id, lines[i].quantity);
         prods[i] = orders__map_get(&m->products, lines[i].product_id);
         if (prods[i] == NULL)
             return orders_error_set(err, ORDERS_E_NOT_FOUND, lines[i].product_id,
@@ -144,8 +140,8 @@ static orders_code_t product_put(void *ud, const orders_product_t *p, bool creat
     orders__mem_t *m = ud;
     orders_code_t rc = ORDERS_OK;
 
-    if (p == NULL || !orders__id_valid(p->id))
-        return orders_error_set(err, ORDERS_E_INVALID, "id", "product id is missing or too long");
+    if ((rc = orders__check_product(p, err)) != ORDERS_OK)
+        return rc;
 
     pthread_mutex_lock(&m->lock);
     orders__mem_product_t *old = orders__map_get(&m->products, p->id);
@@ -199,12 +195,8 @@ static orders_code_t product_list(void *ud, const char *seller_id, int64_t offse
     orders__mem_t *m = ud;
     orders_code_t rc = ORDERS_OK;
 
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (offset < 0)
-        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    if ((rc = orders__check_page(out, offset, limit, err)) != ORDERS_OK)
+        return rc;
 
     size_t start = out->count;
     pthread_mutex_lock(&m->lock);
@@ -261,46 +253,6 @@ static orders_code_t stock_get(void *ud, const char *product_id, orders_stock_t 
     return rc;
 }
 
-/* Computes the new stock of s after op/value into *next, or refuses. */
-static orders_code_t stock_next(const char *id, const orders_stock_t *s, orders_stock_op_t op,
-                                int64_t value, orders_stock_t *next, orders_error_t *err)
-{
-    int64_t delta;
-
-    *next = *s;
-    switch (op) {
-    case ORDERS_STOCK_SET_AVAILABLE:
-        if (value < 0)
-            return orders_error_set(err, ORDERS_E_INVALID, "available",
-                                    "product %s: available %" PRId64 " is negative", id, value);
-        delta = value - s->available; /* both >= 0: cannot overflow */
-        break;
-    case ORDERS_STOCK_ADJUST:
-        if (value < 0 && s->available + value < 0) /* available >= 0: no overflow */
-            return orders_error_set(err, ORDERS_E_CONFLICT, "quantity",
-                                    "product %s: only %" PRId64 " available, cannot adjust by %" PRId64,
-                                    id, s->available, value);
-        delta = value;
-        break;
-    default:
-        return orders_error_set(err, ORDERS_E_INVALID, "op", "unknown stock operation %d",
-                                (int)op);
-    }
-    if (delta >= 0) {
-        if (!orders_i64_add(s->stocked, delta, &next->stocked) ||
-            !orders_i64_add(s->available, delta, &next->available))
-            return orders_error_set(err, ORDERS_E_OVERFLOW, "quantity",
-                                    "product %s: stock count would overflow", id);
-    } else {
-        /* -delta <= available, so it is representable. */
-        if (!orders_i64_add(s->adjusted, -delta, &next->adjusted))
-            return orders_error_set(err, ORDERS_E_OVERFLOW, "quantity",
-                                    "product %s: adjusted count would overflow", id);
-        next->available = s->available + delta;
-    }
-    return ORDERS_OK;
-}
-
 static orders_code_t stock_change(void *ud, const char *product_id, orders_stock_op_t op,
                                   int64_t value, orders_stock_t *out, orders_error_t *err)
 {
@@ -316,7 +268,7 @@ static orders_code_t stock_change(void *ud, const char *product_id, orders_stock
                               product_id);
     } else {
         orders_stock_t next;
-        rc = stock_next(product_id, &w->stock, op, value, &next, err);
+        rc = orders__check_stock_next(product_id, &w->stock, op, value, &next, err);
         if (rc == ORDERS_OK) {
             w->stock = next;
             if (out != NULL)
@@ -357,14 +309,8 @@ static orders_code_t cart_put(void *ud, const orders_cart_t *cart, int64_t expec
     orders__mem_t *m = ud;
     orders_code_t rc = ORDERS_OK;
 
-    if (cart == NULL || !orders__id_valid(cart->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
-                                "cart customer id is missing or too long");
-    if (expected_version < 0 || expected_version == INT64_MAX ||
-        cart->version != expected_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "cart version %" PRId64 " does not follow expected version %" PRId64,
-                                cart->version, expected_version);
+    if ((rc = orders__check_cart_put(cart, expected_version, err)) != ORDERS_OK)
+        return rc;
 
     pthread_mutex_lock(&m->lock);
     orders_cart_t *stored = orders__map_get(&m->carts, cart->customer_id);

@@ -24,6 +24,7 @@
 
 #include <orders/store.h>
 
+#include "core/store_check.h"
 #include "core/util.h"
 #include "store/memory_map.h"
 
@@ -204,8 +205,9 @@ typedef struct orders__mem_journal {
     orders__mem_hist_t *hist_buf[8];
 } orders__mem_journal_t;
 
-/* Validates (event ids valid and distinct, history order ids valid) and
- * copies; needs no lock.  On failure nothing needs discarding. */
+/* Copies events and history that orders__check_journal accepted (the
+ * callers check them with the rest of their transaction); needs no lock.
+ * On failure (only ORDERS_E_NOMEM) nothing needs discarding. */
 orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_event_t *const *events,
                                        size_t ne, const orders_history_t *const *history,
                                        size_t nh, orders_error_t *err);

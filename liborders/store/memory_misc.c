@@ -24,22 +24,6 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
                                        size_t nh, orders_error_t *err)
 {
     memset(j, 0, sizeof *j);
-    if ((ne > 0 && events == NULL) || (nh > 0 && history == NULL))
-        return orders_error_set(err, ORDERS_E_INVALID, "events", "event or history array missing");
-    for (size_t i = 0; i < ne; i++) {
-        if (events[i] == NULL || !orders__id_valid(events[i]->id))
-            return orders_error_set(err, ORDERS_E_INVALID, "events",
-                                    "event %zu has no id or one that is too long", i);
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(events[k]->id, events[i]->id) == 0)
-                return orders_error_set(err, ORDERS_E_CONFLICT, "events",
-                                        "event id %s appears twice", events[i]->id);
-    }
-    for (size_t i = 0; i < nh; i++)
-        if (history[i] == NULL || !orders__id_valid(history[i]->order_id))
-            return orders_error_set(err, ORDERS_E_INVALID, "history",
-                                    "history entry %zu has no order id", i);
-
     j->events = ne <= sizeof j->event_buf / sizeof j->event_buf[0]
                     ? j->event_buf
                     : calloc(ne, sizeof *j->events);
@@ -175,10 +159,8 @@ orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
     orders__mem_t *m = ud;
     orders_code_t rc = ORDERS_OK;
 
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    if ((rc = orders__check_page(out, 0, limit, err)) != ORDERS_OK)
+        return rc;
     size_t start = out->count;
     int64_t taken = 0;
 
@@ -309,28 +291,15 @@ orders_code_t orders__mem_history_list(void *ud, const char *order_id,
 
 /* ---- wallets ------------------------------------------------------------------------- */
 
-/* "USD:customer" into key; false for a malformed currency or customer id. */
-static bool wallet_key(const char *customer_id, const char *currency,
+/* "USD:customer" into key, for a customer id and currency that
+ * orders__check_wallet accepted. */
+static void wallet_key(const char *customer_id, const char *currency,
                        char key[ORDERS__MEM_WALLET_KEY_MAX])
 {
-    if (!orders__id_valid(customer_id) || currency == NULL)
-        return false;
-    for (int i = 0; i < 3; i++)
-        if (currency[i] < 'A' || currency[i] > 'Z')
-            return false;
-    if (currency[3] != '\0')
-        return false;
     size_t n = strlen(customer_id);
     memcpy(key, currency, 3);
     key[3] = ':';
     memcpy(key + 4, customer_id, n + 1);
-    return true;
-}
-
-static orders_code_t bad_wallet(orders_error_t *err)
-{
-    return orders_error_set(err, ORDERS_E_INVALID, "currency",
-                            "wallet needs a customer id and a three-letter upper-case currency");
 }
 
 orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const char *currency,
@@ -344,8 +313,9 @@ orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const 
     char *ref_copy = NULL;
 
     (void)now; /* the memory store keeps balances, not a dated ledger */
-    if (!wallet_key(customer_id, currency, key))
-        return bad_wallet(err);
+    if ((rc = orders__check_wallet(customer_id, currency, err)) != ORDERS_OK)
+        return rc;
+    wallet_key(customer_id, currency, key);
 
     pthread_mutex_lock(&m->lock);
     orders__mem_wallet_t *w = orders__map_get(&m->wallets, key);
@@ -355,16 +325,8 @@ orders_code_t orders__mem_wallet_apply(void *ud, const char *customer_id, const 
         next = cur; /* already applied */
         goto done;
     }
-    if (!orders_i64_add(cur, delta, &next)) {
-        rc = orders_error_set(err, ORDERS_E_OVERFLOW, "amount", "wallet balance would overflow");
+    if ((rc = orders__check_wallet_next(cur, delta, currency, &next, err)) != ORDERS_OK)
         goto done;
-    }
-    if (next < 0) {
-        rc = orders_error_set(err, ORDERS_E_INSUFFICIENT_FUNDS, "amount",
-                              "wallet balance %" PRId64 " %s is less than the debit %" PRId64,
-                              cur, currency, delta == INT64_MIN ? INT64_MAX : -delta);
-        goto done;
-    }
     if (w == NULL) {
         if ((fresh = malloc(sizeof *fresh)) == NULL || !orders__map_reserve(&m->wallets, 1))
             goto nomem;
@@ -402,8 +364,11 @@ orders_code_t orders__mem_wallet_balance(void *ud, const char *customer_id, cons
     orders__mem_t *m = ud;
     char key[ORDERS__MEM_WALLET_KEY_MAX];
 
-    if (balance == NULL || !wallet_key(customer_id, currency, key))
-        return bad_wallet(err);
+    /* No output is refused like a malformed wallet. */
+    orders_code_t rc = orders__check_wallet(balance != NULL ? customer_id : NULL, currency, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    wallet_key(customer_id, currency, key);
     pthread_mutex_lock(&m->lock);
     const orders__mem_wallet_t *w = orders__map_get(&m->wallets, key);
     *balance = w != NULL ? w->balance : 0;

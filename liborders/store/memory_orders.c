@@ -39,61 +39,6 @@ static orders__mem_move_t place_move(const orders_reservation_t *r)
     return r->status == ORDERS_RES_CONFIRMED ? ORDERS__MEM_MOVE_SELL : ORDERS__MEM_MOVE_RESERVE;
 }
 
-/* Shape checks that need no lock. */
-static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
-{
-    if (tx == NULL || tx->order == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to place");
-    const orders_order_t *o = tx->order;
-    if (!orders__id_valid(o->id))
-        return orders_error_set(err, ORDERS_E_INVALID, "id", "order id is missing or too long");
-    if (!orders__id_valid(o->order_number))
-        return orders_error_set(err, ORDERS_E_INVALID, "order_number",
-                                "order number is missing or too long");
-    if (!orders__id_valid(o->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
-                                "customer id is missing or too long");
-    if (o->version != 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "a new order has version 1, not %" PRId64, o->version);
-
-    const orders_cart_t *c = tx->cleared_cart;
-    if (c == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart", "no cleared cart");
-    if (!orders__str_eq(c->customer_id, o->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
-                                "the cleared cart belongs to another customer");
-    if (tx->cart_version < 1 || tx->cart_version == INT64_MAX ||
-        c->version != tx->cart_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
-                                "cleared cart version %" PRId64 " does not follow %" PRId64,
-                                c->version, tx->cart_version);
-
-    const orders_reservation_t *r = tx->reservation;
-    if (r != NULL) {
-        if (!orders__str_eq(r->order_id, o->id))
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "the reservation is for another order");
-        if (r->line_count > 0 && r->lines == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "reservation lines are missing");
-        if (r->local_stock && r->status != ORDERS_RES_ACTIVE && r->status != ORDERS_RES_CONFIRMED)
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "a new reservation holding stock must be active or confirmed");
-    }
-    if (tx->idem_key != NULL) {
-        if (!orders__id_valid(tx->idem_key))
-            return orders_error_set(err, ORDERS_E_INVALID, "idempotency_key",
-                                    "idempotency key is empty or longer than %d bytes",
-                                    ORDERS_ID_MAX);
-        if (tx->idem_hash == NULL || orders__strnlen(tx->idem_hash, ORDERS_ID_MAX + 1) >
-                                         ORDERS_ID_MAX)
-            return orders_error_set(err, ORDERS_E_INVALID, "idem_hash",
-                                    "request hash is missing or too long");
-    }
-    return ORDERS_OK;
-}
-
 /* Steps 1-4 of store.h, checks only.  *replayed when step 1 found the key
  * with the same hash (result filled). */
 static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
@@ -275,7 +220,7 @@ orders_code_t orders__mem_place(void *ud, const orders_place_tx_t *tx,
     result->short_product_id[0] = '\0';
     result->short_available = 0;
 
-    orders_code_t rc = place_validate(tx, err);
+    orders_code_t rc = orders__check_place_tx(tx, err);
     if (rc != ORDERS_OK)
         return rc;
     const orders_reservation_t *r = tx->reservation;
@@ -310,14 +255,9 @@ orders_code_t orders__mem_order_update(void *ud, const orders_update_tx_t *tx,
     orders__mem_prods_t prods;
     orders__mem_journal_t journal;
 
-    if (tx == NULL || tx->order == NULL || tx->order->id == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to update");
+    if ((rc = orders__check_update_tx(tx, err)) != ORDERS_OK)
+        return rc;
     const orders_order_t *o = tx->order;
-    if (tx->expected_version < 1 || tx->expected_version == INT64_MAX ||
-        o->version != tx->expected_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "order version %" PRId64 " does not follow expected %" PRId64,
-                                o->version, tx->expected_version);
     prods.p = NULL;
 
     pthread_mutex_lock(&m->lock);
@@ -464,12 +404,8 @@ orders_code_t orders__mem_order_list(void *ud, const orders_order_filter_t *f,
     orders__mem_order_t **run = NULL;
     size_t run_cap = 0;
 
-    if (f == NULL || out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "filter", "no filter or output list");
-    if (f->offset < 0)
-        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
-    if (f->limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    if ((rc = orders__check_order_filter(f, out, err)) != ORDERS_OK)
+        return rc;
     bool filtered = f->customer_id != NULL || f->seller_id != NULL || f->has_status;
     size_t start = out->count;
     int64_t matched = 0, taken = 0;

@@ -57,58 +57,20 @@ static orders__mem_move_t effect_move(orders_res_effect_t effect)
     }
 }
 
-static orders_code_t not_in_state(const orders_reservation_t *r, const char *wanted,
-                                  orders_error_t *err)
-{
-    return orders_error_set(err, ORDERS_E_CONFLICT, "status",
-                            "reservation for order %s is %s, not %s", r->order_id,
-                            orders_reservation_status_name(r->status), wanted);
-}
-
 orders_code_t orders__mem_effect_check(orders__mem_t *m, const orders__mem_res_t *rw,
                                        orders_res_effect_t effect, int64_t now,
                                        orders__mem_product_t **prods, orders_error_t *err)
 {
     const orders_reservation_t *r = &rw->r;
+    orders_reservation_status_t to;
 
-    switch (effect) {
-    case ORDERS_RES_EFFECT_NONE:
-        return ORDERS_OK;
-    case ORDERS_RES_EFFECT_CONFIRM:
-        /* An expired one (swept or only past its deadline) is EXPIRED; a
-         * confirmed or cancelled one is a CONFLICT. */
-        if (r->status == ORDERS_RES_EXPIRED ||
-            (r->status == ORDERS_RES_ACTIVE && now >= r->expires_at))
-            return orders_error_set(err, ORDERS_E_EXPIRED, "expires_at",
-                                    "reservation for order %s is expired", r->order_id);
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        break;
-    case ORDERS_RES_EFFECT_RELEASE:
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        break;
-    case ORDERS_RES_EFFECT_EXPIRE:
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        if (now < r->expires_at)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "expires_at",
-                                    "reservation for order %s expires at %" PRId64
-                                    ", not yet at %" PRId64,
-                                    r->order_id, r->expires_at, now);
-        break;
-    case ORDERS_RES_EFFECT_RETURN:
-        if (r->status != ORDERS_RES_CONFIRMED)
-            return not_in_state(r, "confirmed", err);
-        break;
-    default:
-        return orders_error_set(err, ORDERS_E_INVALID, "effect",
-                                "unknown reservation effect %d", (int)effect);
-    }
+    orders_code_t rc = orders__check_effect(r, effect, now, &to, err);
+    if (rc != ORDERS_OK || effect == ORDERS_RES_EFFECT_NONE)
+        return rc;
     if (!r->local_stock)
         return ORDERS_OK;
 
-    orders_code_t rc = orders__mem_lines_resolve(m, r->lines, r->line_count, prods, err);
+    rc = orders__mem_lines_resolve(m, r->lines, r->line_count, prods, err);
     if (rc != ORDERS_OK)
         return rc;
     int64_t have, want;
@@ -159,14 +121,8 @@ orders_code_t orders__mem_reservation_create(void *ud, const orders_reservation_
     orders__mem_prods_t prods;
     orders__mem_res_t *rw = NULL;
 
-    if (r == NULL || !orders__id_valid(r->order_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "order_id",
-                                "reservation order id is missing or too long");
-    if (r->line_count > 0 && r->lines == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "lines", "reservation lines are missing");
-    if (r->local_stock && r->status != ORDERS_RES_ACTIVE)
-        return orders_error_set(err, ORDERS_E_INVALID, "status",
-                                "a new reservation holding stock must be active");
+    if ((rc = orders__check_res_create(r, err)) != ORDERS_OK)
+        return rc;
     size_t n = r->local_stock ? r->line_count : 0;
     if (!orders__mem_prods_init(&prods, n))
         return orders__mem_nomem(err);
@@ -276,10 +232,8 @@ orders_code_t orders__mem_reservations_due(void *ud, int64_t now, int64_t limit,
     orders__mem_res_t **due = NULL;
     size_t n = 0;
 
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    if ((rc = orders__check_page(out, 0, limit, err)) != ORDERS_OK)
+        return rc;
     size_t start = out->count;
 
     pthread_mutex_lock(&m->lock);

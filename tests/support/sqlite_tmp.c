@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,51 @@ char *sqlt_concat(const char *a, const char *b)
     memcpy(s, a, la);
     memcpy(s + la, b, lb + 1);
     return s;
+}
+
+const orders_address_t sqlt_address = {
+    .address_line1 = "1 Main St",
+    .city = "Springfield",
+    .state = "IL",
+    .country = "US",
+    .postal_code = "62701",
+};
+
+void sqlt_db_init(sqlt_db_t *db, const char *tag)
+{
+    db->dir = sqlt_tmpdir_new(tag);
+    db->path = sqlt_concat(db->dir, "/orders.db");
+    db->uri = sqlt_concat("sqlite:", db->path);
+}
+
+bool sqlt_db_remove(sqlt_db_t *db)
+{
+    bool removed = sqlt_tmpdir_remove(db->dir);
+    free(db->path);
+    free(db->uri);
+    db->dir = db->path = db->uri = NULL;
+    return removed;
+}
+
+orders_ctx_t *sqlt_ctx_open(const char *uri)
+{
+    orders_ctx_t *ctx = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_ctx_new(NULL, &ctx, &err), ORDERS_OK, "%s", err.message);
+    orders_code_t rc = orders_ctx_open_store(ctx, uri, &err);
+    cr_assert_eq(rc, ORDERS_OK, "orders_ctx_open_store(%s): %s (%s)", uri, orders_strerror(rc),
+                 err.message);
+    return ctx;
+}
+
+orders_stock_t sqlt_stock_of(orders_ctx_t *ctx, const char *when, const char *product)
+{
+    orders_stock_t st = {0};
+    orders_error_t err = {0};
+    orders_code_t rc = orders_stock_get(ctx, product, &st, &err);
+    cr_assert_eq(rc, ORDERS_OK, "%s: stock of %s: %s (%s)", when, product, orders_strerror(rc),
+                 err.message);
+    return st;
 }
 
 char *sqlt_tmpdir_new(const char *tag)
@@ -154,6 +200,29 @@ pid_t sqlt_spawn_self(const char *const *env, int report_fd, int go_fd)
     return pid;
 }
 
+pid_t sqlt_spawn_role(const char *role, const char *uri, const char *name, int value,
+                      int report_fd, int go_fd)
+{
+    char *env_role = sqlt_concat("SQLT_ROLE=", role);
+    char *env_db = sqlt_concat("SQLT_DB=", uri);
+    char env_value[128];
+    snprintf(env_value, sizeof env_value, "%s=%d", name, value);
+    const char *env[] = {env_role, env_db, env_value, NULL};
+    pid_t pid = sqlt_spawn_self(env, report_fd, go_fd);
+    free(env_role);
+    free(env_db);
+    return pid;
+}
+
+void sqlt_kill_reap(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    int st;
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+}
+
 bool sqlt_wait(pid_t pid, int *status, int64_t timeout_ms)
 {
     int64_t deadline = sqlt_now_ms() + timeout_ms;
@@ -265,6 +334,20 @@ bool sqlt_report(const char *fmt, ...)
             continue;
         return k == (ssize_t)len;
     }
+}
+
+orders_ctx_t *sqlt_child_ctx_open(const char *uri)
+{
+    orders_ctx_t *ctx = NULL;
+    orders_error_t err = {0};
+    orders_code_t rc = orders_ctx_new(NULL, &ctx, &err);
+    if (rc == ORDERS_OK)
+        rc = orders_ctx_open_store(ctx, uri, &err);
+    if (rc == ORDERS_OK)
+        return ctx;
+    sqlt_report("F open %d %s: %s", (int)rc, orders_strerror(rc), err.message);
+    orders_ctx_destroy(ctx);
+    return NULL;
 }
 
 bool sqlt_wait_go(int64_t timeout_ms)

@@ -1,7 +1,8 @@
 /*
  * sqlite_tmp.h - temp directories and child processes for the SQLite store
- * tests (tests/test_sqlite_*.c).  Plain POSIX: nothing here calls SQLite, so
- * the file links into every test binary.
+ * tests (tests/test_sqlite_*.c).  Plain POSIX and the public API: nothing
+ * here calls SQLite, so the file links into every test binary (checks that
+ * need SQLite itself are in sqlite_integrity.h).
  *
  * Child processes.  A test that needs another process starts its own binary
  * again (/proc/self/exe) with SQLT_ROLE and its parameters in the
@@ -27,6 +28,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <orders/orders.h>
+
 /* Where a child finds its report pipe (write end) and its start signal (read
  * end: EOF means "go"). */
 #define SQLT_REPORT_FD 100
@@ -45,6 +48,19 @@ char *sqlt_tmpdir_new(const char *tag);
 bool sqlt_tmpdir_remove(char *dir);
 /* a + b, newly allocated (asserts on ENOMEM). */
 char *sqlt_concat(const char *a, const char *b);
+
+/* A test's database file: dir = a new temp directory (sqlt_tmpdir_new),
+ * path = dir + "/orders.db", uri = "sqlite:" + path. */
+typedef struct sqlt_db {
+    char *dir;
+    char *path;
+    char *uri;
+} sqlt_db_t;
+
+void sqlt_db_init(sqlt_db_t *db, const char *tag);
+/* Removes the directory and frees the strings (a zeroed db is a no-op).
+ * Returns false if anything stayed in the directory. */
+bool sqlt_db_remove(sqlt_db_t *db);
 
 /* ---- time ---- */
 
@@ -66,6 +82,24 @@ bool sqlt_wait(pid_t pid, int *status, int64_t timeout_ms);
 /* Writes "exited 0", "killed by signal 9", ... into buf and returns it. */
 #define SQLT_STATUS_MAX 64
 const char *sqlt_status_str(int status, char buf[SQLT_STATUS_MAX]);
+
+/* Starts a child with SQLT_ROLE=role, SQLT_DB=uri and name=value (an
+ * integer), as sqlt_spawn_self does. */
+pid_t sqlt_spawn_role(const char *role, const char *uri, const char *name, int value,
+                      int report_fd, int go_fd);
+/* Kills pid (if > 0) with SIGKILL and reaps it: a teardown after a failed
+ * assertion. */
+void sqlt_kill_reap(pid_t pid);
+
+/* A new context on uri (asserts that it opened).  Destroy with
+ * orders_ctx_destroy. */
+orders_ctx_t *sqlt_ctx_open(const char *uri);
+/* The stock of product through ctx (asserts that it was read); when
+ * prefixes the failure message. */
+orders_stock_t sqlt_stock_of(orders_ctx_t *ctx, const char *when, const char *product);
+
+/* The shipping address every order of these tests uses. */
+extern const orders_address_t sqlt_address;
 
 /* Reads whole lines from a pipe. */
 typedef struct sqlt_lines {
@@ -94,6 +128,9 @@ bool sqlt_report(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* A child's context on uri; NULL after reporting "F open ..." when it
+ * cannot be opened. */
+orders_ctx_t *sqlt_child_ctx_open(const char *uri);
 /* Blocks until the parent closes the start pipe (EOF on SQLT_GO_FD), at
  * most timeout_ms.  false on timeout or error. */
 bool sqlt_wait_go(int64_t timeout_ms);

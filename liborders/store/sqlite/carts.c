@@ -12,11 +12,9 @@
 orders_code_t orders__sq_cart_version(orders__sq_conn_t *c, const char *customer_id,
                                       int64_t *version, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_CART_VERSION, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_VERSION, customer_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, customer_id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return orders__sq_fail(c, rc, "cannot read a cart", err);
@@ -58,10 +56,8 @@ orders_code_t orders__sq_cart_write(orders__sq_conn_t *c, const orders_cart_t *c
     orders_code_t rc = orders__sq_exec(c, st, "cannot write a cart", err);
     if (rc != ORDERS_OK)
         return rc;
-    if ((st = orders__sq_stmt(c, ORDERS__SQ_CART_LINES_DELETE, err)) == NULL)
+    if ((st = orders__sq_stmt_key(c, ORDERS__SQ_CART_LINES_DELETE, cart->customer_id, err)) == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, cart->customer_id))
-        return orders__sq_bind_failed(err);
     if ((rc = orders__sq_exec(c, st, "cannot write a cart", err)) != ORDERS_OK)
         return rc;
     for (size_t i = 0; i < cart->item_count && rc == ORDERS_OK; i++)
@@ -74,11 +70,9 @@ orders_code_t orders__sq_cart_write(orders__sq_conn_t *c, const orders_cart_t *c
 /* Reads every line of the cart into c->items (count in *n). */
 static orders_code_t lines_read(orders__sq_conn_t *c, orders_cart_t *cart, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_CART_LINES, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_LINES, cart->customer_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, cart->customer_id))
-        return orders__sq_bind_failed(err);
     size_t cap = 0;
     int rc;
     while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
@@ -115,11 +109,9 @@ typedef struct get_args {
 static orders_code_t get_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     get_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_CART_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_GET, a->customer_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->customer_id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "customer_id",
@@ -190,14 +182,9 @@ static orders_code_t put_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
 orders_code_t orders__sq_cart_put(void *ud, const orders_cart_t *cart, int64_t expected_version,
                                   orders_error_t *err)
 {
-    if (cart == NULL || !orders__id_valid(cart->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
-                                "cart customer id is missing or too long");
-    if (expected_version < 0 || expected_version == INT64_MAX ||
-        cart->version != expected_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "cart version %" PRId64 " does not follow expected version %" PRId64,
-                                cart->version, expected_version);
+    orders_code_t rc = orders__check_cart_put(cart, expected_version, err);
+    if (rc != ORDERS_OK)
+        return rc;
     put_args_t a = {cart, expected_version};
     return orders__sq_run(ud, ORDERS__SQ_WRITE, put_body, &a, err);
 }

@@ -32,6 +32,7 @@
 #include <orders/store.h>
 #include <orders/store_sqlite.h>
 
+#include "core/store_check.h"
 #include "core/util.h"
 #include "store/sqlite/sql.h"
 
@@ -55,7 +56,19 @@ typedef struct orders__sq {
     int opened;                  /* connections open or being opened */
     orders__sq_conn_t *all;      /* every open connection */
     pthread_mutex_t write_lock;  /* this handle's writers queue here before BEGIN IMMEDIATE */
+    struct orders__sq_ckpt *ckpt; /* the checkpointer (checkpoint.c); NULL: SQLite's own */
 } orders__sq_t;
+
+/* ---- checkpoint.c ------------------------------------------------------------------ */
+
+/* Starts s's checkpointer thread; on failure s->ckpt stays NULL and
+ * connections keep SQLite's automatic checkpoints. */
+void orders__sq_ckpt_start(orders__sq_t *s);
+/* Hands db's commits to the checkpointer (turning off its automatic
+ * checkpoints); nothing when there is no checkpointer. */
+void orders__sq_ckpt_attach(const orders__sq_t *s, sqlite3 *db);
+/* Stops and joins the thread (which closes its connection).  No-op without one. */
+void orders__sq_ckpt_stop(orders__sq_t *s);
 
 /* ---- pool.c ------------------------------------------------------------------------ */
 
@@ -108,6 +121,20 @@ bool orders__sq_bind_named_i64(sqlite3_stmt *st, const char *name, int64_t v);
 /* Binds an amount at i and its currency at i + 1. */
 bool orders__sq_bind_money(sqlite3_stmt *st, int i, const orders_money_t *m);
 orders_code_t orders__sq_bind_failed(orders_error_t *err);
+
+/* orders__sq_stmt with text parameter 1 bound to key: the shape of every
+ * statement that looks rows up (or deletes them) by one id.  NULL when it
+ * cannot be prepared or bound (err filled, c->code holds the code). */
+static inline sqlite3_stmt *orders__sq_stmt_key(orders__sq_conn_t *c, orders__sq_id_t id,
+                                                const char *key, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, id, err);
+    if (st != NULL && !orders__sq_bind_text(st, 1, key)) {
+        c->code = orders__sq_bind_failed(err);
+        return NULL;
+    }
+    return st;
+}
 
 /* Reading column i of the current row. */
 int64_t orders__sq_i64(sqlite3_stmt *st, int i);
@@ -186,13 +213,8 @@ orders_code_t orders__sq_effect(orders__sq_conn_t *c, const char *order_id,
 
 /* ---- misc.c: the journal of an atomic step ------------------------------------------------- */
 
-/* Checks events (ids valid and distinct) and history (order ids valid);
- * needs no connection. */
-orders_code_t orders__sq_journal_check(const orders_event_t *const *events, size_t ne,
-                                       const orders_history_t *const *history, size_t nh,
-                                       orders_error_t *err);
 /* Appends events to the outbox (an existing id is ORDERS_E_CONFLICT) and
- * history entries. */
+ * history entries, checked with orders__check_journal. */
 orders_code_t orders__sq_journal_write(orders__sq_conn_t *c, const orders_event_t *const *events,
                                        size_t ne, const orders_history_t *const *history,
                                        size_t nh, orders_error_t *err);

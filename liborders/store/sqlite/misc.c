@@ -16,36 +16,12 @@
 
 /* ---- journal ------------------------------------------------------------------------- */
 
-orders_code_t orders__sq_journal_check(const orders_event_t *const *events, size_t ne,
-                                       const orders_history_t *const *history, size_t nh,
-                                       orders_error_t *err)
-{
-    if ((ne > 0 && events == NULL) || (nh > 0 && history == NULL))
-        return orders_error_set(err, ORDERS_E_INVALID, "events", "event or history array missing");
-    for (size_t i = 0; i < ne; i++) {
-        if (events[i] == NULL || !orders__id_valid(events[i]->id))
-            return orders_error_set(err, ORDERS_E_INVALID, "events",
-                                    "event %zu has no id or one that is too long", i);
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(events[k]->id, events[i]->id) == 0)
-                return orders_error_set(err, ORDERS_E_CONFLICT, "events",
-                                        "event id %s appears twice", events[i]->id);
-    }
-    for (size_t i = 0; i < nh; i++)
-        if (history[i] == NULL || !orders__id_valid(history[i]->order_id))
-            return orders_error_set(err, ORDERS_E_INVALID, "history",
-                                    "history entry %zu has no order id", i);
-    return ORDERS_OK;
-}
-
 static orders_code_t event_write(orders__sq_conn_t *c, const orders_event_t *e,
                                  orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_EVENT_EXISTS, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_EVENT_EXISTS, e->id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, e->id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
@@ -156,10 +132,9 @@ static orders_code_t fetch_body(orders__sq_conn_t *c, void *arg, orders_error_t 
 orders_code_t orders__sq_outbox_fetch(void *ud, int64_t now, int64_t limit,
                                       orders_event_list_t *out, orders_error_t *err)
 {
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    orders_code_t rc = orders__check_page(out, 0, limit, err);
+    if (rc != ORDERS_OK)
+        return rc;
     fetch_args_t a = {now, limit, out};
     return orders__sq_run(ud, ORDERS__SQ_READ, fetch_body, &a, err);
 }
@@ -174,11 +149,9 @@ typedef struct ack_args {
 static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     ack_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_STATE, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_OUTBOX_STATE, a->event_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->event_id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
@@ -191,10 +164,8 @@ static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
         return orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is a dead letter",
                                 a->event_id);
     if (a->delivered) {
-        if ((st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_DELETE, err)) == NULL)
+        if ((st = orders__sq_stmt_key(c, ORDERS__SQ_OUTBOX_DELETE, a->event_id, err)) == NULL)
             return c->code;
-        if (!orders__sq_bind_text(st, 1, a->event_id))
-            return orders__sq_bind_failed(err);
         return orders__sq_exec(c, st, "cannot update the outbox", err);
     }
     if ((st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_FAIL, err)) == NULL)
@@ -288,11 +259,9 @@ static orders_code_t history_body(orders__sq_conn_t *c, void *arg, orders_error_
 {
     history_args_t *a = arg;
     size_t start = a->out->count;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_HISTORY_LIST, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_HISTORY_LIST, a->order_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->order_id))
-        return orders__sq_bind_failed(err);
     int rc;
     orders_code_t code = ORDERS_OK;
     while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
@@ -330,11 +299,9 @@ typedef struct idem_args {
 static orders_code_t idem_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     idem_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_IDEM_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_IDEM_GET, a->key, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->key))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "key",
@@ -358,22 +325,6 @@ orders_code_t orders__sq_idem_get(void *ud, const char *key, char *order_id, cha
 }
 
 /* ---- wallets ------------------------------------------------------------------------------- */
-
-static bool wallet_valid(const char *customer_id, const char *currency)
-{
-    if (!orders__id_valid(customer_id) || currency == NULL)
-        return false;
-    for (int i = 0; i < 3; i++)
-        if (currency[i] < 'A' || currency[i] > 'Z')
-            return false;
-    return currency[3] == '\0';
-}
-
-static orders_code_t bad_wallet(orders_error_t *err)
-{
-    return orders_error_set(err, ORDERS_E_INVALID, "currency",
-                            "wallet needs a customer id and a three-letter upper-case currency");
-}
 
 typedef struct wallet_args {
     const char *customer_id, *currency;
@@ -402,11 +353,9 @@ static orders_code_t balance_read(orders__sq_conn_t *c, wallet_args_t *a, orders
 static orders_code_t ref_known(orders__sq_conn_t *c, const char *ref, bool *known,
                                orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_WALLET_REF, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_WALLET_REF, ref, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, ref))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -425,13 +374,9 @@ static orders_code_t apply_body(orders__sq_conn_t *c, void *arg, orders_error_t 
     if (known)
         return ORDERS_OK; /* already applied: the current balance */
     int64_t next;
-    if (!orders_i64_add(a->balance, a->delta, &next))
-        return orders_error_set(err, ORDERS_E_OVERFLOW, "amount", "wallet balance would overflow");
-    if (next < 0)
-        return orders_error_set(err, ORDERS_E_INSUFFICIENT_FUNDS, "amount",
-                                "wallet balance %" PRId64 " %s is less than the debit %" PRId64,
-                                a->balance, a->currency,
-                                a->delta == INT64_MIN ? INT64_MAX : -a->delta);
+    if ((rc = orders__check_wallet_next(a->balance, a->delta, a->currency, &next, err)) !=
+        ORDERS_OK)
+        return rc;
     sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_WALLET_SET, err);
     if (st == NULL)
         return c->code;
@@ -456,10 +401,11 @@ orders_code_t orders__sq_wallet_apply(void *ud, const char *customer_id, const c
                                       int64_t delta, const char *ref, int64_t now,
                                       int64_t *balance, orders_error_t *err)
 {
-    if (!wallet_valid(customer_id, currency))
-        return bad_wallet(err);
+    orders_code_t rc = orders__check_wallet(customer_id, currency, err);
+    if (rc != ORDERS_OK)
+        return rc;
     wallet_args_t a = {customer_id, currency, delta, ref, now, 0};
-    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_WRITE, apply_body, &a, err);
+    rc = orders__sq_run(ud, ORDERS__SQ_WRITE, apply_body, &a, err);
     if (rc == ORDERS_OK && balance != NULL)
         *balance = a.balance;
     return rc;
@@ -473,10 +419,12 @@ static orders_code_t balance_body(orders__sq_conn_t *c, void *arg, orders_error_
 orders_code_t orders__sq_wallet_balance(void *ud, const char *customer_id, const char *currency,
                                         int64_t *balance, orders_error_t *err)
 {
-    if (balance == NULL || !wallet_valid(customer_id, currency))
-        return bad_wallet(err);
+    /* No output is refused like a malformed wallet. */
+    orders_code_t rc = orders__check_wallet(balance != NULL ? customer_id : NULL, currency, err);
+    if (rc != ORDERS_OK)
+        return rc;
     wallet_args_t a = {customer_id, currency, 0, NULL, 0, 0};
-    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_READ, balance_body, &a, err);
+    rc = orders__sq_run(ud, ORDERS__SQ_READ, balance_body, &a, err);
     if (rc == ORDERS_OK)
         *balance = a.balance;
     return rc;
@@ -492,11 +440,9 @@ typedef struct seq_args {
 static orders_code_t seq_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     seq_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_SEQUENCE_NEXT, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_SEQUENCE_NEXT, a->name, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->name))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_OVERFLOW, "name", "sequence %s is exhausted",

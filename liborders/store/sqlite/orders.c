@@ -53,11 +53,9 @@ static bool bind_order(sqlite3_stmt *st, const orders_order_t *o)
 static orders_code_t children_delete(orders__sq_conn_t *c, orders__sq_id_t del,
                                      const char *order_id, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, del, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, del, order_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, order_id))
-        return orders__sq_bind_failed(err);
     return orders__sq_exec(c, st, "cannot replace order details", err);
 }
 
@@ -129,74 +127,7 @@ static orders_code_t order_write(orders__sq_conn_t *c, const orders_order_t *o, 
     return rc;
 }
 
-/* Shape checks of an order's arrays. */
-static orders_code_t order_shape(const orders_order_t *o, orders_error_t *err)
-{
-    if ((o->item_count > 0 && o->items == NULL) ||
-        (o->seller_count > 0 && o->seller_statuses == NULL))
-        return orders_error_set(err, ORDERS_E_INVALID, "items", "order items are missing");
-    return ORDERS_OK;
-}
-
 /* ---- placement --------------------------------------------------------------------------- */
-
-/* Shape checks that need no transaction (the memory store's, too). */
-static orders_code_t place_validate(const orders_place_tx_t *tx, orders_error_t *err)
-{
-    if (tx == NULL || tx->order == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to place");
-    const orders_order_t *o = tx->order;
-    if (!orders__id_valid(o->id))
-        return orders_error_set(err, ORDERS_E_INVALID, "id", "order id is missing or too long");
-    if (!orders__id_valid(o->order_number))
-        return orders_error_set(err, ORDERS_E_INVALID, "order_number",
-                                "order number is missing or too long");
-    if (!orders__id_valid(o->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "customer_id",
-                                "customer id is missing or too long");
-    if (o->version != 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "a new order has version 1, not %" PRId64, o->version);
-    orders_code_t rc = order_shape(o, err);
-    if (rc != ORDERS_OK)
-        return rc;
-
-    const orders_cart_t *c = tx->cleared_cart;
-    if (c == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart", "no cleared cart");
-    if (!orders__str_eq(c->customer_id, o->customer_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
-                                "the cleared cart belongs to another customer");
-    if (tx->cart_version < 1 || tx->cart_version == INT64_MAX ||
-        c->version != tx->cart_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "cleared_cart",
-                                "cleared cart version %" PRId64 " does not follow %" PRId64,
-                                c->version, tx->cart_version);
-
-    const orders_reservation_t *r = tx->reservation;
-    if (r != NULL) {
-        if (!orders__str_eq(r->order_id, o->id))
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "the reservation is for another order");
-        if (r->line_count > 0 && r->lines == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "reservation lines are missing");
-        if (r->local_stock && r->status != ORDERS_RES_ACTIVE && r->status != ORDERS_RES_CONFIRMED)
-            return orders_error_set(err, ORDERS_E_INVALID, "reservation",
-                                    "a new reservation holding stock must be active or confirmed");
-    }
-    if (tx->idem_key != NULL) {
-        if (tx->idem_key[0] == '\0')
-            return orders_error_set(err, ORDERS_E_INVALID, "idempotency_key",
-                                    "idempotency key is empty");
-        if (tx->idem_hash == NULL ||
-            orders__strnlen(tx->idem_hash, ORDERS_ID_MAX + 1) > ORDERS_ID_MAX)
-            return orders_error_set(err, ORDERS_E_INVALID, "idem_hash",
-                                    "request hash is missing or too long");
-    }
-    return orders__sq_journal_check(tx->events, tx->event_count, tx->history, tx->history_count,
-                                    err);
-}
 
 typedef struct place_args {
     const orders_place_tx_t *tx;
@@ -208,11 +139,9 @@ static orders_code_t place_idem(orders__sq_conn_t *c, const orders_place_tx_t *t
                                 orders_place_result_t *result, bool *replayed,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_IDEM_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_IDEM_GET, tx->idem_key, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, tx->idem_key))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return ORDERS_OK;
@@ -341,7 +270,7 @@ orders_code_t orders__sq_place(void *ud, const orders_place_tx_t *tx,
     result->replayed_order_id[0] = '\0';
     result->short_product_id[0] = '\0';
     result->short_available = 0;
-    orders_code_t rc = place_validate(tx, err);
+    orders_code_t rc = orders__check_place_tx(tx, err);
     if (rc != ORDERS_OK)
         return rc;
     place_args_t a = {tx, result};
@@ -354,11 +283,9 @@ static orders_code_t update_body(orders__sq_conn_t *c, void *arg, orders_error_t
 {
     const orders_update_tx_t *tx = arg;
     const orders_order_t *o = tx->order;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_HEAD, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_HEAD, o->id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, o->id))
-        return orders__sq_bind_failed(err);
     int step = orders__sq_step(c, st);
     if (step == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", o->id);
@@ -387,18 +314,7 @@ static orders_code_t update_body(orders__sq_conn_t *c, void *arg, orders_error_t
 orders_code_t orders__sq_order_update(void *ud, const orders_update_tx_t *tx,
                                       orders_error_t *err)
 {
-    if (tx == NULL || tx->order == NULL || tx->order->id == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "order", "no order to update");
-    const orders_order_t *o = tx->order;
-    if (tx->expected_version < 1 || tx->expected_version == INT64_MAX ||
-        o->version != tx->expected_version + 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "version",
-                                "order version %" PRId64 " does not follow expected %" PRId64,
-                                o->version, tx->expected_version);
-    orders_code_t rc = order_shape(o, err);
-    if (rc == ORDERS_OK)
-        rc = orders__sq_journal_check(tx->events, tx->event_count, tx->history,
-                                      tx->history_count, err);
+    orders_code_t rc = orders__check_update_tx(tx, err);
     if (rc != ORDERS_OK)
         return rc;
     return orders__sq_run(ud, ORDERS__SQ_WRITE, update_body, (void *)tx, err);

@@ -79,11 +79,9 @@ static orders_code_t order_row(sqlite3_stmt *st, orders_order_t *o, orders_error
 
 static orders_code_t items_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_ITEMS, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_ITEMS, o->id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, o->id))
-        return orders__sq_bind_failed(err);
     size_t cap = 0;
     int rc;
     while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
@@ -113,11 +111,9 @@ static orders_code_t items_read(orders__sq_conn_t *c, orders_order_t *o, orders_
 
 static orders_code_t sellers_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_ORDER_SELLER_STATUSES, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_SELLER_STATUSES, o->id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, o->id))
-        return orders__sq_bind_failed(err);
     size_t cap = 0;
     int rc;
     while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
@@ -147,11 +143,9 @@ orders_code_t orders__sq_order_load(orders__sq_conn_t *c, orders__sq_id_t by, co
                                     const char *what, orders_order_t **out, orders_error_t *err)
 {
     *out = NULL;
-    sqlite3_stmt *st = orders__sq_stmt(c, by, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, by, key, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, key))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, what, "order %s not found", key);
@@ -305,12 +299,9 @@ static orders_code_t list_body(orders__sq_conn_t *c, void *arg, orders_error_t *
 orders_code_t orders__sq_order_list(void *ud, const orders_order_filter_t *f,
                                     orders_order_list_t *out, orders_error_t *err)
 {
-    if (f == NULL || out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "filter", "no filter or output list");
-    if (f->offset < 0)
-        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
-    if (f->limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    orders_code_t rc = orders__check_order_filter(f, out, err);
+    if (rc != ORDERS_OK)
+        return rc;
     list_args_t a = {f, out};
     return orders__sq_run(ud, ORDERS__SQ_READ, list_body, &a, err);
 }

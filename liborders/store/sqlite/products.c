@@ -28,10 +28,8 @@ static orders_code_t put_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
     const orders_product_t *p = a->p;
     sqlite3_stmt *st;
     if (a->create_only) {
-        if ((st = orders__sq_stmt(c, ORDERS__SQ_PRODUCT_EXISTS, err)) == NULL)
+        if ((st = orders__sq_stmt_key(c, ORDERS__SQ_PRODUCT_EXISTS, p->id, err)) == NULL)
             return c->code;
-        if (!orders__sq_bind_text(st, 1, p->id))
-            return orders__sq_bind_failed(err);
         int rc = orders__sq_step(c, st);
         sqlite3_reset(st);
         if (rc == SQLITE_ROW)
@@ -50,18 +48,17 @@ static orders_code_t put_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
     orders_code_t code = orders__sq_exec(c, st, "cannot write a product", err);
     if (code != ORDERS_OK)
         return code;
-    if ((st = orders__sq_stmt(c, ORDERS__SQ_STOCK_INIT, err)) == NULL)
+    if ((st = orders__sq_stmt_key(c, ORDERS__SQ_STOCK_INIT, p->id, err)) == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, p->id))
-        return orders__sq_bind_failed(err);
     return orders__sq_exec(c, st, "cannot create stock", err);
 }
 
 orders_code_t orders__sq_product_put(void *ud, const orders_product_t *p, bool create_only,
                                      orders_error_t *err)
 {
-    if (p == NULL || !orders__id_valid(p->id))
-        return orders_error_set(err, ORDERS_E_INVALID, "id", "product id is missing or too long");
+    orders_code_t rc = orders__check_product(p, err);
+    if (rc != ORDERS_OK)
+        return rc;
     put_args_t a = {p, create_only};
     return orders__sq_run(ud, ORDERS__SQ_WRITE, put_body, &a, err);
 }
@@ -90,11 +87,9 @@ typedef struct get_args {
 static orders_code_t get_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     get_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_PRODUCT_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_PRODUCT_GET, a->id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, a->id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "product %s not found", a->id);
@@ -171,12 +166,9 @@ orders_code_t orders__sq_product_list(void *ud, const char *seller_id, int64_t o
                                       int64_t limit, orders_product_list_t *out,
                                       orders_error_t *err)
 {
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (offset < 0)
-        return orders_error_set(err, ORDERS_E_INVALID, "offset", "offset is negative");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    orders_code_t rc = orders__check_page(out, offset, limit, err);
+    if (rc != ORDERS_OK)
+        return rc;
     list_args_t a = {seller_id, offset, limit, out};
     return orders__sq_run(ud, ORDERS__SQ_READ, list_body, &a, err);
 }
@@ -187,11 +179,9 @@ orders_code_t orders__sq_product_list(void *ud, const char *seller_id, int64_t o
 static orders_code_t stock_read(orders__sq_conn_t *c, const char *product_id, orders_stock_t *s,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_STOCK_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_STOCK_GET, product_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, product_id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
@@ -231,53 +221,13 @@ orders_code_t orders__sq_stock_get(void *ud, const char *product_id, orders_stoc
     return orders__sq_run(ud, ORDERS__SQ_READ, stock_get_body, &a, err);
 }
 
-/* Computes the new stock of s after op/value into *next, or refuses (the
- * same rules as the memory store). */
-static orders_code_t stock_next(const char *id, const orders_stock_t *s, orders_stock_op_t op,
-                                int64_t value, orders_stock_t *next, orders_error_t *err)
-{
-    int64_t delta;
-
-    *next = *s;
-    switch (op) {
-    case ORDERS_STOCK_SET_AVAILABLE:
-        if (value < 0)
-            return orders_error_set(err, ORDERS_E_INVALID, "available",
-                                    "product %s: available %" PRId64 " is negative", id, value);
-        delta = value - s->available; /* both >= 0: cannot overflow */
-        break;
-    case ORDERS_STOCK_ADJUST:
-        if (value < 0 && s->available + value < 0) /* available >= 0: no overflow */
-            return orders_error_set(err, ORDERS_E_CONFLICT, "quantity",
-                                    "product %s: only %" PRId64 " available, cannot adjust by %" PRId64,
-                                    id, s->available, value);
-        delta = value;
-        break;
-    default:
-        return orders_error_set(err, ORDERS_E_INVALID, "op", "unknown stock operation %d",
-                                (int)op);
-    }
-    if (delta >= 0) {
-        if (!orders_i64_add(s->stocked, delta, &next->stocked) ||
-            !orders_i64_add(s->available, delta, &next->available))
-            return orders_error_set(err, ORDERS_E_OVERFLOW, "quantity",
-                                    "product %s: stock count would overflow", id);
-    } else {
-        if (!orders_i64_add(s->adjusted, -delta, &next->adjusted))
-            return orders_error_set(err, ORDERS_E_OVERFLOW, "quantity",
-                                    "product %s: adjusted count would overflow", id);
-        next->available = s->available + delta;
-    }
-    return ORDERS_OK;
-}
-
 static orders_code_t stock_change_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     stock_args_t *a = arg;
     orders_stock_t cur, next;
     orders_code_t rc = stock_read(c, a->product_id, &cur, err);
     if (rc != ORDERS_OK ||
-        (rc = stock_next(a->product_id, &cur, a->op, a->value, &next, err)) != ORDERS_OK)
+        (rc = orders__check_stock_next(a->product_id, &cur, a->op, a->value, &next, err)) != ORDERS_OK)
         return rc;
     sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_STOCK_SET, err);
     if (st == NULL)
@@ -364,15 +314,9 @@ orders_code_t orders__sq_lines_move(orders__sq_conn_t *c, const orders_reservati
                                     size_t n, orders__sq_move_t mv, orders__sq_short_t *shortage,
                                     orders_error_t *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].product_id == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "product_id",
-                                    "reservation line %zu has no product id", i);
-        if (lines[i].quantity < 1)
-            return orders_error_set(err, ORDERS_E_INVALID, "quantity",
-                                    "product %s: quantity %" PRId64 " is not positive",
-                                    lines[i].product_id, lines[i].quantity);
-    }
+    orders_code_t rc = orders__check_res_lines(lines, n, err);
+    if (rc != ORDERS_OK)
+        return rc;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = orders__sq_stmt(c, move_stmt(mv), err);
         if (st == NULL)
@@ -380,8 +324,7 @@ orders_code_t orders__sq_lines_move(orders__sq_conn_t *c, const orders_reservati
         if (!orders__sq_bind_text(st, 1, lines[i].product_id) ||
             !orders__sq_bind_i64(st, 2, lines[i].quantity))
             return orders__sq_bind_failed(err);
-        orders_code_t rc = orders__sq_exec(c, st, "cannot move stock", err);
-        if (rc != ORDERS_OK)
+        if ((rc = orders__sq_exec(c, st, "cannot move stock", err)) != ORDERS_OK)
             return rc;
         if (sqlite3_changes(c->db) == 0)
             return line_short(c, lines, i, mv, shortage, err);

@@ -18,11 +18,9 @@
 static orders_code_t lines_read(orders__sq_conn_t *c, orders_reservation_t *r,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_RES_LINES, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_LINES, r->order_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, r->order_id))
-        return orders__sq_bind_failed(err);
     size_t cap = 0;
     int rc;
     while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
@@ -50,11 +48,9 @@ static orders_code_t res_load(orders__sq_conn_t *c, const char *order_id,
                               orders_reservation_t **out, orders_error_t *err)
 {
     *out = NULL;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_RES_GET, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_GET, order_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, order_id))
-        return orders__sq_bind_failed(err);
     int rc = orders__sq_step(c, st);
     if (rc == SQLITE_DONE)
         return ORDERS_OK;
@@ -93,56 +89,16 @@ static orders_code_t res_load(orders__sq_conn_t *c, const char *order_id,
 
 /* ---- effects ---------------------------------------------------------------------------- */
 
-static orders_code_t not_in_state(const orders_reservation_t *r, const char *wanted,
-                                  orders_error_t *err)
-{
-    return orders_error_set(err, ORDERS_E_CONFLICT, "status",
-                            "reservation for order %s is %s, not %s", r->order_id,
-                            orders_reservation_status_name(r->status), wanted);
-}
-
-/* The effect's checks (store.h) and its target status and stock move. */
-static orders_code_t effect_check(const orders_reservation_t *r, orders_res_effect_t effect,
-                                  int64_t now, orders_reservation_status_t *to,
-                                  orders__sq_move_t *mv, orders_error_t *err)
+/* The stock move of an effect that orders__check_effect accepted. */
+static orders__sq_move_t effect_move(orders_res_effect_t effect)
 {
     switch (effect) {
     case ORDERS_RES_EFFECT_CONFIRM:
-        if (r->status == ORDERS_RES_EXPIRED ||
-            (r->status == ORDERS_RES_ACTIVE && now >= r->expires_at))
-            return orders_error_set(err, ORDERS_E_EXPIRED, "expires_at",
-                                    "reservation for order %s is expired", r->order_id);
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        *to = ORDERS_RES_CONFIRMED;
-        *mv = ORDERS__SQ_MOVE_CONFIRM;
-        return ORDERS_OK;
-    case ORDERS_RES_EFFECT_RELEASE:
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        *to = ORDERS_RES_CANCELLED;
-        *mv = ORDERS__SQ_MOVE_RELEASE;
-        return ORDERS_OK;
-    case ORDERS_RES_EFFECT_EXPIRE:
-        if (r->status != ORDERS_RES_ACTIVE)
-            return not_in_state(r, "active", err);
-        if (now < r->expires_at)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "expires_at",
-                                    "reservation for order %s expires at %" PRId64
-                                    ", not yet at %" PRId64,
-                                    r->order_id, r->expires_at, now);
-        *to = ORDERS_RES_EXPIRED;
-        *mv = ORDERS__SQ_MOVE_RELEASE;
-        return ORDERS_OK;
+        return ORDERS__SQ_MOVE_CONFIRM;
     case ORDERS_RES_EFFECT_RETURN:
-        if (r->status != ORDERS_RES_CONFIRMED)
-            return not_in_state(r, "confirmed", err);
-        *to = ORDERS_RES_CANCELLED;
-        *mv = ORDERS__SQ_MOVE_RETURN;
-        return ORDERS_OK;
+        return ORDERS__SQ_MOVE_RETURN;
     default:
-        return orders_error_set(err, ORDERS_E_INVALID, "effect", "unknown reservation effect %d",
-                                (int)effect);
+        return ORDERS__SQ_MOVE_RELEASE; /* RELEASE and EXPIRE */
     }
 }
 
@@ -186,11 +142,10 @@ orders_code_t orders__sq_effect(orders__sq_conn_t *c, const char *order_id,
     if (r == NULL)
         return orders_error_set(err, ORDERS_E_NOT_FOUND, field, "no reservation for order %s",
                                 order_id);
-    orders_reservation_status_t to = r->status;
-    orders__sq_move_t mv = ORDERS__SQ_MOVE_RELEASE;
-    rc = effect_check(r, effect, now, &to, &mv, err);
+    orders_reservation_status_t to;
+    rc = orders__check_effect(r, effect, now, &to, err);
     if (rc == ORDERS_OK)
-        rc = effect_apply(c, r, to, mv, now, err);
+        rc = effect_apply(c, r, to, effect_move(effect), now, err);
     orders_reservation_free(r);
     return rc;
 }
@@ -228,11 +183,9 @@ orders_code_t orders__sq_res_insert(orders__sq_conn_t *c, const orders_reservati
 static orders_code_t create_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     const orders_reservation_t *r = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_RES_EXISTS, err);
+    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_EXISTS, r->order_id, err);
     if (st == NULL)
         return c->code;
-    if (!orders__sq_bind_text(st, 1, r->order_id))
-        return orders__sq_bind_failed(err);
     int step = orders__sq_step(c, st);
     sqlite3_reset(st);
     if (step == SQLITE_ROW)
@@ -260,14 +213,9 @@ static orders_code_t create_body(orders__sq_conn_t *c, void *arg, orders_error_t
 orders_code_t orders__sq_reservation_create(void *ud, const orders_reservation_t *r,
                                             orders_error_t *err)
 {
-    if (r == NULL || !orders__id_valid(r->order_id))
-        return orders_error_set(err, ORDERS_E_INVALID, "order_id",
-                                "reservation order id is missing or too long");
-    if (r->line_count > 0 && r->lines == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "lines", "reservation lines are missing");
-    if (r->local_stock && r->status != ORDERS_RES_ACTIVE)
-        return orders_error_set(err, ORDERS_E_INVALID, "status",
-                                "a new reservation holding stock must be active");
+    orders_code_t rc = orders__check_res_create(r, err);
+    if (rc != ORDERS_OK)
+        return rc;
     return orders__sq_run(ud, ORDERS__SQ_WRITE, create_body, (void *)r, err);
 }
 
@@ -358,10 +306,9 @@ static orders_code_t due_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
 orders_code_t orders__sq_reservations_due(void *ud, int64_t now, int64_t limit,
                                           orders_string_list_t *out, orders_error_t *err)
 {
-    if (out == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output list");
-    if (limit < 1)
-        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be positive");
+    orders_code_t rc = orders__check_page(out, 0, limit, err);
+    if (rc != ORDERS_OK)
+        return rc;
     due_args_t a = {now, limit, out};
     return orders__sq_run(ud, ORDERS__SQ_READ, due_body, &a, err);
 }
