@@ -212,6 +212,7 @@ orders_code_t orders_store_sqlite_open(const char *path, const orders_sqlite_opt
     orders__sq_t *s = handle_new(path, &o);
     if (s == NULL)
         return orders__sq_nomem(err);
+    orders__sq_ckpt_start(s); /* first: connections attach to it as they open */
     orders__sq_conn_t *c = NULL;
     if ((rc = orders__sq_conn_open(s, &c, err)) == ORDERS_OK &&
         (rc = orders__sq_migrate(s, c, err)) == ORDERS_OK) {
@@ -254,6 +255,7 @@ void orders_store_sqlite_free(void *ud)
     orders__sq_t *s = ud;
     if (s == NULL)
         return;
+    orders__sq_ckpt_stop(s);
     orders__sq_conn_t *c = s->all;
     while (c != NULL) {
         orders__sq_conn_t *next = c->next_all;

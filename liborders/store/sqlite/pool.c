@@ -111,14 +111,14 @@ orders_code_t orders__sq_conn_open(const orders__sq_t *s, orders__sq_conn_t **ou
                                ? "PRAGMA synchronous = NORMAL"
                                : "PRAGMA synchronous = FULL";
         if ((code = pragma(c, "PRAGMA journal_mode = WAL", "wal", err)) == ORDERS_OK &&
-            (code = pragma(c, sync, NULL, err)) == ORDERS_OK &&
-            (code = pragma(c, "PRAGMA mmap_size = 268435456", NULL, err)) == ORDERS_OK)
+            (code = pragma(c, sync, NULL, err)) == ORDERS_OK)
             code = pragma(c, "PRAGMA foreign_keys = OFF", NULL, err);
     }
     if (code != ORDERS_OK) {
         orders__sq_conn_close(c);
         return code;
     }
+    orders__sq_ckpt_attach(s, c->db);
     *out = c;
     return ORDERS_OK;
 }
