@@ -15,12 +15,14 @@
  * ORDERS_E_UNSUPPORTED for "sqlite:" URIs.
  *
  * Threads and processes: one store handle may be used from any number of
- * threads at once.  It keeps a small pool of connections (pool_size, opened
- * on demand), each with its own prepared statements; an operation checks
- * one out for its duration and waits (mutex + condition variable) while
- * all are busy.  Writers of one handle also queue on an in-process lock
- * before BEGIN IMMEDIATE, so they do not spin in SQLite's busy handler
- * against each other.  Several handles and several processes may share one
+ * threads at once.  Its writes queue on an in-process lock and all run on
+ * one writer connection, so they never spin in SQLite's busy handler
+ * against each other and that connection's page cache stays warm.  Reads
+ * run on the writer connection when no write holds it, else on a small
+ * pool of reader connections (pool_size, opened on demand, each with its
+ * own prepared statements), waiting (mutex + condition variable) while all
+ * are busy.  A checkpointer thread per handle copies the WAL back into the
+ * file outside the commits.  Several handles and several processes may share one
  * file: SQLite's file locks serialize their writers, and a writer that
  * finds the database locked waits up to busy_timeout_ms, then retries the
  * whole transaction up to busy_retries times before giving up with
@@ -57,7 +59,8 @@ typedef struct orders_sqlite_options {
     int busy_timeout_ms;              /* wait for a lock, per attempt: default 5000; 0..600000 */
     int busy_retries;                 /* further attempts of a transaction that found the
                                          database locked: default 8; 0..1000 */
-    int pool_size;                    /* connections per handle: default 4; 1..64 */
+    int pool_size;                    /* reader connections per handle (besides the
+                                         writer and the checkpointer's): default 4; 1..64 */
 } orders_sqlite_options_t;
 
 /* The defaults above. */

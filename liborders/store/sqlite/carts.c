@@ -9,17 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-orders_code_t orders__sq_cart_version(orders__sq_conn_t *c, const char *customer_id,
-                                      int64_t *version, orders_error_t *err)
+/* The stored cart version of customer_id, or 0 when there is none. */
+static orders_code_t cart_version(orders__sq_conn_t *c, const char *customer_id,
+                                  int64_t *version, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_VERSION, customer_id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot read a cart", err);
-    *version = rc == SQLITE_ROW ? orders__sq_i64(st, 0) : 0;
-    sqlite3_reset(st);
+    sqlite3_stmt *row;
+    orders_code_t rc =
+        orders__sq_find(c, ORDERS__SQ_CART_VERSION, customer_id, "cannot read a cart", &row, err);
+    if (rc == ORDERS_OK)
+        *version = row != NULL ? orders__sq_i64(row, 0) : 0;
+    sqlite3_reset(row);
+    return rc;
+}
+
+orders_code_t orders__sq_cart_expect(orders__sq_conn_t *c, const char *customer_id,
+                                     int64_t expected, const char *field, orders_error_t *err)
+{
+    int64_t stored = 0;
+    orders_code_t rc = cart_version(c, customer_id, &stored, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    if (expected == 0 && stored != 0)
+        return orders_error_set(err, ORDERS_E_CONFLICT, field,
+                                "cart version is %" PRId64 ", expected none", stored);
+    if (expected > 0 && stored == 0)
+        return orders_error_set(err, ORDERS_E_CONFLICT, field,
+                                "customer %s has no cart, expected version %" PRId64, customer_id,
+                                expected);
+    if (stored != expected)
+        return orders_error_set(err, ORDERS_E_CONFLICT, field,
+                                "cart version is %" PRId64 ", expected %" PRId64, stored,
+                                expected);
     return ORDERS_OK;
 }
 
@@ -56,9 +76,8 @@ orders_code_t orders__sq_cart_write(orders__sq_conn_t *c, const orders_cart_t *c
     orders_code_t rc = orders__sq_exec(c, st, "cannot write a cart", err);
     if (rc != ORDERS_OK)
         return rc;
-    if ((st = orders__sq_stmt_key(c, ORDERS__SQ_CART_LINES_DELETE, cart->customer_id, err)) == NULL)
-        return c->code;
-    if ((rc = orders__sq_exec(c, st, "cannot write a cart", err)) != ORDERS_OK)
+    if ((rc = orders__sq_exec_key(c, ORDERS__SQ_CART_LINES_DELETE, cart->customer_id,
+                                  "cannot write a cart", err)) != ORDERS_OK)
         return rc;
     for (size_t i = 0; i < cart->item_count && rc == ORDERS_OK; i++)
         rc = line_write(c, cart->customer_id, i, &cart->items[i], err);
@@ -67,38 +86,33 @@ orders_code_t orders__sq_cart_write(orders__sq_conn_t *c, const orders_cart_t *c
 
 /* ---- get -------------------------------------------------------------------------------- */
 
-/* Reads every line of the cart into c->items (count in *n). */
+/* An orders__sq_fill_fn: the cart line elem from the cart_lines row st is on. */
+static orders_code_t line_row(sqlite3_stmt *st, void *elem, void *ud, orders_error_t *err)
+{
+    (void)ud;
+    orders_cart_line_t *l = elem;
+    bool ok = true;
+    l->product_id = orders__sq_dup(st, 0, &ok);
+    l->seller_id = orders__sq_dup(st, 1, &ok);
+    l->product_name = orders__sq_dup(st, 2, &ok);
+    l->product_image = orders__sq_dup(st, 3, &ok);
+    l->quantity = orders__sq_i64(st, 4);
+    l->price = orders__sq_money(st, 5);
+    l->total_price = orders__sq_money(st, 7);
+    l->available_stock = orders__sq_i64(st, 9);
+    l->added_at = orders__sq_i64(st, 10);
+    return ok ? ORDERS_OK : orders__sq_nomem(err);
+}
+
+/* Reads every line of the cart into cart->items (count in cart->item_count). */
 static orders_code_t lines_read(orders__sq_conn_t *c, orders_cart_t *cart, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_LINES, cart->customer_id, err);
-    if (st == NULL)
-        return c->code;
-    size_t cap = 0;
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_cart_line_t *items =
-            orders__grow(cart->items, &cap, cart->item_count + 1, sizeof *cart->items);
-        if (items == NULL)
-            return orders__sq_nomem(err);
-        cart->items = items;
-        orders_cart_line_t *l = &cart->items[cart->item_count++];
-        memset(l, 0, sizeof *l);
-        bool ok = true;
-        l->product_id = orders__sq_dup(st, 0, &ok);
-        l->seller_id = orders__sq_dup(st, 1, &ok);
-        l->product_name = orders__sq_dup(st, 2, &ok);
-        l->product_image = orders__sq_dup(st, 3, &ok);
-        l->quantity = orders__sq_i64(st, 4);
-        l->price = orders__sq_money(st, 5);
-        l->total_price = orders__sq_money(st, 7);
-        l->available_stock = orders__sq_i64(st, 9);
-        l->added_at = orders__sq_i64(st, 10);
-        if (!ok)
-            return orders__sq_nomem(err);
-    }
-    if (rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot read cart lines", err);
-    return ORDERS_OK;
+    orders__sq_array_t lines = {.elem_size = sizeof *cart->items, .fill = line_row};
+    orders_code_t rc = orders__sq_rows(c, ORDERS__SQ_CART_LINES, cart->customer_id,
+                                       "cannot read cart lines", &lines, err);
+    cart->items = lines.items;
+    cart->item_count = lines.count;
+    return rc;
 }
 
 typedef struct get_args {
@@ -109,15 +123,11 @@ typedef struct get_args {
 static orders_code_t get_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     get_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_CART_GET, a->customer_id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "customer_id",
-                                "customer %s has no cart", a->customer_id);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read a cart", err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_need(c, ORDERS__SQ_CART_GET, a->customer_id, "cannot read a cart",
+                                       "customer_id", "customer %s has no cart", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     orders_cart_t *cart = calloc(1, sizeof *cart);
     if (cart == NULL)
         return orders__sq_nomem(err);
@@ -161,22 +171,9 @@ typedef struct put_args {
 static orders_code_t put_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     put_args_t *a = arg;
-    int64_t stored = 0;
-    orders_code_t rc = orders__sq_cart_version(c, a->cart->customer_id, &stored, err);
-    if (rc != ORDERS_OK)
-        return rc;
-    if (a->expected == 0 && stored != 0)
-        return orders_error_set(err, ORDERS_E_CONFLICT, "version",
-                                "cart version is %" PRId64 ", expected none", stored);
-    if (a->expected > 0 && stored == 0)
-        return orders_error_set(err, ORDERS_E_CONFLICT, "version",
-                                "customer %s has no cart, expected version %" PRId64,
-                                a->cart->customer_id, a->expected);
-    if (stored != a->expected)
-        return orders_error_set(err, ORDERS_E_CONFLICT, "version",
-                                "cart version is %" PRId64 ", expected %" PRId64, stored,
-                                a->expected);
-    return orders__sq_cart_write(c, a->cart, err);
+    orders_code_t rc =
+        orders__sq_cart_expect(c, a->cart->customer_id, a->expected, "version", err);
+    return rc != ORDERS_OK ? rc : orders__sq_cart_write(c, a->cart, err);
 }
 
 orders_code_t orders__sq_cart_put(void *ud, const orders_cart_t *cart, int64_t expected_version,
@@ -197,20 +194,18 @@ typedef struct purge_args {
 static orders_code_t purge_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     purge_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_CART_PURGE_LINES, err);
-    if (st == NULL)
-        return c->code;
-    if (!orders__sq_bind_i64(st, 1, a->now))
-        return orders__sq_bind_failed(err);
-    orders_code_t rc = orders__sq_exec(c, st, "cannot purge carts", err);
-    if (rc != ORDERS_OK)
-        return rc;
-    if ((st = orders__sq_stmt(c, ORDERS__SQ_CART_PURGE, err)) == NULL)
-        return c->code;
-    if (!orders__sq_bind_i64(st, 1, a->now))
-        return orders__sq_bind_failed(err);
-    if ((rc = orders__sq_exec(c, st, "cannot purge carts", err)) != ORDERS_OK)
-        return rc;
+    /* the lines first; then the carts, whose count is the result */
+    static const orders__sq_id_t steps[] = {ORDERS__SQ_CART_PURGE_LINES, ORDERS__SQ_CART_PURGE};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *st = orders__sq_stmt(c, steps[i], err);
+        if (st == NULL)
+            return c->code;
+        if (!orders__sq_bind_i64(st, 1, a->now))
+            return orders__sq_bind_failed(err);
+        orders_code_t rc = orders__sq_exec(c, st, "cannot purge carts", err);
+        if (rc != ORDERS_OK)
+            return rc;
+    }
     a->purged = sqlite3_changes64(c->db);
     return ORDERS_OK;
 }

@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -56,6 +57,7 @@ typedef struct orders__sq {
     int opened;                  /* connections open or being opened */
     orders__sq_conn_t *all;      /* every open connection */
     pthread_mutex_t write_lock;  /* this handle's writers queue here before BEGIN IMMEDIATE */
+    orders__sq_conn_t *writer;   /* guarded by write_lock: every write runs on it (pool.c) */
     struct orders__sq_ckpt *ckpt; /* the checkpointer (checkpoint.c); NULL: SQLite's own */
 } orders__sq_t;
 
@@ -148,6 +150,173 @@ orders_money_t orders__sq_money(sqlite3_stmt *st, int i);
 /* Copies a text column into a buffer of ORDERS_ID_MAX + 1 bytes. */
 void orders__sq_copy_id(sqlite3_stmt *st, int i, char *out);
 
+/* ---- stepping: the shapes a statement's use takes ------------------------------------- */
+
+/* orders__sq_exec of the statement id with text parameter 1 bound to key:
+ * the writes and deletes of rows by one id. */
+static inline orders_code_t orders__sq_exec_key(orders__sq_conn_t *c, orders__sq_id_t id,
+                                                const char *key, const char *what,
+                                                orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt_key(c, id, key, err);
+    return st == NULL ? c->code : orders__sq_exec(c, st, what, err);
+}
+
+/* Steps st to its first row: ORDERS_OK with *row = st, on that row, or with
+ * *row = NULL (st reset) when there is none.  A failed step is reported with
+ * `what` (orders__sq_fail) and leaves *row NULL.  The caller reads the row,
+ * then resets it (sqlite3_reset(NULL) is a harmless no-op). */
+static inline orders_code_t orders__sq_first(orders__sq_conn_t *c, sqlite3_stmt *st,
+                                             const char *what, sqlite3_stmt **row,
+                                             orders_error_t *err)
+{
+    *row = NULL;
+    int rc = orders__sq_step(c, st);
+    if (rc == SQLITE_ROW)
+        *row = st;
+    else if (rc == SQLITE_DONE)
+        sqlite3_reset(st);
+    else
+        return orders__sq_fail(c, rc, what, err);
+    return ORDERS_OK;
+}
+
+/* orders__sq_first of the statement id looked up by key (orders__sq_stmt_key):
+ * the read of one row by its id. */
+static inline orders_code_t orders__sq_find(orders__sq_conn_t *c, orders__sq_id_t id,
+                                            const char *key, const char *what,
+                                            sqlite3_stmt **row, orders_error_t *err)
+{
+    *row = NULL;
+    sqlite3_stmt *st = orders__sq_stmt_key(c, id, key, err);
+    return st == NULL ? c->code : orders__sq_first(c, st, what, row, err);
+}
+
+/* orders__sq_find of a row that must be there: when there is none, *row is
+ * NULL and the result ORDERS_E_NOT_FOUND with field and the message fmt,
+ * whose one conversion takes key. */
+static inline orders_code_t orders__sq_need(orders__sq_conn_t *c, orders__sq_id_t id,
+                                            const char *key, const char *what, const char *field,
+                                            const char *fmt, sqlite3_stmt **row,
+                                            orders_error_t *err)
+{
+    orders_code_t rc = orders__sq_find(c, id, key, what, row, err);
+    if (rc == ORDERS_OK && *row == NULL)
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, field, fmt, key);
+    return rc;
+}
+
+/* Whether the statement id finds a row by key (*found; false on failure);
+ * the statement is reset. */
+static inline orders_code_t orders__sq_exists(orders__sq_conn_t *c, orders__sq_id_t id,
+                                              const char *key, const char *what, bool *found,
+                                              orders_error_t *err)
+{
+    sqlite3_stmt *row;
+    orders_code_t rc = orders__sq_find(c, id, key, what, &row, err);
+    *found = row != NULL;
+    sqlite3_reset(row);
+    return rc;
+}
+
+/* Steps st, which always gives one row (a count), and reads its integer
+ * column 0 into *out; st is reset.  No row, or a failed step, is reported
+ * with `what`. */
+static inline orders_code_t orders__sq_one_i64(orders__sq_conn_t *c, sqlite3_stmt *st,
+                                               const char *what, int64_t *out,
+                                               orders_error_t *err)
+{
+    int rc = orders__sq_step(c, st);
+    if (rc != SQLITE_ROW)
+        return orders__sq_fail(c, rc, what, err);
+    *out = orders__sq_i64(st, 0);
+    sqlite3_reset(st);
+    return ORDERS_OK;
+}
+
+/* What orders__sq_each calls with each row st is on; anything but ORDERS_OK
+ * (err filled) stops the walk. */
+typedef orders_code_t (*orders__sq_row_fn)(sqlite3_stmt *st, void *ud, orders_error_t *err);
+
+/* Calls each(st, ud, err) on every row of st and returns the first failure;
+ * a failed step is reported with `what`. */
+static inline orders_code_t orders__sq_each(orders__sq_conn_t *c, sqlite3_stmt *st,
+                                            const char *what, orders__sq_row_fn each, void *ud,
+                                            orders_error_t *err)
+{
+    int rc;
+    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
+        orders_code_t code = each(st, ud, err);
+        if (code != ORDERS_OK)
+            return code;
+    }
+    return rc == SQLITE_DONE ? ORDERS_OK : orders__sq_fail(c, rc, what, err);
+}
+
+/* orders__sq_each over the statement id with now bound to ?1 and limit to
+ * ?2: a page of the work due at now (outbox events, reservations). */
+static inline orders_code_t orders__sq_each_due(orders__sq_conn_t *c, orders__sq_id_t id,
+                                                int64_t now, int64_t limit, const char *what,
+                                                orders__sq_row_fn each, void *ud,
+                                                orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt(c, id, err);
+    if (st == NULL)
+        return c->code;
+    if (!orders__sq_bind_i64(st, 1, now) || !orders__sq_bind_i64(st, 2, limit))
+        return orders__sq_bind_failed(err);
+    return orders__sq_each(c, st, what, each, ud, err);
+}
+
+/* An orders__sq_row_fn: appends a copy of the row's text column 0 (an id)
+ * to the orders_string_list_t ud. */
+static inline orders_code_t orders__sq_push_id(sqlite3_stmt *st, void *ud, orders_error_t *err)
+{
+    return orders_string_list_push(ud, orders__sq_text(st, 0)) ? ORDERS_OK
+                                                               : orders__sq_nomem(err);
+}
+
+/* Fills elem (zeroed) from the row st is on; ud is orders__sq_array_t's. */
+typedef orders_code_t (*orders__sq_fill_fn)(sqlite3_stmt *st, void *elem, void *ud,
+                                            orders_error_t *err);
+
+/* An array read row by row: count elements of elem_size bytes in items
+ * (room for cap), each filled by fill with ud. */
+typedef struct orders__sq_array {
+    void *items;
+    size_t count, cap;
+    size_t elem_size;
+    orders__sq_fill_fn fill;
+    void *ud;
+} orders__sq_array_t;
+
+/* The orders__sq_row_fn of orders__sq_rows: grows the orders__sq_array_t ud
+ * by one zeroed element, counts it, and fills it from the row. */
+static inline orders_code_t orders__sq_array_add(sqlite3_stmt *st, void *ud, orders_error_t *err)
+{
+    orders__sq_array_t *a = ud;
+    void *items = orders__grow(a->items, &a->cap, a->count + 1, a->elem_size);
+    if (items == NULL)
+        return orders__sq_nomem(err);
+    a->items = items;
+    void *elem = (char *)items + a->count++ * a->elem_size;
+    memset(elem, 0, a->elem_size);
+    return a->fill(st, elem, a->ud, err);
+}
+
+/* Reads every row that the statement id finds by key into the array a (set
+ * up with elem_size, fill and ud), one element per row.  On failure the
+ * elements already added stay in a->items, counted in a->count (the one
+ * being filled included), for their owner to free.  A failed step is
+ * reported with `what`. */
+static inline orders_code_t orders__sq_rows(orders__sq_conn_t *c, orders__sq_id_t id,
+                                            const char *key, const char *what,
+                                            orders__sq_array_t *a, orders_error_t *err)
+{
+    sqlite3_stmt *st = orders__sq_stmt_key(c, id, key, err);
+    return st == NULL ? c->code : orders__sq_each(c, st, what, orders__sq_array_add, a, err);
+}
+
 /* ---- schema.c ------------------------------------------------------------------------ */
 
 /* Creates or migrates the schema in one write transaction on c:
@@ -189,9 +358,10 @@ orders_code_t orders__sq_lines_move(orders__sq_conn_t *c, const orders_reservati
 /* Writes cart (row and lines), replacing what is stored for its customer. */
 orders_code_t orders__sq_cart_write(orders__sq_conn_t *c, const orders_cart_t *cart,
                                     orders_error_t *err);
-/* The stored cart version of customer_id, or 0 when there is none. */
-orders_code_t orders__sq_cart_version(orders__sq_conn_t *c, const char *customer_id,
-                                      int64_t *version, orders_error_t *err);
+/* Checks the stored cart version of customer_id against expected (0: no
+ * cart stored); a mismatch is ORDERS_E_CONFLICT with field `field`. */
+orders_code_t orders__sq_cart_expect(orders__sq_conn_t *c, const char *customer_id,
+                                     int64_t expected, const char *field, orders_error_t *err);
 
 /* ---- orders_read.c --------------------------------------------------------------------------- */
 

@@ -19,17 +19,16 @@
 static orders_code_t event_write(orders__sq_conn_t *c, const orders_event_t *e,
                                  orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_EVENT_EXISTS, e->id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    bool found = false;
+    orders_code_t rc = orders__sq_exists(c, ORDERS__SQ_EVENT_EXISTS, e->id,
+                                         "cannot read the outbox", &found, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    if (found)
         return orders_error_set(err, ORDERS_E_CONFLICT, "events", "event id %s already exists",
                                 e->id);
-    if (rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot read the outbox", err);
-    if ((st = orders__sq_stmt(c, ORDERS__SQ_EVENT_INSERT, err)) == NULL)
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_EVENT_INSERT, err);
+    if (st == NULL)
         return c->code;
     if (!orders__sq_bind_text(st, 1, e->id) ||
         !orders__sq_bind_text(st, 2, orders_event_type_name(e->type)) ||
@@ -70,12 +69,13 @@ orders_code_t orders__sq_journal_write(orders__sq_conn_t *c, const orders_event_
 
 /* ---- outbox ------------------------------------------------------------------------------ */
 
-/* A new event from the outbox row st is on (ORDERS__SQ_EVENT_COLS). */
-static orders_event_t *event_row(sqlite3_stmt *st)
+/* An orders__sq_row_fn: appends a new event from the outbox row st is on
+ * (ORDERS__SQ_EVENT_COLS) to the orders_event_list_t ud. */
+static orders_code_t event_push(sqlite3_stmt *st, void *ud, orders_error_t *err)
 {
     orders_event_t *e = calloc(1, sizeof *e);
     if (e == NULL)
-        return NULL;
+        return orders__sq_nomem(err);
     bool ok = true;
     e->id = orders__sq_dup(st, 0, &ok);
     if (!orders_event_type_parse(orders__sq_text(st, 1), &e->type))
@@ -90,11 +90,11 @@ static orders_event_t *event_row(sqlite3_stmt *st)
     e->attempts = (int)orders__sq_i64(st, 10);
     e->next_attempt_at = orders__sq_i64(st, 11);
     e->last_error = orders__sq_dup(st, 12, &ok);
-    if (!ok) {
+    if (!ok || !orders_event_list_push(ud, e)) {
         orders_event_free(e);
-        return NULL;
+        return orders__sq_nomem(err);
     }
-    return e;
+    return ORDERS_OK;
 }
 
 typedef struct fetch_args {
@@ -106,23 +106,8 @@ static orders_code_t fetch_body(orders__sq_conn_t *c, void *arg, orders_error_t 
 {
     fetch_args_t *a = arg;
     size_t start = a->out->count;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_FETCH, err);
-    if (st == NULL)
-        return c->code;
-    if (!orders__sq_bind_i64(st, 1, a->now) || !orders__sq_bind_i64(st, 2, a->limit))
-        return orders__sq_bind_failed(err);
-    int rc;
-    orders_code_t code = ORDERS_OK;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_event_t *e = event_row(st);
-        if (e == NULL || !orders_event_list_push(a->out, e)) {
-            orders_event_free(e);
-            code = orders__sq_nomem(err);
-            break;
-        }
-    }
-    if (code == ORDERS_OK && rc != SQLITE_DONE)
-        code = orders__sq_fail(c, rc, "cannot read the outbox", err);
+    orders_code_t code = orders__sq_each_due(c, ORDERS__SQ_OUTBOX_FETCH, a->now, a->limit,
+                                             "cannot read the outbox", event_push, a->out, err);
     if (code != ORDERS_OK)
         while (a->out->count > start)
             orders_event_free(a->out->items[--a->out->count]);
@@ -149,25 +134,20 @@ typedef struct ack_args {
 static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     ack_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_OUTBOX_STATE, a->event_id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
-                                "event %s is not in the outbox", a->event_id);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read the outbox", err);
+    sqlite3_stmt *st;
+    orders_code_t rc =
+        orders__sq_need(c, ORDERS__SQ_OUTBOX_STATE, a->event_id, "cannot read the outbox",
+                        "event_id", "event %s is not in the outbox", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     int64_t state = orders__sq_i64(st, 0);
     sqlite3_reset(st);
     if (state != 0)
         return orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is a dead letter",
                                 a->event_id);
-    if (a->delivered) {
-        if ((st = orders__sq_stmt_key(c, ORDERS__SQ_OUTBOX_DELETE, a->event_id, err)) == NULL)
-            return c->code;
-        return orders__sq_exec(c, st, "cannot update the outbox", err);
-    }
+    if (a->delivered)
+        return orders__sq_exec_key(c, ORDERS__SQ_OUTBOX_DELETE, a->event_id,
+                                   "cannot update the outbox", err);
     if ((st = orders__sq_stmt(c, ORDERS__SQ_OUTBOX_FAIL, err)) == NULL)
         return c->code;
     if (!orders__sq_bind_text(st, 1, a->event_id) ||
@@ -196,12 +176,7 @@ static orders_code_t count_i64(orders__sq_conn_t *c, orders__sq_id_t id, int64_t
         return c->code;
     if (sqlite3_bind_parameter_count(st) > 0 && !orders__sq_bind_i64(st, 1, param))
         return orders__sq_bind_failed(err);
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot count", err);
-    *out = orders__sq_i64(st, 0);
-    sqlite3_reset(st);
-    return ORDERS_OK;
+    return orders__sq_one_i64(c, st, "cannot count", out, err);
 }
 
 typedef struct counts_args {
@@ -236,11 +211,13 @@ typedef struct history_args {
     orders_history_list_t *out;
 } history_args_t;
 
-static orders_history_t *history_row(sqlite3_stmt *st)
+/* An orders__sq_row_fn: appends a new entry from the history row st is on
+ * to the orders_history_list_t ud. */
+static orders_code_t history_push(sqlite3_stmt *st, void *ud, orders_error_t *err)
 {
     orders_history_t *h = calloc(1, sizeof *h);
     if (h == NULL)
-        return NULL;
+        return orders__sq_nomem(err);
     bool ok = true;
     h->order_id = orders__sq_dup(st, 0, &ok);
     h->at = orders__sq_i64(st, 1);
@@ -248,11 +225,11 @@ static orders_history_t *history_row(sqlite3_stmt *st)
     h->from_status = orders__sq_dup(st, 3, &ok);
     h->to_status = orders__sq_dup(st, 4, &ok);
     h->note = orders__sq_dup(st, 5, &ok);
-    if (!ok) {
+    if (!ok || !orders_history_list_push(ud, h)) {
         orders_history_free(h);
-        return NULL;
+        return orders__sq_nomem(err);
     }
-    return h;
+    return ORDERS_OK;
 }
 
 static orders_code_t history_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
@@ -262,18 +239,7 @@ static orders_code_t history_body(orders__sq_conn_t *c, void *arg, orders_error_
     sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_HISTORY_LIST, a->order_id, err);
     if (st == NULL)
         return c->code;
-    int rc;
-    orders_code_t code = ORDERS_OK;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_history_t *h = history_row(st);
-        if (h == NULL || !orders_history_list_push(a->out, h)) {
-            orders_history_free(h);
-            code = orders__sq_nomem(err);
-            break;
-        }
-    }
-    if (code == ORDERS_OK && rc != SQLITE_DONE)
-        code = orders__sq_fail(c, rc, "cannot read history", err);
+    orders_code_t code = orders__sq_each(c, st, "cannot read history", history_push, a->out, err);
     if (code != ORDERS_OK)
         while (a->out->count > start)
             orders_history_free(a->out->items[--a->out->count]);
@@ -299,15 +265,12 @@ typedef struct idem_args {
 static orders_code_t idem_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     idem_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_IDEM_GET, a->key, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "key",
-                                "idempotency key %.64s not found", a->key);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read an idempotency key", err);
+    sqlite3_stmt *st;
+    orders_code_t rc =
+        orders__sq_need(c, ORDERS__SQ_IDEM_GET, a->key, "cannot read an idempotency key", "key",
+                        "idempotency key %.64s not found", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     if (a->order_id != NULL)
         orders__sq_copy_id(st, 0, a->order_id);
     if (a->hash != NULL)
@@ -341,35 +304,23 @@ static orders_code_t balance_read(orders__sq_conn_t *c, wallet_args_t *a, orders
         return c->code;
     if (!orders__sq_bind_text(st, 1, a->customer_id) || !orders__sq_bind_text(st, 2, a->currency))
         return orders__sq_bind_failed(err);
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot read a wallet", err);
-    a->balance = rc == SQLITE_ROW ? orders__sq_i64(st, 0) : 0;
-    sqlite3_reset(st);
-    return ORDERS_OK;
-}
-
-/* Has ref been applied already? */
-static orders_code_t ref_known(orders__sq_conn_t *c, const char *ref, bool *known,
-                               orders_error_t *err)
-{
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_WALLET_REF, ref, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot read the wallet ledger", err);
-    *known = rc == SQLITE_ROW;
-    return ORDERS_OK;
+    sqlite3_stmt *row;
+    orders_code_t rc = orders__sq_first(c, st, "cannot read a wallet", &row, err);
+    if (rc == ORDERS_OK)
+        a->balance = row != NULL ? orders__sq_i64(row, 0) : 0;
+    sqlite3_reset(row);
+    return rc;
 }
 
 static orders_code_t apply_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     wallet_args_t *a = arg;
-    bool known = false;
+    bool known = false; /* has ref been applied already? */
     orders_code_t rc = balance_read(c, a, err);
-    if (rc != ORDERS_OK || (a->ref != NULL && (rc = ref_known(c, a->ref, &known, err)) != ORDERS_OK))
+    if (rc != ORDERS_OK ||
+        (a->ref != NULL && (rc = orders__sq_exists(c, ORDERS__SQ_WALLET_REF, a->ref,
+                                                   "cannot read the wallet ledger", &known,
+                                                   err)) != ORDERS_OK))
         return rc;
     if (known)
         return ORDERS_OK; /* already applied: the current balance */
@@ -440,15 +391,14 @@ typedef struct seq_args {
 static orders_code_t seq_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     seq_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_SEQUENCE_NEXT, a->name, err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_find(c, ORDERS__SQ_SEQUENCE_NEXT, a->name,
+                                       "cannot advance a sequence", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
         return orders_error_set(err, ORDERS_E_OVERFLOW, "name", "sequence %s is exhausted",
                                 a->name);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot advance a sequence", err);
     a->value = orders__sq_i64(st, 0);
     sqlite3_reset(st);
     return ORDERS_OK;
@@ -500,11 +450,7 @@ static orders_code_t stat_count_body(orders__sq_conn_t *c, void *arg, orders_err
     if (!orders__sq_bind_text(st, 1, a->kind) || !orders__sq_bind_i64(st, 2, a->from) ||
         !orders__sq_bind_i64(st, 3, a->to))
         return orders__sq_bind_failed(err);
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot count", err);
-    a->count = orders__sq_i64(st, 0);
-    return ORDERS_OK;
+    return orders__sq_one_i64(c, st, "cannot count", &a->count, err);
 }
 
 orders_code_t orders__sq_stat_count(void *ud, const char *kind, int64_t from, int64_t to,

@@ -256,6 +256,7 @@ void orders_store_sqlite_free(void *ud)
     if (s == NULL)
         return;
     orders__sq_ckpt_stop(s);
+    orders__sq_conn_close(s->writer);
     orders__sq_conn_t *c = s->all;
     while (c != NULL) {
         orders__sq_conn_t *next = c->next_all;

@@ -49,16 +49,6 @@ static bool bind_order(sqlite3_stmt *st, const orders_order_t *o)
            orders__sq_bind_i64(st, 41, o->updated_at);
 }
 
-/* Deletes the child rows of order_id kept in the table statement del clears. */
-static orders_code_t children_delete(orders__sq_conn_t *c, orders__sq_id_t del,
-                                     const char *order_id, orders_error_t *err)
-{
-    sqlite3_stmt *st = orders__sq_stmt_key(c, del, order_id, err);
-    if (st == NULL)
-        return c->code;
-    return orders__sq_exec(c, st, "cannot replace order details", err);
-}
-
 static orders_code_t item_write(orders__sq_conn_t *c, const orders_order_t *o, size_t i,
                                 orders_error_t *err)
 {
@@ -115,11 +105,12 @@ static orders_code_t order_write(orders__sq_conn_t *c, const orders_order_t *o, 
     if (!bind_order(st, o))
         return orders__sq_bind_failed(err);
     orders_code_t rc = orders__sq_exec(c, st, "cannot write an order", err);
-    if (rc == ORDERS_OK && !insert &&
-        ((rc = children_delete(c, ORDERS__SQ_ORDER_ITEMS_DELETE, o->id, err)) != ORDERS_OK ||
-         (rc = children_delete(c, ORDERS__SQ_SELLER_STATUSES_DELETE, o->id, err)) != ORDERS_OK ||
-         (rc = children_delete(c, ORDERS__SQ_ORDER_SELLERS_DELETE, o->id, err)) != ORDERS_OK))
-        return rc;
+    /* a replacement first deletes the child rows of each table */
+    static const orders__sq_id_t deletes[] = {ORDERS__SQ_ORDER_ITEMS_DELETE,
+                                              ORDERS__SQ_SELLER_STATUSES_DELETE,
+                                              ORDERS__SQ_ORDER_SELLERS_DELETE};
+    for (size_t i = 0; i < sizeof deletes / sizeof deletes[0] && !insert && rc == ORDERS_OK; i++)
+        rc = orders__sq_exec_key(c, deletes[i], o->id, "cannot replace order details", err);
     for (size_t i = 0; i < o->item_count && rc == ORDERS_OK; i++)
         rc = item_write(c, o, i, err);
     for (size_t i = 0; i < o->seller_count && rc == ORDERS_OK; i++)
@@ -139,14 +130,11 @@ static orders_code_t place_idem(orders__sq_conn_t *c, const orders_place_tx_t *t
                                 orders_place_result_t *result, bool *replayed,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_IDEM_GET, tx->idem_key, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return ORDERS_OK;
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read an idempotency key", err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_find(c, ORDERS__SQ_IDEM_GET, tx->idem_key,
+                                       "cannot read an idempotency key", &st, err);
+    if (rc != ORDERS_OK || st == NULL)
+        return rc;
     if (!orders__str_eq(orders__sq_text(st, 1), tx->idem_hash))
         return orders_error_set(err, ORDERS_E_IDEMPOTENCY, "idempotency_key",
                                 "idempotency key %.64s was used for a different request",
@@ -173,17 +161,13 @@ static orders_code_t place_unique(orders__sq_conn_t *c, const orders_place_tx_t 
         if (checks[i].id == ORDERS__SQ_RES_EXISTS && tx->reservation == NULL)
             continue;
         const char *key = checks[i].id == ORDERS__SQ_ORDER_NUMBER_EXISTS ? o->order_number : o->id;
-        sqlite3_stmt *st = orders__sq_stmt(c, checks[i].id, err);
-        if (st == NULL)
-            return c->code;
-        if (!orders__sq_bind_text(st, 1, key))
-            return orders__sq_bind_failed(err);
-        int rc = orders__sq_step(c, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
+        bool found = false;
+        orders_code_t rc =
+            orders__sq_exists(c, checks[i].id, key, "cannot check an order", &found, err);
+        if (rc != ORDERS_OK)
+            return rc;
+        if (found)
             return orders_error_set(err, ORDERS_E_CONFLICT, checks[i].field, checks[i].fmt, key);
-        if (rc != SQLITE_DONE)
-            return orders__sq_fail(c, rc, "cannot check an order", err);
     }
     return ORDERS_OK;
 }
@@ -235,17 +219,10 @@ static orders_code_t place_body(orders__sq_conn_t *c, void *arg, orders_error_t 
                                  replayed))
         return rc; /* a replay commits an empty transaction */
 
-    int64_t version = 0;
-    if ((rc = orders__sq_cart_version(c, tx->order->customer_id, &version, err)) != ORDERS_OK)
+    /* tx->cart_version >= 1 (orders__check_place_tx) */
+    if ((rc = orders__sq_cart_expect(c, tx->order->customer_id, tx->cart_version, "cart_version",
+                                     err)) != ORDERS_OK)
         return rc;
-    if (version == 0)
-        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
-                                "customer %s has no cart, expected version %" PRId64,
-                                tx->order->customer_id, tx->cart_version);
-    if (version != tx->cart_version)
-        return orders_error_set(err, ORDERS_E_CONFLICT, "cart_version",
-                                "cart version is %" PRId64 ", expected %" PRId64, version,
-                                tx->cart_version);
 
     if (r != NULL && r->local_stock && (rc = place_stock(c, r, result, err)) != ORDERS_OK)
         return rc;
@@ -283,14 +260,11 @@ static orders_code_t update_body(orders__sq_conn_t *c, void *arg, orders_error_t
 {
     const orders_update_tx_t *tx = arg;
     const orders_order_t *o = tx->order;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_HEAD, o->id, err);
-    if (st == NULL)
-        return c->code;
-    int step = orders__sq_step(c, st);
-    if (step == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", o->id);
-    if (step != SQLITE_ROW)
-        return orders__sq_fail(c, step, "cannot read an order", err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_need(c, ORDERS__SQ_ORDER_HEAD, o->id, "cannot read an order",
+                                       "id", "order %s not found", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     int64_t version = orders__sq_i64(st, 0);
     bool same_number = orders__str_eq(orders__sq_text(st, 1), o->order_number);
     sqlite3_reset(st);
@@ -301,7 +275,6 @@ static orders_code_t update_body(orders__sq_conn_t *c, void *arg, orders_error_t
     if (!same_number)
         return orders_error_set(err, ORDERS_E_INVALID, "order_number",
                                 "order %s: the order number cannot change", o->id);
-    orders_code_t rc = ORDERS_OK;
     if (tx->effect != ORDERS_RES_EFFECT_NONE &&
         (rc = orders__sq_effect(c, o->id, tx->effect, tx->now, "reservation", err)) != ORDERS_OK)
         return rc;

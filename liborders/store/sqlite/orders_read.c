@@ -77,92 +77,109 @@ static orders_code_t order_row(sqlite3_stmt *st, orders_order_t *o, orders_error
     return ORDERS_OK;
 }
 
-static orders_code_t items_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
+/* An orders__sq_fill_fn: the item elem of order ud from the order_items row st is on. */
+static orders_code_t item_row(sqlite3_stmt *st, void *elem, void *ud, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_ITEMS, o->id, err);
-    if (st == NULL)
-        return c->code;
-    size_t cap = 0;
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_order_item_t *items = orders__grow(o->items, &cap, o->item_count + 1, sizeof *items);
-        if (items == NULL)
-            return orders__sq_nomem(err);
-        o->items = items;
-        orders_order_item_t *it = &o->items[o->item_count++];
-        memset(it, 0, sizeof *it);
-        bool ok = true;
-        it->product_id = orders__sq_dup(st, 0, &ok);
-        it->seller_id = orders__sq_dup(st, 1, &ok);
-        it->product_name = orders__sq_dup(st, 2, &ok);
-        it->product_image = orders__sq_dup(st, 3, &ok);
-        it->quantity = orders__sq_i64(st, 4);
-        it->unit_price = orders__sq_money(st, 5);
-        it->total_price = orders__sq_money(st, 7);
-        it->reserved_at = orders__sq_i64(st, 10);
-        it->confirmed_at = orders__sq_i64(st, 11);
-        if (!ok)
-            return orders__sq_nomem(err);
-        if (!orders_item_status_parse(orders__sq_text(st, 9), &it->status))
-            return corrupt(o->id, "item status", err);
-    }
-    return rc == SQLITE_DONE ? ORDERS_OK : orders__sq_fail(c, rc, "cannot read order items", err);
+    const orders_order_t *o = ud;
+    orders_order_item_t *it = elem;
+    bool ok = true;
+    it->product_id = orders__sq_dup(st, 0, &ok);
+    it->seller_id = orders__sq_dup(st, 1, &ok);
+    it->product_name = orders__sq_dup(st, 2, &ok);
+    it->product_image = orders__sq_dup(st, 3, &ok);
+    it->quantity = orders__sq_i64(st, 4);
+    it->unit_price = orders__sq_money(st, 5);
+    it->total_price = orders__sq_money(st, 7);
+    it->reserved_at = orders__sq_i64(st, 10);
+    it->confirmed_at = orders__sq_i64(st, 11);
+    if (!ok)
+        return orders__sq_nomem(err);
+    if (!orders_item_status_parse(orders__sq_text(st, 9), &it->status))
+        return corrupt(o->id, "item status", err);
+    return ORDERS_OK;
 }
 
-static orders_code_t sellers_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
+/* An orders__sq_fill_fn: the seller status elem of order ud from the
+ * order_seller_statuses row st is on. */
+static orders_code_t seller_row(sqlite3_stmt *st, void *elem, void *ud, orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_ORDER_SELLER_STATUSES, o->id, err);
-    if (st == NULL)
-        return c->code;
-    size_t cap = 0;
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_seller_status_t *ss =
-            orders__grow(o->seller_statuses, &cap, o->seller_count + 1, sizeof *ss);
-        if (ss == NULL)
-            return orders__sq_nomem(err);
-        o->seller_statuses = ss;
-        orders_seller_status_t *s = &o->seller_statuses[o->seller_count++];
-        memset(s, 0, sizeof *s);
-        bool ok = true;
-        s->seller_id = orders__sq_dup(st, 0, &ok);
-        s->notes = orders__sq_dup(st, 2, &ok);
-        s->tracking_number = orders__sq_dup(st, 3, &ok);
-        s->estimated_delivery = orders__sq_i64(st, 4);
-        s->updated_at = orders__sq_i64(st, 5);
-        if (!ok)
-            return orders__sq_nomem(err);
-        if (!col_status(st, 1, &s->status))
-            return corrupt(o->id, "seller status", err);
-    }
-    return rc == SQLITE_DONE ? ORDERS_OK
-                             : orders__sq_fail(c, rc, "cannot read seller statuses", err);
+    const orders_order_t *o = ud;
+    orders_seller_status_t *s = elem;
+    bool ok = true;
+    s->seller_id = orders__sq_dup(st, 0, &ok);
+    s->notes = orders__sq_dup(st, 2, &ok);
+    s->tracking_number = orders__sq_dup(st, 3, &ok);
+    s->estimated_delivery = orders__sq_i64(st, 4);
+    s->updated_at = orders__sq_i64(st, 5);
+    if (!ok)
+        return orders__sq_nomem(err);
+    if (!col_status(st, 1, &s->status))
+        return corrupt(o->id, "seller status", err);
+    return ORDERS_OK;
+}
+
+/* Reads o's items, then its seller statuses; on failure what was read stays
+ * in o, for orders_order_free. */
+static orders_code_t children_read(orders__sq_conn_t *c, orders_order_t *o, orders_error_t *err)
+{
+    orders__sq_array_t items = {.elem_size = sizeof *o->items, .fill = item_row, .ud = o};
+    orders_code_t rc =
+        orders__sq_rows(c, ORDERS__SQ_ORDER_ITEMS, o->id, "cannot read order items", &items, err);
+    o->items = items.items;
+    o->item_count = items.count;
+    if (rc != ORDERS_OK)
+        return rc;
+    orders__sq_array_t sellers = {.elem_size = sizeof *o->seller_statuses, .fill = seller_row,
+                                  .ud = o};
+    rc = orders__sq_rows(c, ORDERS__SQ_ORDER_SELLER_STATUSES, o->id, "cannot read seller statuses",
+                         &sellers, err);
+    o->seller_statuses = sellers.items;
+    o->seller_count = sellers.count;
+    return rc;
 }
 
 orders_code_t orders__sq_order_load(orders__sq_conn_t *c, orders__sq_id_t by, const char *key,
                                     const char *what, orders_order_t **out, orders_error_t *err)
 {
     *out = NULL;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, by, key, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, what, "order %s not found", key);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read an order", err);
+    sqlite3_stmt *st;
+    orders_code_t code =
+        orders__sq_need(c, by, key, "cannot read an order", what, "order %s not found", &st, err);
+    if (code != ORDERS_OK)
+        return code;
     orders_order_t *o = calloc(1, sizeof *o);
     if (o == NULL)
         return orders__sq_nomem(err);
-    orders_code_t code = order_row(st, o, err);
+    code = order_row(st, o, err);
     sqlite3_reset(st);
-    if (code == ORDERS_OK && (code = items_read(c, o, err)) == ORDERS_OK)
-        code = sellers_read(c, o, err);
+    if (code == ORDERS_OK)
+        code = children_read(c, o, err);
     if (code != ORDERS_OK) {
         orders_order_free(o);
         return code;
     }
     *out = o;
+    return ORDERS_OK;
+}
+
+/* Loads the order of each of ids, in order, onto out; with skip_missing an
+ * id whose order is not found is passed over, else that fails. */
+static orders_code_t load_each(orders__sq_conn_t *c, const orders_string_list_t *ids,
+                               bool skip_missing, orders_order_list_t *out, orders_error_t *err)
+{
+    for (size_t i = 0; i < ids->count; i++) {
+        orders_order_t *o = NULL;
+        orders_code_t code =
+            orders__sq_order_load(c, ORDERS__SQ_ORDER_GET, ids->items[i], "id", &o, err);
+        if (code == ORDERS_E_NOT_FOUND && skip_missing)
+            continue;
+        if (code != ORDERS_OK)
+            return code;
+        if (!orders_order_list_push(out, o)) {
+            orders_order_free(o);
+            return orders__sq_nomem(err);
+        }
+    }
     return ORDERS_OK;
 }
 
@@ -244,11 +261,7 @@ static orders_code_t list_ids(orders__sq_conn_t *c, const orders_order_filter_t 
     if (!bind_filter(st, f) || !orders__sq_bind_named_i64(st, ":limit", f->limit) ||
         !orders__sq_bind_named_i64(st, ":offset", f->offset))
         return orders__sq_bind_failed(err);
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW)
-        if (!orders_string_list_push(ids, orders__sq_text(st, 0)))
-            return orders__sq_nomem(err);
-    return rc == SQLITE_DONE ? ORDERS_OK : orders__sq_fail(c, rc, "cannot list orders", err);
+    return orders__sq_each(c, st, "cannot list orders", orders__sq_push_id, ids, err);
 }
 
 static orders_code_t list_rows(orders__sq_conn_t *c, list_args_t *a, orders_string_list_t *ids,
@@ -265,22 +278,10 @@ static orders_code_t list_rows(orders__sq_conn_t *c, list_args_t *a, orders_stri
         return c->code;
     if (!bind_filter(st, f))
         return orders__sq_bind_failed(err);
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot count orders", err);
-    a->out->total = orders__sq_i64(st, 0);
-    sqlite3_reset(st);
-    for (size_t i = 0; i < ids->count; i++) {
-        orders_order_t *o = NULL;
-        code = orders__sq_order_load(c, ORDERS__SQ_ORDER_GET, ids->items[i], "id", &o, err);
-        if (code != ORDERS_OK)
-            return code;
-        if (!orders_order_list_push(a->out, o)) {
-            orders_order_free(o);
-            return orders__sq_nomem(err);
-        }
-    }
-    return ORDERS_OK;
+    if ((code = orders__sq_one_i64(c, st, "cannot count orders", &a->out->total, err)) !=
+        ORDERS_OK)
+        return code;
+    return load_each(c, ids, false, a->out, err);
 }
 
 static orders_code_t list_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
@@ -316,6 +317,22 @@ typedef struct scan_args {
     orders_order_list_t batch;  /* the orders of this batch */
 } scan_args_t;
 
+/* What scan_id collects: the ids of a batch and the placed_at of the last. */
+typedef struct scan_ids {
+    orders_string_list_t *ids;
+    int64_t last_at;
+} scan_ids_t;
+
+/* An orders__sq_row_fn: notes the (id, placed_at) row st is on. */
+static orders_code_t scan_id(sqlite3_stmt *st, void *ud, orders_error_t *err)
+{
+    scan_ids_t *s = ud;
+    orders_code_t rc = orders__sq_push_id(st, s->ids, err);
+    if (rc == ORDERS_OK)
+        s->last_at = orders__sq_i64(st, 1);
+    return rc;
+}
+
 static orders_code_t scan_rows(orders__sq_conn_t *c, scan_args_t *a, orders_string_list_t *ids,
                                orders_error_t *err)
 {
@@ -326,31 +343,15 @@ static orders_code_t scan_rows(orders__sq_conn_t *c, scan_args_t *a, orders_stri
         !orders__sq_bind_i64(st, 3, a->after_at) || !orders__sq_bind_text(st, 4, a->after_id) ||
         !orders__sq_bind_i64(st, 5, SCAN_BATCH))
         return orders__sq_bind_failed(err);
-    int rc;
-    int64_t last_at = a->after_at;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        if (!orders_string_list_push(ids, orders__sq_text(st, 0)))
-            return orders__sq_nomem(err);
-        last_at = orders__sq_i64(st, 1);
-    }
-    if (rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot scan orders", err);
-    for (size_t i = 0; i < ids->count; i++) {
-        orders_order_t *o = NULL;
-        orders_code_t code =
-            orders__sq_order_load(c, ORDERS__SQ_ORDER_GET, ids->items[i], "id", &o, err);
-        if (code == ORDERS_E_NOT_FOUND)
-            continue;
-        if (code != ORDERS_OK)
-            return code;
-        if (!orders_order_list_push(&a->batch, o)) {
-            orders_order_free(o);
-            return orders__sq_nomem(err);
-        }
-    }
+    scan_ids_t read = {ids, a->after_at};
+    orders_code_t rc = orders__sq_each(c, st, "cannot scan orders", scan_id, &read, err);
+    if (rc == ORDERS_OK)
+        rc = load_each(c, ids, true, &a->batch, err);
+    if (rc != ORDERS_OK)
+        return rc;
     a->rows = ids->count;
     if (ids->count > 0) {
-        a->after_at = last_at;
+        a->after_at = read.last_at;
         orders__copy_id(a->after_id, ids->items[ids->count - 1]);
     }
     return ORDERS_OK;

@@ -1,9 +1,11 @@
 /*
  * pool.c - the SQLite store's connections, statements and transactions.
  *
- * Pool: a handle keeps up to pool_size connections, opened on demand.  An
- * operation checks one out (waiting on a condition variable while all are
- * in use), so a connection and its prepared statements are used by one
+ * Connections: every write runs on the handle's one writer connection,
+ * under write_lock; a read runs on the writer when no write holds it, else
+ * on one of up to pool_size reader connections, opened on demand and
+ * checked out for the read (waiting on a condition variable while all are
+ * in use).  So a connection and its prepared statements are used by one
  * thread at a time (connections are opened SQLITE_OPEN_NOMUTEX).
  *
  * Statements: each connection prepares a statement of sql.h the first time
@@ -11,9 +13,9 @@
  * every use starts from a reset statement with no bindings.
  *
  * Transactions: orders__sq_run wraps one body in BEGIN / BEGIN IMMEDIATE
- * ... COMMIT, or ROLLBACK on any failure.  Writers of one handle first take
- * the handle's write_lock, so they queue in-process instead of polling the
- * file lock; writers of other handles and processes meet at BEGIN IMMEDIATE,
+ * ... COMMIT, or ROLLBACK on any failure.  Writers of one handle queue on
+ * write_lock in-process instead of polling the file lock; writers of other
+ * handles and processes meet at BEGIN IMMEDIATE,
  * where SQLite's busy handler waits up to busy_timeout_ms.
  */
 #include "store/sqlite/internal.h"
@@ -282,15 +284,56 @@ static orders_code_t attempt_once(orders__sq_conn_t *c, orders__sq_mode_t mode,
     return code;
 }
 
+/*
+ * The connection an operation runs on.  Writes are serialized by the
+ * handle's write_lock anyway, so they all use one writer connection, whose
+ * page cache then stays warm (SQLite drops a connection's whole cache when
+ * it sees another connection's commit).  A read uses the writer too when
+ * no write holds it, else a pooled connection.  *on_writer says which, for
+ * release().
+ */
+static orders_code_t acquire(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_conn_t **out,
+                             bool *on_writer, orders_error_t *err)
+{
+    *on_writer = false;
+    if (mode == ORDERS__SQ_WRITE) {
+        pthread_mutex_lock(&s->write_lock);
+        orders_code_t code =
+            s->writer != NULL ? ORDERS_OK : orders__sq_conn_open(s, &s->writer, err);
+        if (code != ORDERS_OK) {
+            pthread_mutex_unlock(&s->write_lock);
+            return code;
+        }
+        *on_writer = true;
+    } else if (pthread_mutex_trylock(&s->write_lock) == 0) {
+        if (s->writer != NULL)
+            *on_writer = true;
+        else
+            pthread_mutex_unlock(&s->write_lock);
+    }
+    if (*on_writer) {
+        *out = s->writer;
+        return ORDERS_OK;
+    }
+    return checkout(s, out, err);
+}
+
+static void release(orders__sq_t *s, orders__sq_conn_t *c, bool on_writer)
+{
+    if (on_writer)
+        pthread_mutex_unlock(&s->write_lock);
+    else
+        checkin(s, c);
+}
+
 orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_body_fn body,
                              void *arg, orders_error_t *err)
 {
     orders__sq_conn_t *c = NULL;
-    orders_code_t code = checkout(s, &c, err);
+    bool on_writer = false;
+    orders_code_t code = acquire(s, mode, &c, &on_writer, err);
     if (code != ORDERS_OK)
         return code;
-    if (mode == ORDERS__SQ_WRITE)
-        pthread_mutex_lock(&s->write_lock);
     int attempts = 0;
     for (;;) {
         code = attempt_once(c, mode, body, arg, err);
@@ -306,9 +349,7 @@ orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq
         backoff(attempts);
     }
     c->locked = false;
-    if (mode == ORDERS__SQ_WRITE)
-        pthread_mutex_unlock(&s->write_lock);
-    checkin(s, c);
+    release(s, c, on_writer);
     return code;
 }
 

@@ -26,31 +26,25 @@ static orders_code_t put_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
 {
     const put_args_t *a = arg;
     const orders_product_t *p = a->p;
-    sqlite3_stmt *st;
-    if (a->create_only) {
-        if ((st = orders__sq_stmt_key(c, ORDERS__SQ_PRODUCT_EXISTS, p->id, err)) == NULL)
-            return c->code;
-        int rc = orders__sq_step(c, st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "id", "product %s already exists",
-                                    p->id);
-        if (rc != SQLITE_DONE)
-            return orders__sq_fail(c, rc, "cannot read a product", err);
-    }
-    if ((st = orders__sq_stmt(c, ORDERS__SQ_PRODUCT_PUT, err)) == NULL)
+    bool found = false;
+    orders_code_t code = a->create_only ? orders__sq_exists(c, ORDERS__SQ_PRODUCT_EXISTS, p->id,
+                                                            "cannot read a product", &found, err)
+                                        : ORDERS_OK;
+    if (code != ORDERS_OK)
+        return code;
+    if (found)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "id", "product %s already exists", p->id);
+    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_PRODUCT_PUT, err);
+    if (st == NULL)
         return c->code;
     if (!orders__sq_bind_text(st, 1, p->id) || !orders__sq_bind_text(st, 2, p->seller_id) ||
         !orders__sq_bind_text(st, 3, p->name) || !orders__sq_bind_text(st, 4, p->image) ||
         !orders__sq_bind_money(st, 5, &p->price) || !orders__sq_bind_i64(st, 7, p->active) ||
         !orders__sq_bind_i64(st, 8, p->created_at) || !orders__sq_bind_i64(st, 9, p->updated_at))
         return orders__sq_bind_failed(err);
-    orders_code_t code = orders__sq_exec(c, st, "cannot write a product", err);
-    if (code != ORDERS_OK)
+    if ((code = orders__sq_exec(c, st, "cannot write a product", err)) != ORDERS_OK)
         return code;
-    if ((st = orders__sq_stmt_key(c, ORDERS__SQ_STOCK_INIT, p->id, err)) == NULL)
-        return c->code;
-    return orders__sq_exec(c, st, "cannot create stock", err);
+    return orders__sq_exec_key(c, ORDERS__SQ_STOCK_INIT, p->id, "cannot create stock", err);
 }
 
 orders_code_t orders__sq_product_put(void *ud, const orders_product_t *p, bool create_only,
@@ -79,6 +73,18 @@ static orders_product_t *product_row(sqlite3_stmt *st)
     return orders_product_copy(&tmp);
 }
 
+/* An orders__sq_row_fn: appends the product row st is on to the
+ * orders_product_list_t ud. */
+static orders_code_t product_push(sqlite3_stmt *st, void *ud, orders_error_t *err)
+{
+    orders_product_t *p = product_row(st);
+    if (p == NULL || !orders_product_list_push(ud, p)) {
+        orders_product_free(p);
+        return orders__sq_nomem(err);
+    }
+    return ORDERS_OK;
+}
+
 typedef struct get_args {
     const char *id;
     orders_product_t **out;
@@ -87,14 +93,11 @@ typedef struct get_args {
 static orders_code_t get_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     get_args_t *a = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_PRODUCT_GET, a->id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "product %s not found", a->id);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read a product", err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_need(c, ORDERS__SQ_PRODUCT_GET, a->id, "cannot read a product",
+                                       "id", "product %s not found", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     if ((*a->out = product_row(st)) == NULL)
         return orders__sq_nomem(err);
     return ORDERS_OK;
@@ -127,16 +130,9 @@ static orders_code_t list_rows(orders__sq_conn_t *c, const list_args_t *a, order
     if (!orders__sq_bind_i64(st, 1, a->limit) || !orders__sq_bind_i64(st, 2, a->offset) ||
         (a->seller_id != NULL && !orders__sq_bind_text(st, 3, a->seller_id)))
         return orders__sq_bind_failed(err);
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_product_t *p = product_row(st);
-        if (p == NULL || !orders_product_list_push(a->out, p)) {
-            orders_product_free(p);
-            return orders__sq_nomem(err);
-        }
-    }
-    if (rc != SQLITE_DONE)
-        return orders__sq_fail(c, rc, "cannot list products", err);
+    orders_code_t rc = orders__sq_each(c, st, "cannot list products", product_push, a->out, err);
+    if (rc != ORDERS_OK)
+        return rc;
 
     st = orders__sq_stmt(c, a->seller_id != NULL ? ORDERS__SQ_PRODUCT_COUNT_SELLER
                                                  : ORDERS__SQ_PRODUCT_COUNT,
@@ -145,10 +141,7 @@ static orders_code_t list_rows(orders__sq_conn_t *c, const list_args_t *a, order
         return c->code;
     if (a->seller_id != NULL && !orders__sq_bind_text(st, 1, a->seller_id))
         return orders__sq_bind_failed(err);
-    if ((rc = orders__sq_step(c, st)) != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot count products", err);
-    a->out->total = orders__sq_i64(st, 0);
-    return ORDERS_OK;
+    return orders__sq_one_i64(c, st, "cannot count products", &a->out->total, err);
 }
 
 static orders_code_t list_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
@@ -179,17 +172,11 @@ orders_code_t orders__sq_product_list(void *ud, const char *seller_id, int64_t o
 static orders_code_t stock_read(orders__sq_conn_t *c, const char *product_id, orders_stock_t *s,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_STOCK_GET, product_id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "product_id", "product %s not found",
-                                product_id);
-    }
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read stock", err);
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_need(c, ORDERS__SQ_STOCK_GET, product_id, "cannot read stock",
+                                       "product_id", "product %s not found", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
     s->available = orders__sq_i64(st, 0);
     s->reserved = orders__sq_i64(st, 1);
     s->sold = orders__sq_i64(st, 2);

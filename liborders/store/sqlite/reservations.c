@@ -15,32 +15,29 @@
 
 /* ---- reading --------------------------------------------------------------------------- */
 
+/* An orders__sq_fill_fn: the line elem from the reservation_lines row st is on. */
+static orders_code_t line_row(sqlite3_stmt *st, void *elem, void *ud, orders_error_t *err)
+{
+    (void)ud;
+    orders_reservation_line_t *l = elem;
+    bool ok = true;
+    l->product_id = orders__sq_dup(st, 0, &ok);
+    l->seller_id = orders__sq_dup(st, 1, &ok);
+    l->quantity = orders__sq_i64(st, 2);
+    l->unit_price = orders__sq_money(st, 3);
+    return ok ? ORDERS_OK : orders__sq_nomem(err);
+}
+
+/* Reads every line of r into r->lines (count in r->line_count). */
 static orders_code_t lines_read(orders__sq_conn_t *c, orders_reservation_t *r,
                                 orders_error_t *err)
 {
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_LINES, r->order_id, err);
-    if (st == NULL)
-        return c->code;
-    size_t cap = 0;
-    int rc;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW) {
-        orders_reservation_line_t *lines =
-            orders__grow(r->lines, &cap, r->line_count + 1, sizeof *lines);
-        if (lines == NULL)
-            return orders__sq_nomem(err);
-        r->lines = lines;
-        orders_reservation_line_t *l = &r->lines[r->line_count++];
-        memset(l, 0, sizeof *l);
-        bool ok = true;
-        l->product_id = orders__sq_dup(st, 0, &ok);
-        l->seller_id = orders__sq_dup(st, 1, &ok);
-        l->quantity = orders__sq_i64(st, 2);
-        l->unit_price = orders__sq_money(st, 3);
-        if (!ok)
-            return orders__sq_nomem(err);
-    }
-    return rc == SQLITE_DONE ? ORDERS_OK
-                             : orders__sq_fail(c, rc, "cannot read reservation lines", err);
+    orders__sq_array_t lines = {.elem_size = sizeof *r->lines, .fill = line_row};
+    orders_code_t rc = orders__sq_rows(c, ORDERS__SQ_RES_LINES, r->order_id,
+                                       "cannot read reservation lines", &lines, err);
+    r->lines = lines.items;
+    r->line_count = lines.count;
+    return rc;
 }
 
 /* Loads the reservation of order_id (*out NULL and ORDERS_OK when none). */
@@ -48,14 +45,11 @@ static orders_code_t res_load(orders__sq_conn_t *c, const char *order_id,
                               orders_reservation_t **out, orders_error_t *err)
 {
     *out = NULL;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_GET, order_id, err);
-    if (st == NULL)
-        return c->code;
-    int rc = orders__sq_step(c, st);
-    if (rc == SQLITE_DONE)
-        return ORDERS_OK;
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot read a reservation", err);
+    sqlite3_stmt *st;
+    orders_code_t code =
+        orders__sq_find(c, ORDERS__SQ_RES_GET, order_id, "cannot read a reservation", &st, err);
+    if (code != ORDERS_OK || st == NULL)
+        return code;
     orders_reservation_t *r = calloc(1, sizeof *r);
     if (r == NULL)
         return orders__sq_nomem(err);
@@ -69,7 +63,6 @@ static orders_code_t res_load(orders__sq_conn_t *c, const char *order_id,
     r->created_at = orders__sq_i64(st, 8);
     r->updated_at = orders__sq_i64(st, 9);
     r->expires_at = orders__sq_i64(st, 10);
-    orders_code_t code = ORDERS_OK;
     if (!ok)
         code = orders__sq_nomem(err);
     else if (!orders_reservation_status_parse(orders__sq_text(st, 6), &r->status))
@@ -183,20 +176,17 @@ orders_code_t orders__sq_res_insert(orders__sq_conn_t *c, const orders_reservati
 static orders_code_t create_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
 {
     const orders_reservation_t *r = arg;
-    sqlite3_stmt *st = orders__sq_stmt_key(c, ORDERS__SQ_RES_EXISTS, r->order_id, err);
-    if (st == NULL)
-        return c->code;
-    int step = orders__sq_step(c, st);
-    sqlite3_reset(st);
-    if (step == SQLITE_ROW)
+    bool found = false;
+    orders_code_t rc = orders__sq_exists(c, ORDERS__SQ_RES_EXISTS, r->order_id,
+                                         "cannot read a reservation", &found, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    if (found)
         return orders_error_set(err, ORDERS_E_CONFLICT, "order_id",
                                 "order %s already has a reservation", r->order_id);
-    if (step != SQLITE_DONE)
-        return orders__sq_fail(c, step, "cannot read a reservation", err);
     if (r->local_stock) {
         orders__sq_short_t s;
-        orders_code_t rc =
-            orders__sq_lines_move(c, r->lines, r->line_count, ORDERS__SQ_MOVE_RESERVE, &s, err);
+        rc = orders__sq_lines_move(c, r->lines, r->line_count, ORDERS__SQ_MOVE_RESERVE, &s, err);
         if (rc == ORDERS_E_OUT_OF_STOCK) {
             const char *pid = r->lines[s.line].product_id;
             return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, pid,
@@ -283,20 +273,9 @@ static orders_code_t due_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
 {
     due_args_t *a = arg;
     size_t start = a->out->count;
-    sqlite3_stmt *st = orders__sq_stmt(c, ORDERS__SQ_RES_DUE, err);
-    if (st == NULL)
-        return c->code;
-    if (!orders__sq_bind_i64(st, 1, a->now) || !orders__sq_bind_i64(st, 2, a->limit))
-        return orders__sq_bind_failed(err);
-    int rc;
-    orders_code_t code = ORDERS_OK;
-    while ((rc = orders__sq_step(c, st)) == SQLITE_ROW)
-        if (!orders_string_list_push(a->out, orders__sq_text(st, 0))) {
-            code = orders__sq_nomem(err);
-            break;
-        }
-    if (code == ORDERS_OK && rc != SQLITE_DONE)
-        code = orders__sq_fail(c, rc, "cannot list due reservations", err);
+    orders_code_t code = orders__sq_each_due(c, ORDERS__SQ_RES_DUE, a->now, a->limit,
+                                             "cannot list due reservations", orders__sq_push_id,
+                                             a->out, err);
     if (code != ORDERS_OK)
         while (a->out->count > start)
             free(a->out->items[--a->out->count]);
@@ -328,12 +307,7 @@ static orders_code_t count_status(orders__sq_conn_t *c, const counts_args_t *a,
     if (!orders__sq_bind_text(st, 1, orders_reservation_status_name(status)) ||
         !orders__sq_bind_i64(st, 2, a->from) || !orders__sq_bind_i64(st, 3, a->to))
         return orders__sq_bind_failed(err);
-    int rc = orders__sq_step(c, st);
-    if (rc != SQLITE_ROW)
-        return orders__sq_fail(c, rc, "cannot count reservations", err);
-    *out = orders__sq_i64(st, 0);
-    sqlite3_reset(st);
-    return ORDERS_OK;
+    return orders__sq_one_i64(c, st, "cannot count reservations", out, err);
 }
 
 static orders_code_t counts_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
