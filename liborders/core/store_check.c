@@ -332,3 +332,12 @@ orders_code_t orders__check_wallet_next(int64_t balance, int64_t delta, const ch
                                 balance, currency, delta == INT64_MIN ? INT64_MAX : -delta);
     return ORDERS_OK;
 }
+
+orders_code_t orders__check_place_start(const orders_place_tx_t *tx,
+                                        orders_place_result_t *result, orders_error_t *err)
+{
+    result->replayed_order_id[0] = '\0';
+    result->short_product_id[0] = '\0';
+    result->short_available = 0;
+    return orders__check_place_tx(tx, err);
+}

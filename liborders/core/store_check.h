@@ -26,6 +26,10 @@
  * 1..ORDERS_ID_MAX bytes with a hash of at most ORDERS_ID_MAX bytes, and
  * the journal (orders__check_journal). */
 orders_code_t orders__check_place_tx(const orders_place_tx_t *tx, orders_error_t *err);
+/* How every backend's place starts: clears result's fields (the replayed
+ * order id, the short product and its count) and checks tx as above. */
+orders_code_t orders__check_place_start(const orders_place_tx_t *tx,
+                                        orders_place_result_t *result, orders_error_t *err);
 
 /* The shape of an order update: an order with an id, version
  * expected_version + 1 (expected_version >= 1), its arrays present, and the

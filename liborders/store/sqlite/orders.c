@@ -244,10 +244,7 @@ orders_code_t orders__sq_place(void *ud, const orders_place_tx_t *tx,
     orders_place_result_t scratch;
     if (result == NULL)
         result = &scratch;
-    result->replayed_order_id[0] = '\0';
-    result->short_product_id[0] = '\0';
-    result->short_available = 0;
-    orders_code_t rc = orders__check_place_tx(tx, err);
+    orders_code_t rc = orders__check_place_start(tx, result, err);
     if (rc != ORDERS_OK)
         return rc;
     place_args_t a = {tx, result};
