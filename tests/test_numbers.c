@@ -76,3 +76,26 @@ Test(numbers, a_used_up_block_is_followed_by_a_fresh_one)
     cr_assert_eq(place_seq(A.ctx, "c100"), 201, "A, out of numbers, takes the third");
     cr_assert_eq(place_seq(B, "b2"), 102);
 }
+
+/* The date part follows the context's clock across midnight (UTC), though
+ * the library converts it once per day. */
+Test(numbers, the_date_part_follows_the_clock_across_days)
+{
+    orders_error_t err = {0};
+    orders_identity_t who = {.id = "d1", .name = "N", .email = "n@example.com"};
+    orders_place_request_t req = {.shipping_address = fix_address(),
+                                  .payment_method = ORDERS_METHOD_COD};
+    const char *want[] = {"ORD20260101", "ORD20260101", "ORD20260102", "ORD20260201"};
+    const int64_t step[] = {0, 86399999 - 1000, 1000 + 1, 30 * 86400000LL};
+    for (int i = 0; i < 4; i++) {
+        fix_advance(&A, step[i]);
+        orders_order_t *o = NULL;
+        cr_assert_eq(orders_cart_add(A.ctx, "d1", "p1", 1, ORDERS_ANY_VERSION, NULL, &err),
+                     ORDERS_OK, "%s", err.message);
+        cr_assert_eq(orders_order_place(A.ctx, &who, &req, &o, &err), ORDERS_OK, "%s",
+                     err.message);
+        cr_assert_eq(strncmp(o->order_number, want[i], 11), 0, "order %d: %s, want %s...", i,
+                     o->order_number, want[i]);
+        orders_order_free(o);
+    }
+}
