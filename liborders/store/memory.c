@@ -208,8 +208,9 @@ static orders_code_t product_list(void *ud, const char *seller_id, int64_t offse
         goto done;
     }
     for (size_t i = 0; i < m->products.cap; i++) {
-        orders__mem_product_t *w = m->products.slots[i].value;
-        if (m->products.slots[i].key != NULL &&
+        const orders__map_slot_t *sl = orders__map_at(&m->products, i);
+        orders__mem_product_t *w = sl->value;
+        if (sl->key != NULL &&
             (seller_id == NULL || orders__str_eq(w->p.seller_id, seller_id)))
             match[n++] = w;
     }
@@ -348,8 +349,9 @@ static orders_code_t cart_purge(void *ud, int64_t now, int64_t *purged, orders_e
     pthread_mutex_lock(&m->lock);
     size_t i = 0;
     while (i < m->carts.cap) {
-        orders_cart_t *c = m->carts.slots[i].value;
-        if (m->carts.slots[i].key != NULL && c->expires_at <= now) {
+        const orders__map_slot_t *sl = orders__map_at(&m->carts, i);
+        orders_cart_t *c = sl->value;
+        if (sl->key != NULL && c->expires_at <= now) {
             orders__map_remove_slot(&m->carts, i); /* re-examine slot i */
             free(c);
             n++;
@@ -453,8 +455,8 @@ orders_code_t orders_store_memory_new(void **ud, orders_error_t *err)
 static void map_free_values(orders__map_t *map, void (*fn)(void *value))
 {
     for (size_t i = 0; i < map->cap; i++)
-        if (map->slots[i].key != NULL)
-            fn(map->slots[i].value);
+        if (orders__map_at(map, i)->key != NULL)
+            fn(orders__map_at(map, i)->value);
     orders__map_destroy(map);
 }
 

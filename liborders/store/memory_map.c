@@ -10,14 +10,44 @@
 
 void orders__map_init(orders__map_t *m)
 {
-    m->slots = NULL;
+    m->segs = NULL;
     m->cap = 0;
     m->count = 0;
 }
 
+static size_t seg_count(size_t cap)
+{
+    return cap > ORDERS__MAP_SEG ? cap >> ORDERS__MAP_SEG_BITS : 1;
+}
+
+static void segs_free(orders__map_slot_t **segs, size_t cap)
+{
+    if (segs == NULL)
+        return;
+    for (size_t i = 0; i < seg_count(cap); i++)
+        free(segs[i]);
+    free(segs);
+}
+
+/* Zeroed segments for cap slots (a power of two), or NULL. */
+static orders__map_slot_t **segs_new(size_t cap)
+{
+    size_t n = seg_count(cap), len = cap < ORDERS__MAP_SEG ? cap : ORDERS__MAP_SEG;
+    orders__map_slot_t **segs = calloc(n, sizeof *segs);
+    if (segs == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if ((segs[i] = calloc(len, sizeof **segs)) == NULL) {
+            segs_free(segs, cap); /* calloc left the rest NULL */
+            return NULL;
+        }
+    }
+    return segs;
+}
+
 void orders__map_destroy(orders__map_t *m)
 {
-    free(m->slots);
+    segs_free(m->segs, m->cap);
     orders__map_init(m);
 }
 
@@ -73,8 +103,8 @@ static size_t probe(const orders__map_t *m, const char *key, uint64_t h)
 {
     size_t mask = m->cap - 1;
     size_t i = (size_t)h & mask;
-    while (m->slots[i].key != NULL) {
-        if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0)
+    for (const orders__map_slot_t *sl; (sl = orders__map_at(m, i))->key != NULL;) {
+        if (sl->hash == h && strcmp(sl->key, key) == 0)
             return i;
         i = (i + 1) & mask;
     }
@@ -91,27 +121,28 @@ void *orders__map_get_h(const orders__map_t *m, const char *key, uint64_t h)
     if (m->count == 0 || key == NULL)
         return NULL;
     size_t i = probe(m, key, h);
-    return m->slots[i].key != NULL ? m->slots[i].value : NULL;
+    const orders__map_slot_t *sl = orders__map_at(m, i);
+    return sl->key != NULL ? sl->value : NULL;
 }
 
 /* Moves every entry into a new table of ncap slots. */
 static bool rehash(orders__map_t *m, size_t ncap)
 {
-    orders__map_slot_t *slots = calloc(ncap, sizeof *slots);
-    if (slots == NULL)
+    orders__map_t n = {segs_new(ncap), ncap, m->count};
+    if (n.segs == NULL)
         return false;
     size_t mask = ncap - 1;
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->slots[i].key == NULL)
+        const orders__map_slot_t *from = orders__map_at(m, i);
+        if (from->key == NULL)
             continue;
-        size_t j = (size_t)m->slots[i].hash & mask;
-        while (slots[j].key != NULL)
+        size_t j = (size_t)from->hash & mask;
+        while (orders__map_at(&n, j)->key != NULL)
             j = (j + 1) & mask;
-        slots[j] = m->slots[i];
+        *orders__map_at(&n, j) = *from;
     }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = ncap;
+    segs_free(m->segs, m->cap);
+    *m = n;
     return true;
 }
 
@@ -140,18 +171,20 @@ bool orders__map_put_h(orders__map_t *m, const char *key, uint64_t h, void *valu
 {
     if (m->cap > 0) {
         size_t i = probe(m, key, h);
-        if (m->slots[i].key != NULL) {
-            m->slots[i].key = key;
-            m->slots[i].value = value;
+        orders__map_slot_t *sl = orders__map_at(m, i);
+        if (sl->key != NULL) {
+            sl->key = key;
+            sl->value = value;
             return true;
         }
     }
     if (!orders__map_reserve(m, 1))
         return false;
     size_t i = probe(m, key, h);
-    m->slots[i].key = key;
-    m->slots[i].value = value;
-    m->slots[i].hash = h;
+    orders__map_slot_t *sl = orders__map_at(m, i);
+    sl->key = key;
+    sl->value = value;
+    sl->hash = h;
     m->count++;
     return true;
 }
@@ -165,18 +198,20 @@ void orders__map_remove_slot(orders__map_t *m, size_t i)
      * unless their home slot lies cyclically in (hole, j]. */
     for (;;) {
         j = (j + 1) & mask;
-        if (m->slots[j].key == NULL)
+        orders__map_slot_t *at_j = orders__map_at(m, j);
+        if (at_j->key == NULL)
             break;
-        size_t home = (size_t)m->slots[j].hash & mask;
+        size_t home = (size_t)at_j->hash & mask;
         bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!home_between) {
-            m->slots[i] = m->slots[j];
+            *orders__map_at(m, i) = *at_j;
             i = j;
         }
     }
-    m->slots[i].key = NULL;
-    m->slots[i].value = NULL;
-    m->slots[i].hash = 0;
+    orders__map_slot_t *hole = orders__map_at(m, i);
+    hole->key = NULL;
+    hole->value = NULL;
+    hole->hash = 0;
     m->count--;
 }
 
@@ -185,9 +220,9 @@ void *orders__map_remove(orders__map_t *m, const char *key)
     if (m->count == 0 || key == NULL)
         return NULL;
     size_t i = probe(m, key, orders__map_hash(key));
-    if (m->slots[i].key == NULL)
+    if (orders__map_at(m, i)->key == NULL)
         return NULL;
-    void *value = m->slots[i].value;
+    void *value = orders__map_at(m, i)->value;
     orders__map_remove_slot(m, i);
     return value;
 }

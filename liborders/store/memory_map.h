@@ -6,7 +6,7 @@
  * when needed, so inserts are amortized O(1).  Each slot caches its key's
  * hash.
  *
- * Ownership: the map owns only its slot array.  Keys are BORROWED: a key
+ * Ownership: the map owns only its slot segments and their directory.  Keys are BORROWED: a key
  * must stay valid and unchanged while its entry exists (the memory store
  * points keys into the records it keeps, e.g. order->id).  Values are opaque.
  *
@@ -28,11 +28,24 @@ typedef struct orders__map_slot {
     uint64_t hash;
 } orders__map_slot_t;
 
+/* Slots live in segments of at most ORDERS__MAP_SEG slots (48 KiB), found
+ * through a directory, so that no table needs one huge allocation: a large
+ * block would be mapped fresh from the kernel at every growth (page faults)
+ * where small ones reuse freed heap memory. */
+#define ORDERS__MAP_SEG_BITS 11
+#define ORDERS__MAP_SEG ((size_t)1 << ORDERS__MAP_SEG_BITS)
+
 typedef struct orders__map {
-    orders__map_slot_t *slots;
+    orders__map_slot_t **segs; /* cap / ORDERS__MAP_SEG segments, or one of cap slots */
     size_t cap;   /* 0 or a power of two */
     size_t count; /* occupied slots */
 } orders__map_t;
+
+/* Slot i (< cap).  Walks over the slots use it with i from 0 to cap - 1. */
+static inline orders__map_slot_t *orders__map_at(const orders__map_t *m, size_t i)
+{
+    return &m->segs[i >> ORDERS__MAP_SEG_BITS][i & (ORDERS__MAP_SEG - 1)];
+}
 
 /* An empty map (no allocation). */
 void orders__map_init(orders__map_t *m);
@@ -55,7 +68,7 @@ bool orders__map_put_h(orders__map_t *m, const char *key, uint64_t h, void *valu
 static inline void orders__map_prefetch(const orders__map_t *m, uint64_t h)
 {
     if (m->cap > 0)
-        __builtin_prefetch(&m->slots[(size_t)h & (m->cap - 1)]);
+        __builtin_prefetch(orders__map_at(m, (size_t)h & (m->cap - 1)));
 }
 
 /* Makes room for extra more keys; false when memory runs out (the map is

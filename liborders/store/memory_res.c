@@ -271,9 +271,10 @@ orders_code_t orders__mem_reservation_counts(void *ud, int64_t from, int64_t to,
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->reservations.cap; i++) {
-        if (m->reservations.slots[i].key == NULL)
+        const orders__map_slot_t *sl = orders__map_at(&m->reservations, i);
+        if (sl->key == NULL)
             continue;
-        const orders_reservation_t *r = &((orders__mem_res_t *)m->reservations.slots[i].value)->r;
+        const orders_reservation_t *r = &((const orders__mem_res_t *)sl->value)->r;
         if (r->updated_at < from || r->updated_at >= to)
             continue;
         switch (r->status) {
