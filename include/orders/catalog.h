@@ -1,5 +1,5 @@
 /*
- * orders/catalog.h - the product catalog and stock plugin interface (version 1).
+ * orders/catalog.h - the product catalog and stock plugin interface (version 2).
  *
  * The catalog answers two questions for the core: what a product is (name,
  * image, seller, price, active) and how many units are available; and, for a
@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define ORDERS_CATALOG_VERSION 1
+#define ORDERS_CATALOG_VERSION 2
 
 #define ORDERS_CATALOG_IN_STORE 0x1u
 
@@ -66,6 +66,18 @@ typedef struct orders_catalog_vtable {
     /* Remote shape only: give back whatever the order holds, held or sold.
      * Releasing an order that holds nothing succeeds. */
     orders_code_t (*release)(void *ud, const char *order_id, orders_error_t *err);
+
+    /* ---- added in version 2; optional (NULL, or a version-1 vtable: the
+     * core calls product_get and stock_available once per id instead) ---- */
+
+    /* What product_get and stock_available answer, for n ids in one call
+     * (one lock, transaction or request instead of 2n): out[i] is ids[i]'s
+     * product, or NULL when it is unknown (not an error), with its units
+     * available.  available may be 0 for an inactive product: placement
+     * treats inactive products as having none.  On failure no out[i] holds
+     * a product.  The core calls it with n >= 1. */
+    orders_code_t (*products_get)(void *ud, const char *const *ids, size_t n,
+                                  orders_product_avail_t *out, orders_error_t *err);
 } orders_catalog_vtable_t;
 
 #ifdef __cplusplus

@@ -1,5 +1,5 @@
 /*
- * orders/store.h - the storage plugin interface (version 1).
+ * orders/store.h - the storage plugin interface (version 2).
  *
  * A store keeps products and stock, carts, orders, reservations, the outbox,
  * history, idempotency keys, wallets, sequences and analytics counters.  The
@@ -38,7 +38,7 @@
 extern "C" {
 #endif
 
-#define ORDERS_STORE_VERSION 1
+#define ORDERS_STORE_VERSION 2
 
 /* What happens to an order's reservation (and to stock, when the reservation
  * has local_stock) in the same atomic step as an order update. */
@@ -255,6 +255,18 @@ typedef struct orders_store_vtable {
     /* Occurrences of kind with from <= at < to. */
     orders_code_t (*stat_count)(void *ud, const char *kind, int64_t from, int64_t to,
                                 int64_t *out, orders_error_t *err);
+
+    /* ---- added in version 2; optional (NULL, or a version-1 vtable: the
+     * core calls product_get and stock_get once per id instead) ---- */
+
+    /* The products ids[0..n) and their available stock, read as one
+     * snapshot: out[i].product is a copy of product ids[i], or NULL when it
+     * does not exist (not an error; available is then 0).  Inactive
+     * products are returned like active ones.  ORDERS_E_INVALID for a NULL
+     * ids, id or out; on any failure no out[i] holds a product.  n == 0
+     * succeeds and reads nothing. */
+    orders_code_t (*products_read)(void *ud, const char *const *ids, size_t n,
+                                   orders_product_avail_t *out, orders_error_t *err);
 } orders_store_vtable_t;
 
 /* Built-in: a store kept in process memory under one lock.  Nothing

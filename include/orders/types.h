@@ -124,6 +124,15 @@ typedef struct orders_stock {
     int64_t adjusted;
 } orders_stock_t;
 
+/*
+ * One answer of a batch product read (catalog products_get, store
+ * products_read): the product and the units available now.
+ */
+typedef struct orders_product_avail {
+    orders_product_t *product;   /* a new copy (orders_product_free), or NULL: unknown id */
+    int64_t available;           /* 0 when product is NULL */
+} orders_product_avail_t;
+
 /* ---- addresses and customers --------------------------------------------- */
 
 typedef struct orders_address {

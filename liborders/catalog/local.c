@@ -28,12 +28,26 @@ static orders_code_t local_stock_available(void *ud, const char *id, int64_t *av
     return rc;
 }
 
+static const orders_catalog_vtable_t local_catalog;
+
+/* One store read for the whole cart when the store has products_read
+ * (version 2), else the per-id fallback over the members above. */
+static orders_code_t local_products_get(void *ud, const char *const *ids, size_t n,
+                                        orders_product_avail_t *out, orders_error_t *err)
+{
+    orders_ctx_t *ctx = ud;
+    if (ctx->store->version >= 2 && ctx->store->products_read != NULL)
+        return ctx->store->products_read(ctx->store_ud, ids, n, out, err);
+    return orders__catalog_products_each(&local_catalog, ud, ids, n, out, err);
+}
+
 static const orders_catalog_vtable_t local_catalog = {
     .version = ORDERS_CATALOG_VERSION,
     .name = "local",
     .flags = ORDERS_CATALOG_IN_STORE,
     .product_get = local_product_get,
     .stock_available = local_stock_available,
+    .products_get = local_products_get,
 };
 
 const orders_catalog_vtable_t *orders_catalog_local_vtable(void)

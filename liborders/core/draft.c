@@ -49,34 +49,52 @@ static orders_code_t fill_item(orders_order_item_t *it, const orders_cart_line_t
     return orders_money_mul(&it->unit_price, it->quantity, &it->total_price, err);
 }
 
-/* Re-reads every line from the catalog: current price, active, stock. */
+/* Reads every line's product and stock through the catalog in one call;
+ * the products found stay with the draft (freed by orders__draft_clear). */
+static orders_code_t read_products(orders_ctx_t *ctx, orders__draft_t *d,
+                                   orders_product_avail_t **out, orders_error_t *err)
+{
+    const orders_cart_t *cart = d->cart;
+    size_t n = cart->item_count;
+    const char **ids = orders__arena_alloc(&d->arena, n * sizeof *ids);
+    orders_product_avail_t *avail = orders__arena_alloc(&d->arena, n * sizeof *avail);
+    if (!ids || !avail ||
+        !(d->products = orders__arena_alloc(&d->arena, n * sizeof *d->products)))
+        return orders__nomem(err);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = cart->items[i].product_id;
+    orders_code_t rc = orders__catalog_products(ctx->catalog, ctx->catalog_ud, ids, n, avail, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (avail[i].product)
+            d->products[d->product_count++] = avail[i].product;
+    *out = avail;
+    return ORDERS_OK;
+}
+
+/* Re-prices every line from the catalog: current price, active, stock. */
 static orders_code_t price_items(orders_ctx_t *ctx, orders__draft_t *d, int64_t now,
                                  orders_error_t *err)
 {
     const orders_cart_t *cart = d->cart;
     orders_order_t *o = d->order;
+    orders_product_avail_t *avail = NULL;
     char shortages[ORDERS_ERROR_MESSAGE_MAX - 40] = "";
-    if (!(o->items = orders__arena_alloc(&d->arena, cart->item_count * sizeof *o->items)) ||
-        !(d->products = orders__arena_alloc(&d->arena, cart->item_count * sizeof *d->products)))
+    orders_code_t rc = read_products(ctx, d, &avail, err);
+    if (rc)
+        return rc;
+    if (!(o->items = orders__arena_alloc(&d->arena, cart->item_count * sizeof *o->items)))
         return orders__nomem(err);
     for (size_t i = 0; i < cart->item_count; i++) {
         const orders_cart_line_t *l = &cart->items[i];
-        orders_product_t *p = NULL;
-        int64_t available = 0;
-        orders_code_t rc = ctx->catalog->product_get(ctx->catalog_ud, l->product_id, &p, err);
-        if (rc == ORDERS_OK && p->active) {
-            rc = ctx->catalog->stock_available(ctx->catalog_ud, l->product_id, &available, err);
-        } else if (rc == ORDERS_E_NOT_FOUND || rc == ORDERS_OK) {
-            rc = ORDERS_OK; /* gone or inactive: nothing available */
-            orders_error_clear(err);
-        }
-        if (rc == ORDERS_OK && available < l->quantity)
+        const orders_product_t *p = avail[i].product;
+        /* gone or inactive: nothing available */
+        int64_t available = p && p->active ? avail[i].available : 0;
+        if (available < l->quantity)
             note_short(shortages, sizeof shortages, p ? p->name : l->product_name, l->quantity,
                        available);
-        if (p)
-            d->products[d->product_count++] = p; /* freed with the draft */
-        if (rc == ORDERS_OK)
-            rc = fill_item(&o->items[o->item_count++], l, p, now, err);
+        rc = fill_item(&o->items[o->item_count++], l, p, now, err);
         if (rc == ORDERS_OK && i == 0)
             memcpy(o->subtotal.currency, o->items[0].unit_price.currency, ORDERS_CURRENCY_LEN);
         if (rc == ORDERS_OK)

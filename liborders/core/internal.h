@@ -166,6 +166,20 @@ void orders__split_totals(const orders_order_t *o, orders_seller_part_t *parts, 
 /* Records one analytics occurrence; failures are ignored (best effort). */
 void orders__stat(orders_ctx_t *ctx, const char *kind);
 
+/* ---- batch product reads (catalog_read.c) ---- */
+
+/* What the catalog knows of n ids (n >= 1), through its products_get when
+ * it has one (version 2), else one product_get and stock_available per id:
+ * see orders_catalog_vtable_t.products_get for the meaning of out. */
+orders_code_t orders__catalog_products(const orders_catalog_vtable_t *vt, void *ud,
+                                       const char *const *ids, size_t n,
+                                       orders_product_avail_t *out, orders_error_t *err);
+/* The per-id fallback of orders__catalog_products, over vt's version-1
+ * members only (a products_get may use it for itself). */
+orders_code_t orders__catalog_products_each(const orders_catalog_vtable_t *vt, void *ud,
+                                            const char *const *ids, size_t n,
+                                            orders_product_avail_t *out, orders_error_t *err);
+
 /* Does the registered catalog hold stock outside the store (a Products
  * service), so that reservations are made and settled remotely? */
 static inline bool orders__catalog_remote(const orders_ctx_t *ctx)

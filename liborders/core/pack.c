@@ -213,26 +213,47 @@ static void fill_product(packer_t *pk, orders_product_t *d, const orders_product
     d->image = pk_str(pk, s->image);
 }
 
-static void fill_event(packer_t *pk, orders_event_t *d, const orders_event_t *s)
+/* The records one step writes mostly repeat each other's strings (the order
+ * id, a status, the order number, the actor) as the same pointers: a record
+ * reuses the copy already in the block when its field is the previous
+ * record's pointer (prev_s is NULL for the first record). */
+#define STEP_STR(field)                                                                \
+    d->field = prev_s != NULL && s->field == prev_s->field ? prev_d->field             \
+                                                         : pk_str(pk, s->field)
+
+static void fill_event(packer_t *pk, void *dst, const void *src, const void *prev_dst,
+                       const void *prev_src)
 {
+    orders_event_t *d = dst;
+    const orders_event_t *s = src, *prev_d = prev_dst, *prev_s = prev_src;
     *d = *s;
     d->id = pk_str(pk, s->id);
-    d->order_id = pk_str(pk, s->order_id);
-    d->recipient = pk_str(pk, s->recipient);
-    d->old_status = pk_str(pk, s->old_status);
-    d->new_status = pk_str(pk, s->new_status);
-    d->detail = pk_str(pk, s->detail);
+    STEP_STR(order_id);
+    STEP_STR(recipient);
+    STEP_STR(old_status);
+    STEP_STR(new_status);
+    STEP_STR(detail);
     d->last_error = pk_str(pk, s->last_error);
 }
 
+static void fill_history_step(packer_t *pk, void *dst, const void *src, const void *prev_dst,
+                              const void *prev_src)
+{
+    orders_history_t *d = dst;
+    const orders_history_t *s = src, *prev_d = prev_dst, *prev_s = prev_src;
+    *d = *s;
+    STEP_STR(order_id);
+    STEP_STR(actor);
+    STEP_STR(from_status);
+    STEP_STR(to_status);
+    STEP_STR(note);
+}
+
+#undef STEP_STR
+
 static void fill_history(packer_t *pk, orders_history_t *d, const orders_history_t *s)
 {
-    *d = *s;
-    d->order_id = pk_str(pk, s->order_id);
-    d->actor = pk_str(pk, s->actor);
-    d->from_status = pk_str(pk, s->from_status);
-    d->to_status = pk_str(pk, s->to_status);
-    d->note = pk_str(pk, s->note);
+    fill_history_step(pk, d, s, NULL, NULL);
 }
 
 /* ---- pack functions ----------------------------------------------------------------- */
@@ -274,20 +295,28 @@ PACK(orders_reservation_t, fill_reservation)
 void *orders__pack_history(const orders_history_t *src, size_t head, size_t *size)
 PACK(orders_history_t, fill_history)
 
-/* n events into one block: a zeroed header of head0 bytes, n wrappers of
- * head bytes each (zeroed past the record), then every array and string. */
-void *orders__pack_events(const orders_event_t *const *src, size_t n, size_t head0, size_t head,
-                          void **out)
+typedef void (*fill_step_fn)(packer_t *pk, void *dst, const void *src, const void *prev_dst,
+                             const void *prev_src);
+
+/* n records of rec bytes into one block: a zeroed header of head0 bytes,
+ * n wrappers of head bytes each (zeroed past the record), then every array
+ * and string. */
+static void *pack_step(const void *const *src, size_t n, size_t head0, size_t head, size_t rec,
+                       fill_step_fn fill, void **out)
 {
     packer_t pk;
-    orders_event_t scratch;
+    union {
+        orders_event_t e;
+        orders_history_t h;
+    } scratch;
+    memset(&scratch, 0, sizeof scratch);
     pk_start(&pk);
-    if (head < sizeof scratch)
-        head = sizeof scratch;
+    if (head < rec)
+        head = rec;
     size_t stride = round_up(head, &pk.overflow);
     size_t first = round_up(head0, &pk.overflow);
     for (size_t i = 0; i < n; i++)
-        fill_event(&pk, &scratch, src[i]);
+        fill(&pk, &scratch, src[i], &scratch, i > 0 ? src[i - 1] : NULL);
     if (n > (SIZE_MAX - first) / (stride ? stride : 1))
         return NULL;
     char *block = pk_alloc(&pk, first + n * stride, NULL);
@@ -295,9 +324,23 @@ void *orders__pack_events(const orders_event_t *const *src, size_t n, size_t hea
         return NULL;
     for (size_t i = 0; i < n; i++) {
         out[i] = block + first + i * stride;
-        fill_event(&pk, out[i], src[i]);
+        fill(&pk, out[i], src[i], i > 0 ? out[i - 1] : NULL, i > 0 ? src[i - 1] : NULL);
     }
     return block;
+}
+
+void *orders__pack_events(const orders_event_t *const *src, size_t n, size_t head0, size_t head,
+                          void **out)
+{
+    return pack_step((const void *const *)src, n, head0, head, sizeof(orders_event_t), fill_event,
+                     out);
+}
+
+void *orders__pack_histories(const orders_history_t *const *src, size_t n, size_t head0,
+                             size_t head, void **out)
+{
+    return pack_step((const void *const *)src, n, head0, head, sizeof(orders_history_t),
+                     fill_history_step, out);
 }
 
 /* ---- single-block copies the public *_copy functions return ---------------- */

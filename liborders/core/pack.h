@@ -24,12 +24,16 @@ void *orders__pack_order(const orders_order_t *src, size_t head, size_t *size);
 void *orders__pack_reservation(const orders_reservation_t *src, size_t head, size_t *size);
 void *orders__pack_history(const orders_history_t *src, size_t head, size_t *size);
 
-/* n events in ONE block: a zeroed header of head0 bytes (the caller's),
+/* n events in ONE block (strings a record shares by pointer with the one
+ * before it are copied once): a zeroed header of head0 bytes (the caller's),
  * then n wrappers of head bytes each, each beginning with a copy of src[i]
  * and zeroed past it (out[i] gets wrapper i), then all of their strings.
  * NULL when memory runs out.  Free the block with free(). */
 void *orders__pack_events(const orders_event_t *const *src, size_t n, size_t head0, size_t head,
                           void **out);
+/* The same for the history entries of one step. */
+void *orders__pack_histories(const orders_history_t *const *src, size_t n, size_t head0,
+                             size_t head, void **out);
 
 /* Copies marked with block_end, as the public *_copy functions return. */
 orders_product_t *orders__product_pack(const orders_product_t *src);

@@ -341,3 +341,30 @@ orders_code_t orders__check_place_start(const orders_place_tx_t *tx,
     result->short_available = 0;
     return orders__check_place_tx(tx, err);
 }
+
+/* ---- products ----------------------------------------------------------------------- */
+
+orders_code_t orders__check_products_read(const char *const *ids, size_t n,
+                                          orders_product_avail_t *out, orders_error_t *err)
+{
+    if (n == 0)
+        return ORDERS_OK;
+    if (out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "out", "no output array");
+    memset(out, 0, n * sizeof *out);
+    if (ids == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "ids", "product ids are missing");
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "ids", "product id %zu is missing", i);
+    return ORDERS_OK;
+}
+
+void orders__products_avail_clear(orders_product_avail_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        orders_product_free(out[i].product);
+        out[i].product = NULL;
+        out[i].available = 0;
+    }
+}

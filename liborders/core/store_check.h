@@ -17,6 +17,16 @@
 
 #include <orders/store.h>
 
+/* ---- products --------------------------------------------------------------------- */
+
+/* The arguments of products_read (store.h): ids and each id present, out
+ * present (n == 0 needs neither).  Empties out[0..n) first when out is
+ * given, so that a refusal leaves no product behind. */
+orders_code_t orders__check_products_read(const char *const *ids, size_t n,
+                                          orders_product_avail_t *out, orders_error_t *err);
+/* Frees the products of out[0..n) and empties the entries. */
+void orders__products_avail_clear(orders_product_avail_t *out, size_t n);
+
 /* ---- orders --------------------------------------------------------------------- */
 
 /* The shape of a placement (store.h "Placement"): order id, number and

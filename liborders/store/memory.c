@@ -254,6 +254,29 @@ static orders_code_t stock_get(void *ud, const char *product_id, orders_stock_t 
     return rc;
 }
 
+static orders_code_t products_read(void *ud, const char *const *ids, size_t n,
+                                   orders_product_avail_t *out, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    orders_code_t rc = orders__check_products_read(ids, n, out, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < n && rc == ORDERS_OK; i++) {
+        const orders__mem_product_t *w = orders__map_get(&m->products, ids[i]);
+        if (w == NULL)
+            continue;
+        if ((out[i].product = orders_product_copy(&w->p)) == NULL)
+            rc = orders__mem_nomem(err);
+        else
+            out[i].available = w->stock.available;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (rc != ORDERS_OK)
+        orders__products_avail_clear(out, n);
+    return rc;
+}
+
 static orders_code_t stock_change(void *ud, const char *product_id, orders_stock_op_t op,
                                   int64_t value, orders_stock_t *out, orders_error_t *err)
 {
@@ -399,6 +422,7 @@ static const orders_store_vtable_t memory_vtable = {
     .history_list = orders__mem_history_list,
     .stat_add = orders__mem_stat_add,
     .stat_count = orders__mem_stat_count,
+    .products_read = products_read,
 };
 
 const orders_store_vtable_t *orders_store_memory_vtable(void)
@@ -471,7 +495,7 @@ static void free_hist(void *v)
     orders__mem_hist_t *h = v;
     while (h != NULL) {
         orders__mem_hist_t *prev = h->prev;
-        free(h);
+        orders__mem_hist_free(h);
         h = prev;
     }
 }

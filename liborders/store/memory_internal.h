@@ -57,14 +57,15 @@ typedef struct orders__mem_res {
 } orders__mem_res_t;
 
 /* The events an atomic step writes share one allocation: this header, then
- * their wrappers and strings.  It is freed when its last event is. */
-typedef struct orders__mem_evblock {
-    size_t live;            /* events of the block not yet freed */
-} orders__mem_evblock_t;
+ * their wrappers and strings; so do its history entries.  The block is
+ * freed when the last of its records is. */
+typedef struct orders__mem_block {
+    size_t live;            /* records of the block not yet freed */
+} orders__mem_block_t;
 
 typedef struct orders__mem_event {
     orders_event_t e;       /* e.id is the key in m->events */
-    orders__mem_evblock_t *block; /* shared with the step's other events */
+    orders__mem_block_t *block; /* shared with the step's other events */
     uint64_t id_hash;       /* orders__map_hash(e.id), computed once */
     uint64_t seq;           /* insertion number: ties on created_at */
     struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
@@ -73,10 +74,12 @@ typedef struct orders__mem_event {
 } orders__mem_event_t;
 
 /* History entries of one order form a chain from the newest back; the map
- * m->history holds the newest entry under its h.order_id. */
+ * m->history holds the newest entry under its h.order_id.  A step's entries
+ * share one block (orders__mem_block_t). */
 typedef struct orders__mem_hist {
     orders_history_t h;
     struct orders__mem_hist *prev; /* the entry appended before, or NULL */
+    orders__mem_block_t *block;    /* shared with the step's other entries */
     uint64_t order_hash;           /* orders__map_hash(h.order_id), computed once */
 } orders__mem_hist_t;
 
@@ -236,12 +239,16 @@ orders__mem_product_t *orders__mem_pack_product(const orders_product_t *src); /*
 orders_cart_t *orders__mem_pack_cart(const orders_cart_t *src);
 orders__mem_order_t *orders__mem_pack_order(const orders_order_t *src);       /* pos 0 */
 orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src);     /* not active */
-/* Packs n events (n >= 1) into one block (orders__mem_evblock_t); out[i]
+/* Packs n events (n >= 1) into one block (orders__mem_block_t); out[i]
  * gets event i's wrapper.  false when memory runs out. */
 bool orders__mem_pack_events(const orders_event_t *const *src, size_t n,
                              orders__mem_event_t **out);
-orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src);
+/* The same for n history entries (n >= 1). */
+bool orders__mem_pack_hists(const orders_history_t *const *src, size_t n,
+                            orders__mem_hist_t **out);
+/* Frees one record of a block, and the block with its last record. */
 void orders__mem_event_free(orders__mem_event_t *w);
+void orders__mem_hist_free(orders__mem_hist_t *h);
 
 /* ---- shared error shorthand --------------------------------------------------- */
 

@@ -38,11 +38,12 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
         for (size_t i = 0; i < ne; i++)
             j->events[i]->id_hash = orders__map_hash(j->events[i]->e.id);
     }
-    for (size_t i = 0; i < nh; i++) {
-        if ((j->hist[i] = orders__mem_pack_hist(history[i])) == NULL)
+    if (nh > 0) {
+        if (!orders__mem_pack_hists(history, nh, j->hist))
             goto nomem;
-        j->hist[i]->order_hash = orders__map_hash(j->hist[i]->h.order_id);
-        j->hist_count = i + 1;
+        j->hist_count = nh;
+        for (size_t i = 0; i < nh; i++)
+            j->hist[i]->order_hash = orders__map_hash(j->hist[i]->h.order_id);
     }
     return ORDERS_OK;
 nomem:
@@ -97,7 +98,7 @@ void orders__mem_journal_discard(orders__mem_journal_t *j)
     for (size_t i = 0; i < j->event_count; i++)
         orders__mem_event_free(j->events[i]);
     for (size_t i = 0; i < j->hist_count; i++)
-        free(j->hist[i]);
+        orders__mem_hist_free(j->hist[i]);
     journal_release(j);
 }
 
@@ -135,6 +136,11 @@ static void pending_unlink(orders__mem_t *m, orders__mem_event_t *w)
     m->pending_count--;
 }
 
+static bool same_order(const orders__mem_hist_t *a, const orders__mem_hist_t *b)
+{
+    return a->order_hash == b->order_hash && strcmp(a->h.order_id, b->h.order_id) == 0;
+}
+
 void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
 {
     for (size_t i = 0; i < j->event_count; i++) {
@@ -145,7 +151,13 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
     }
     for (size_t i = 0; i < j->hist_count; i++) {
         orders__mem_hist_t *h = j->hist[i];
-        h->prev = orders__map_get_h(&m->history, h->h.order_id, h->order_hash);
+        /* a run of entries for one order (placement writes two) is chained
+         * here and enters the map once, as its newest entry */
+        h->prev = i > 0 && same_order(j->hist[i - 1], h)
+                      ? j->hist[i - 1]
+                      : orders__map_get_h(&m->history, h->h.order_id, h->order_hash);
+        if (i + 1 < j->hist_count && same_order(h, j->hist[i + 1]))
+            continue;
         orders__map_put_h(&m->history, h->h.order_id, h->order_hash, h); /* reserved or existing */
     }
     journal_release(j);

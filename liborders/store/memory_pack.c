@@ -13,6 +13,7 @@
 #include "store/memory_internal.h"
 #include "core/pack.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 orders__mem_product_t *orders__mem_pack_product(const orders_product_t *src)
@@ -38,22 +39,38 @@ orders__mem_res_t *orders__mem_pack_res(const orders_reservation_t *src)
     return w;
 }
 
+/* The block's records all point at it. */
+static orders__mem_block_t *block_set(orders__mem_block_t *block, size_t n, void **out,
+                                      size_t block_off)
+{
+    if (block == NULL)
+        return NULL;
+    block->live = n;
+    for (size_t i = 0; i < n; i++)
+        *(orders__mem_block_t **)((char *)out[i] + block_off) = block;
+    return block;
+}
+
 bool orders__mem_pack_events(const orders_event_t *const *src, size_t n,
                              orders__mem_event_t **out)
 {
-    orders__mem_evblock_t *block = orders__pack_events(
-        src, n, sizeof(orders__mem_evblock_t), sizeof(orders__mem_event_t), (void **)out);
-    if (block == NULL)
-        return false;
-    block->live = n;
-    for (size_t i = 0; i < n; i++)
-        out[i]->block = block;
-    return true;
+    return block_set(orders__pack_events(src, n, sizeof(orders__mem_block_t),
+                                         sizeof(orders__mem_event_t), (void **)out),
+                     n, (void **)out, offsetof(orders__mem_event_t, block)) != NULL;
 }
 
-orders__mem_hist_t *orders__mem_pack_hist(const orders_history_t *src)
+bool orders__mem_pack_hists(const orders_history_t *const *src, size_t n,
+                            orders__mem_hist_t **out)
 {
-    return orders__pack_history(src, sizeof(orders__mem_hist_t), NULL);
+    return block_set(orders__pack_histories(src, n, sizeof(orders__mem_block_t),
+                                            sizeof(orders__mem_hist_t), (void **)out),
+                     n, (void **)out, offsetof(orders__mem_hist_t, block)) != NULL;
+}
+
+static void block_release(orders__mem_block_t *block)
+{
+    if (--block->live == 0)
+        free(block);
 }
 
 void orders__mem_event_free(orders__mem_event_t *w)
@@ -61,6 +78,11 @@ void orders__mem_event_free(orders__mem_event_t *w)
     if (w == NULL)
         return;
     free(w->error_heap);
-    if (--w->block->live == 0)
-        free(w->block);
+    block_release(w->block);
+}
+
+void orders__mem_hist_free(orders__mem_hist_t *h)
+{
+    if (h != NULL)
+        block_release(h->block);
 }

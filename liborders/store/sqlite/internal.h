@@ -393,6 +393,8 @@ orders_code_t orders__sq_journal_write(orders__sq_conn_t *c, const orders_event_
 
 orders_code_t orders__sq_product_put(void *ud, const orders_product_t *p, bool create_only,
                                      orders_error_t *err);
+orders_code_t orders__sq_products_read(void *ud, const char *const *ids, size_t n,
+                                       orders_product_avail_t *out, orders_error_t *err);
 orders_code_t orders__sq_product_get(void *ud, const char *id, orders_product_t **out,
                                      orders_error_t *err);
 orders_code_t orders__sq_product_list(void *ud, const char *seller_id, int64_t offset,

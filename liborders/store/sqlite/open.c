@@ -44,6 +44,7 @@ static const orders_store_vtable_t sqlite_vtable = {
     .history_list = orders__sq_history_list,
     .stat_add = orders__sq_stat_add,
     .stat_count = orders__sq_stat_count,
+    .products_read = orders__sq_products_read,
 };
 
 const orders_store_vtable_t *orders_store_sqlite_vtable(void)

@@ -115,6 +115,44 @@ orders_code_t orders__sq_product_get(void *ud, const char *id, orders_product_t 
     return orders__sq_run(ud, ORDERS__SQ_READ, get_body, &a, err);
 }
 
+typedef struct read_args {
+    const char *const *ids;
+    size_t n;
+    orders_product_avail_t *out;
+} read_args_t;
+
+/* Every id in one read transaction: a snapshot of the products and stock. */
+static orders_code_t read_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    read_args_t *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        sqlite3_stmt *st;
+        orders_code_t rc =
+            orders__sq_find(c, ORDERS__SQ_PRODUCT_AVAIL, a->ids[i], "cannot read a product", &st, err);
+        if (rc == ORDERS_OK && st != NULL) {
+            if ((a->out[i].product = product_row(st)) == NULL)
+                rc = orders__sq_nomem(err);
+            a->out[i].available = orders__sq_i64(st, 9);
+            sqlite3_reset(st);
+        }
+        if (rc != ORDERS_OK) {
+            orders__products_avail_clear(a->out, a->n);
+            return rc;
+        }
+    }
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_products_read(void *ud, const char *const *ids, size_t n,
+                                       orders_product_avail_t *out, orders_error_t *err)
+{
+    orders_code_t rc = orders__check_products_read(ids, n, out, err);
+    if (rc != ORDERS_OK || n == 0)
+        return rc;
+    read_args_t a = {ids, n, out};
+    return orders__sq_run(ud, ORDERS__SQ_READ, read_body, &a, err);
+}
+
 typedef struct list_args {
     const char *seller_id;
     int64_t offset, limit;

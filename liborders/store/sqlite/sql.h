@@ -84,6 +84,9 @@
       "INSERT OR IGNORE INTO stock (product_id, available, reserved, sold, stocked, adjusted) " \
       "VALUES (?1, 0, 0, 0, 0, 0)")                                                           \
     X(PRODUCT_GET, 0, "SELECT " ORDERS__SQ_PRODUCT_COLS " FROM products WHERE id = ?1")       \
+    X(PRODUCT_AVAIL, 0,                                                                       \
+      "SELECT " ORDERS__SQ_PRODUCT_COLS ", "                                                  \
+      "(SELECT available FROM stock WHERE product_id = ?1) FROM products WHERE id = ?1")      \
     X(PRODUCT_LIST, 1,                                                                        \
       "SELECT " ORDERS__SQ_PRODUCT_COLS " FROM products ORDER BY id LIMIT ?1 OFFSET ?2")      \
     X(PRODUCT_COUNT, 0, "SELECT COUNT(*) FROM products")                                      \
