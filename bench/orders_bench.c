@@ -140,9 +140,13 @@ int main(int argc, char **argv)
     printf("orders-bench %s: %d-line carts, cod placement (place + confirm)\n",
            orders_version_string(), 3);
 #ifdef __GLIBC__
-    /* keep what is freed for the warm runs: no trimming, and blocks up to
-     * glibc's largest mmap threshold (32 MiB on 64-bit) from the heap */
-    if (!mallopt(M_TRIM_THRESHOLD, 1 << 30) || !mallopt(M_MMAP_THRESHOLD, 32 << 20))
+    /* keep what is freed for the warm runs: no trimming, blocks up to
+     * glibc's largest mmap threshold (32 MiB on 64-bit) from the heap, and
+     * one arena for every thread -- glibc unmaps a per-thread arena's heap
+     * as soon as it empties, whatever the trim threshold, so a warm run on
+     * a new thread would fault its memory in again */
+    if (!mallopt(M_TRIM_THRESHOLD, 1 << 30) || !mallopt(M_MMAP_THRESHOLD, 32 << 20) ||
+        !mallopt(M_ARENA_MAX, 1))
         fprintf(stderr, "orders-bench: mallopt refused; warm runs may still fault\n");
 #endif
     if (store) {
