@@ -330,6 +330,36 @@ void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 
     orders__hex_bytes(b, 12, out);
 }
 
+/* v in decimal at p (room for 20 digits); returns the digits written. */
+static size_t put_decimal(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        p[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void orders__step_event_id(orders_ctx_t *ctx, const char *order_id, int64_t version,
+                           size_t index, int64_t now, char out[ORDERS_ID_MAX + 1])
+{
+    /* ':' + two numbers of at most 20 digits + '.' */
+    size_t n = strnlen(order_id, ORDERS_ID_MAX + 1);
+    if (n + 42 > ORDERS_ID_MAX || version < 0) {
+        orders__new_id_at(ctx, now, out);
+        return;
+    }
+    memcpy(out, order_id, n);
+    out[n++] = ':';
+    n += put_decimal(out + n, (uint64_t)version);
+    out[n++] = '.';
+    n += put_decimal(out + n, index);
+    out[n] = '\0';
+}
+
 uint64_t orders__random(orders_ctx_t *ctx)
 {
     /* splitmix64 over an atomic counter: cheap, thread-safe, not secret */

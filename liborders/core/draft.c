@@ -281,6 +281,8 @@ static orders_code_t build_reservation(orders_ctx_t *ctx, orders__draft_t *d, or
     return ORDERS_OK;
 }
 
+/* Appends a new event of the order to d->events (room made by
+ * build_events); NULL when memory runs out. */
 static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_event_type_t type,
                                  const char *recipient, const orders_money_t *amount, int64_t now)
 {
@@ -289,7 +291,7 @@ static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_e
     if (!e)
         return NULL;
     char id[ORDERS_ID_MAX + 1];
-    orders__new_id_at(ctx, now, id);
+    orders__step_event_id(ctx, d->order->id, d->order->version, d->event_count, now, id);
     int ok = 1;
     e->id = orders__arena_strdup(&d->arena, id, &ok);
     e->recipient = orders__arena_strdup(&d->arena, recipient, &ok);
@@ -299,7 +301,10 @@ static orders_event_t *new_event(orders_ctx_t *ctx, orders__draft_t *d, orders_e
     e->detail = d->order->order_number;
     e->amount = *amount;
     e->created_at = e->next_attempt_at = now;
-    return ok ? e : NULL;
+    if (!ok)
+        return NULL;
+    d->events[d->event_count++] = e;
+    return e;
 }
 
 static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t now,
@@ -314,13 +319,11 @@ static orders_code_t build_events(orders_ctx_t *ctx, orders__draft_t *d, int64_t
     /* room for order_placed, one new_order per seller, and an acceptance
      * (status change, and payment when money was taken) */
     d->events = orders__arena_alloc(&d->arena, (sellers + 3) * sizeof *d->events);
-    bool ok = d->events && (d->events[d->event_count++] = new_event(
-                                ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
-                                &o->total_amount, now));
+    bool ok = d->events && new_event(ctx, d, ORDERS_EVENT_ORDER_PLACED, o->customer_id,
+                                     &o->total_amount, now);
     for (size_t i = 0; ok && i < sellers; i++)
-        ok = (d->events[d->event_count++] = new_event(ctx, d, ORDERS_EVENT_NEW_ORDER,
-                                                      parts[i].seller_id, &parts[i].total,
-                                                      now)) != NULL;
+        ok = new_event(ctx, d, ORDERS_EVENT_NEW_ORDER, parts[i].seller_id, &parts[i].total,
+                       now) != NULL;
     return ok ? ORDERS_OK : orders__nomem(err);
 }
 
@@ -374,7 +377,6 @@ orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const 
     e->old_status = (char *)"pending";
     e->new_status = (char *)"confirmed";
     e->detail = NULL;
-    d->events[d->event_count++] = e;
     if (money_taken) { /* a gateway that took the money at once: paid, as payment.c records it */
         orders_event_t *paid = new_event(ctx, d, ORDERS_EVENT_PAYMENT, o->customer_id,
                                          &o->total_amount, now);
@@ -382,7 +384,6 @@ orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const 
             return orders__nomem(err);
         paid->new_status = (char *)"paid";
         paid->detail = o->payment_ref;
-        d->events[d->event_count++] = paid;
         o->payment_status = ORDERS_PAYMENT_PAID;
     }
     h->order_id = o->id;

@@ -69,6 +69,15 @@ void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1]);
 /* The same with the caller's clock reading now (ms), for a caller making
  * several ids at one moment: the default id embeds now's seconds. */
 void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 1]);
+/*
+ * The id of event number `index` of the step that writes `version` of
+ * order_id: "ORDERID:VERSION.INDEX".  Unique, since an order's versions are
+ * written once each; stable, since it names what the event is about; and a
+ * store can find the event through its order (memory_outbox.c).  An order id
+ * too long for that gets a fresh id (orders__new_id_at) instead.
+ */
+void orders__step_event_id(orders_ctx_t *ctx, const char *order_id, int64_t version,
+                           size_t index, int64_t now, char out[ORDERS_ID_MAX + 1]);
 uint64_t orders__random(orders_ctx_t *ctx);
 orders_code_t orders__nomem(orders_error_t *err);
 /* Replaces *slot with a copy of s (NULL allowed); false when memory runs out. */
@@ -110,8 +119,8 @@ orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char
                                    orders__mutator_fn fn, void *ud, orders_order_t **out,
                                    orders_error_t *err);
 
-/* New outbox event / history entry with a fresh id; NULL when memory runs out. */
-orders_event_t *orders__event_new(orders_ctx_t *ctx, const char *order_id, int64_t now,
+/* New outbox event (with id) / history entry; NULL when memory runs out. */
+orders_event_t *orders__event_new(const char *id, const char *order_id, int64_t now,
                                   orders_event_type_t type, const char *recipient,
                                   const char *old_status, const char *new_status,
                                   const orders_money_t *amount, const char *detail);

@@ -168,7 +168,7 @@ orders_code_t orders__order_mutate(orders_ctx_t *ctx, const char *id, const char
     return rc;
 }
 
-orders_event_t *orders__event_new(orders_ctx_t *ctx, const char *order_id, int64_t now,
+orders_event_t *orders__event_new(const char *id, const char *order_id, int64_t now,
                                   orders_event_type_t type, const char *recipient,
                                   const char *old_status, const char *new_status,
                                   const orders_money_t *amount, const char *detail)
@@ -176,8 +176,6 @@ orders_event_t *orders__event_new(orders_ctx_t *ctx, const char *order_id, int64
     orders_event_t *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    char id[ORDERS_ID_MAX + 1];
-    orders__new_id(ctx, id);
     e->type = type;
     e->created_at = now;
     e->next_attempt_at = now;
@@ -215,7 +213,11 @@ bool orders__change_event(orders_ctx_t *ctx, orders__change_t *ch, orders_event_
 {
     if (ch->event_count >= ORDERS__MAX_CHANGE_RECORDS)
         return false;
-    orders_event_t *e = orders__event_new(ctx, ch->order->id, ch->now, type, recipient,
+    /* the mutator edits the order as read: the change writes the next version */
+    char id[ORDERS_ID_MAX + 1];
+    orders__step_event_id(ctx, ch->order->id, ch->order->version + 1, ch->event_count, ch->now,
+                          id);
+    orders_event_t *e = orders__event_new(id, ch->order->id, ch->now, type, recipient,
                                           old_status, new_status, amount, detail);
     if (e)
         ch->events[ch->event_count++] = e;

@@ -469,6 +469,7 @@ orders_code_t orders_store_memory_new(void **ud, orders_error_t *err)
     orders__map_init(&m->sequences);
     orders__map_init(&m->stats);
     orders__map_init(&m->events);
+    orders__map_init(&m->events_by_id);
     orders__map_init(&m->history);
     m->orders_by_time = true;
     *ud = m;
@@ -476,19 +477,6 @@ orders_code_t orders_store_memory_new(void **ud, orders_error_t *err)
 }
 
 /* Calls fn on every value of map, then frees the map's table. */
-static void map_free_values(orders__map_t *map, void (*fn)(void *value))
-{
-    for (size_t i = 0; i < map->cap; i++)
-        if (orders__map_at(map, i)->key != NULL)
-            fn(orders__map_at(map, i)->value);
-    orders__map_destroy(map);
-}
-
-static void free_event(void *v)
-{
-    orders__mem_event_free(v);
-}
-
 /* v is the newest entry of one order's history chain. */
 static void free_hist(void *v)
 {
@@ -520,22 +508,22 @@ void orders_store_memory_free(void *ud)
     orders__mem_t *m = ud;
     if (m == NULL)
         return;
-    map_free_values(&m->products, free); /* packed records: one block each */
-    map_free_values(&m->carts, free);
+    orders__map_free_values(&m->products, free); /* packed records: one block each */
+    orders__map_free_values(&m->carts, free);
     orders__map_destroy(&m->orders_by_id);
     orders__map_destroy(&m->orders_by_number);
     for (size_t i = 0; i < m->order_count; i++)
         free(m->orders[i]);
     free(m->orders);
-    map_free_values(&m->reservations, free);
+    orders__map_free_values(&m->reservations, free);
     free(m->active);
-    map_free_values(&m->idem, free); /* fixed-size records */
-    map_free_values(&m->wallets, free);
-    map_free_values(&m->wallet_refs, free); /* the value is the key string */
-    map_free_values(&m->sequences, free_seq);
-    map_free_values(&m->stats, free_stat);
-    map_free_values(&m->events, free_event);
-    map_free_values(&m->history, free_hist);
+    orders__map_free_values(&m->idem, free); /* fixed-size records */
+    orders__map_free_values(&m->wallets, free);
+    orders__map_free_values(&m->wallet_refs, free); /* the value is the key string */
+    orders__map_free_values(&m->sequences, free_seq);
+    orders__map_free_values(&m->stats, free_stat);
+    orders__mem_events_free_all(m);
+    orders__map_free_values(&m->history, free_hist);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }

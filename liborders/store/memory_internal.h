@@ -6,7 +6,8 @@
  *                   the stock-line helpers every reservation effect uses
  *   memory_orders.c placement, order update, order reads, lists and scans
  *   memory_res.c    reservations: effects, create, settle, due, counts
- *   memory_misc.c   the event/history journal, outbox, history, wallets,
+ *   memory_outbox.c the outbox: undelivered events, their indexes, fetch, ack
+ *   memory_misc.c   the event/history journal, history, wallets,
  *                   idempotency keys, sequences and analytics counters
  *   memory_pack.c   packing a record and its strings into one allocation
  *   memory_map.c    the string-keyed hash map
@@ -64,11 +65,13 @@ typedef struct orders__mem_block {
 } orders__mem_block_t;
 
 typedef struct orders__mem_event {
-    orders_event_t e;       /* e.id is the key in m->events */
+    orders_event_t e;       /* indexed by order or by id: memory_outbox.c */
     orders__mem_block_t *block; /* shared with the step's other events */
-    uint64_t id_hash;       /* orders__map_hash(e.id), computed once */
+    uint64_t key_hash;      /* hash of the index key (e.order_id or e.id) */
     uint64_t seq;           /* insertion number: ties on created_at */
     struct orders__mem_event *prev, *next; /* pending list, by (created_at, seq) */
+    struct orders__mem_event *order_next;  /* the order's older live event */
+    bool by_order;          /* in m->events (else in m->events_by_id) */
     bool dead;              /* a dead letter: not in the pending list */
     char *error_heap;       /* e.last_error once an ack set it (own malloc) */
 } orders__mem_event_t;
@@ -132,7 +135,9 @@ typedef struct orders__mem {
     orders__map_t sequences;   /* name -> orders__mem_seq_t */
     orders__map_t stats;       /* kind -> orders__mem_stat_t */
 
-    orders__map_t events;      /* id -> orders__mem_event_t, pending and dead */
+    /* live events, pending and dead (memory_outbox.c) */
+    orders__map_t events;       /* order id -> its newest orders__mem_event_t */
+    orders__map_t events_by_id; /* id -> orders__mem_event_t, the others */
     orders__mem_event_t *pending_head, *pending_tail;
     int64_t pending_count, dead_count;
     uint64_t event_seq;
@@ -194,6 +199,22 @@ void orders__mem_effect_apply(orders__mem_t *m, orders__mem_res_t *rw, orders_re
 bool orders__mem_active_reserve(orders__mem_t *m);
 /* Adds rw (whose status is active) to the active set; room reserved. */
 void orders__mem_active_add(orders__mem_t *m, orders__mem_res_t *rw);
+
+/* ---- memory_outbox.c: events in the outbox ---------------------------------- */
+
+/* The live event with this id, or NULL. */
+orders__mem_event_t *orders__mem_event_find(const orders__mem_t *m, const char *id);
+/* Sets each wrapper's index and key hash (no lock needed). */
+void orders__mem_events_hash(orders__mem_event_t *const *ws, size_t n);
+void orders__mem_events_prefetch(const orders__mem_t *m, orders__mem_event_t *const *ws, size_t n);
+/* ORDERS_E_CONFLICT when an id is already in the outbox; else makes room
+ * in the indexes so that orders__mem_events_commit cannot fail. */
+orders_code_t orders__mem_events_reserve(orders__mem_t *m, orders__mem_event_t *const *ws,
+                                         size_t n, orders_error_t *err);
+/* Indexes the events and links them into the pending list; the store owns them after. */
+void orders__mem_events_commit(orders__mem_t *m, orders__mem_event_t *const *ws, size_t n);
+/* Frees every event and both indexes (store destruction). */
+void orders__mem_events_free_all(orders__mem_t *m);
 
 /* ---- memory_misc.c: the journal of an atomic step ---------------------------- */
 

@@ -51,6 +51,14 @@ void orders__map_destroy(orders__map_t *m)
     orders__map_init(m);
 }
 
+void orders__map_free_values(orders__map_t *m, void (*fn)(void *value))
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (orders__map_at(m, i)->key != NULL)
+            fn(orders__map_at(m, i)->value);
+    orders__map_destroy(m);
+}
+
 /* The 128-bit product of a and b, folded to 64 bits: one multiply that
  * mixes every input bit into every output bit. */
 static uint64_t fold_mul(uint64_t a, uint64_t b)

@@ -51,6 +51,8 @@ static inline orders__map_slot_t *orders__map_at(const orders__map_t *m, size_t 
 void orders__map_init(orders__map_t *m);
 /* Frees the slot array (not keys or values) and empties the map. */
 void orders__map_destroy(orders__map_t *m);
+/* Calls fn on every value, then destroys the map. */
+void orders__map_free_values(orders__map_t *m, void (*fn)(void *value));
 
 uint64_t orders__map_hash(const char *key);
 

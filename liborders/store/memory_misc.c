@@ -1,13 +1,7 @@
 /*
  * memory_misc.c - the memory store's journal (outbox events and history
- * written by placement and update), outbox, history, wallets, idempotency
- * keys, sequences and analytics counters.
- *
- * Outbox: every event not yet delivered stays in m->events (by id).  The
- * pending ones are also in a doubly linked list ordered by (created_at,
- * insertion number); appends land at or near its tail, so inserting is O(1)
- * in practice, fetching walks from the head, and acking unlinks in O(1).  A
- * delivered event is freed; a dead one leaves the list and stays in the map.
+ * written by placement and update; the outbox itself is memory_outbox.c),
+ * history, wallets, idempotency keys, sequences and analytics counters.
  *
  * Locking: see memory.c; the orders__mem_* helpers run with the lock held.
  */
@@ -35,8 +29,7 @@ orders_code_t orders__mem_journal_pack(orders__mem_journal_t *j, const orders_ev
         if (!orders__mem_pack_events(events, ne, j->events))
             goto nomem;
         j->event_count = ne;
-        for (size_t i = 0; i < ne; i++)
-            j->events[i]->id_hash = orders__map_hash(j->events[i]->e.id);
+        orders__mem_events_hash(j->events, ne);
     }
     if (nh > 0) {
         if (!orders__mem_pack_hists(history, nh, j->hist))
@@ -53,8 +46,7 @@ nomem:
 
 void orders__mem_journal_prefetch(const orders__mem_t *m, const orders__mem_journal_t *j)
 {
-    for (size_t i = 0; i < j->event_count; i++)
-        orders__map_prefetch(&m->events, j->events[i]->id_hash);
+    orders__mem_events_prefetch(m, j->events, j->event_count);
     for (size_t i = 0; i < j->hist_count; i++)
         orders__map_prefetch(&m->history, j->hist[i]->order_hash);
 }
@@ -62,13 +54,11 @@ void orders__mem_journal_prefetch(const orders__mem_t *m, const orders__mem_jour
 orders_code_t orders__mem_journal_reserve(orders__mem_t *m, const orders__mem_journal_t *j,
                                           orders_error_t *err)
 {
-    for (size_t i = 0; i < j->event_count; i++)
-        if (orders__map_get_h(&m->events, j->events[i]->e.id, j->events[i]->id_hash) != NULL)
-            return orders_error_set(err, ORDERS_E_CONFLICT, "events",
-                                    "event id %s already exists", j->events[i]->e.id);
+    orders_code_t rc = orders__mem_events_reserve(m, j->events, j->event_count, err);
+    if (rc != ORDERS_OK)
+        return rc;
     /* Every entry may name a new order (over-reserving is harmless). */
-    if ((j->event_count > 0 && !orders__map_reserve(&m->events, j->event_count)) ||
-        (j->hist_count > 0 && !orders__map_reserve(&m->history, j->hist_count)))
+    if (j->hist_count > 0 && !orders__map_reserve(&m->history, j->hist_count))
         return orders__mem_nomem(err);
     return ORDERS_OK;
 }
@@ -102,40 +92,6 @@ void orders__mem_journal_discard(orders__mem_journal_t *j)
     journal_release(j);
 }
 
-/* Links w into the pending list, after every event with (created_at, seq)
- * not greater than its own. */
-static void pending_link(orders__mem_t *m, orders__mem_event_t *w)
-{
-    orders__mem_event_t *after = m->pending_tail;
-    while (after != NULL && after->e.created_at > w->e.created_at)
-        after = after->prev;
-    w->prev = after;
-    w->next = after != NULL ? after->next : m->pending_head;
-    if (w->next != NULL)
-        w->next->prev = w;
-    else
-        m->pending_tail = w;
-    if (after != NULL)
-        after->next = w;
-    else
-        m->pending_head = w;
-    m->pending_count++;
-}
-
-static void pending_unlink(orders__mem_t *m, orders__mem_event_t *w)
-{
-    if (w->prev != NULL)
-        w->prev->next = w->next;
-    else
-        m->pending_head = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
-    else
-        m->pending_tail = w->prev;
-    w->prev = w->next = NULL;
-    m->pending_count--;
-}
-
 static bool same_order(const orders__mem_hist_t *a, const orders__mem_hist_t *b)
 {
     return a->order_hash == b->order_hash && strcmp(a->h.order_id, b->h.order_id) == 0;
@@ -143,12 +99,7 @@ static bool same_order(const orders__mem_hist_t *a, const orders__mem_hist_t *b)
 
 void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
 {
-    for (size_t i = 0; i < j->event_count; i++) {
-        orders__mem_event_t *w = j->events[i];
-        w->seq = ++m->event_seq;
-        orders__map_put_h(&m->events, w->e.id, w->id_hash, w); /* reserved */
-        pending_link(m, w);
-    }
+    orders__mem_events_commit(m, j->events, j->event_count);
     for (size_t i = 0; i < j->hist_count; i++) {
         orders__mem_hist_t *h = j->hist[i];
         /* a run of entries for one order (placement writes two) is chained
@@ -161,95 +112,6 @@ void orders__mem_journal_commit(orders__mem_t *m, orders__mem_journal_t *j)
         orders__map_put_h(&m->history, h->h.order_id, h->order_hash, h); /* reserved or existing */
     }
     journal_release(j);
-}
-
-/* ---- outbox ------------------------------------------------------------------------- */
-
-orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
-                                       orders_event_list_t *out, orders_error_t *err)
-{
-    orders__mem_t *m = ud;
-    orders_code_t rc = ORDERS_OK;
-
-    if ((rc = orders__check_page(out, 0, limit, err)) != ORDERS_OK)
-        return rc;
-    size_t start = out->count;
-    int64_t taken = 0;
-
-    pthread_mutex_lock(&m->lock);
-    for (orders__mem_event_t *w = m->pending_head; w != NULL && taken < limit; w = w->next) {
-        if (w->e.next_attempt_at > now)
-            continue;
-        orders_event_t *copy = orders_event_copy(&w->e);
-        if (copy == NULL || !orders_event_list_push(out, copy)) {
-            orders_event_free(copy);
-            rc = orders__mem_nomem(err);
-            while (out->count > start)
-                orders_event_free(out->items[--out->count]);
-            break;
-        }
-        taken++;
-    }
-    pthread_mutex_unlock(&m->lock);
-    return rc;
-}
-
-orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
-                                     int64_t next_attempt_at, const char *error,
-                                     orders_error_t *err)
-{
-    orders__mem_t *m = ud;
-    orders_code_t rc = ORDERS_OK;
-    char *error_copy = NULL;
-
-    if (event_id == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
-    if (!delivered && error != NULL && (error_copy = orders__strdup(error)) == NULL)
-        return orders__mem_nomem(err);
-
-    pthread_mutex_lock(&m->lock);
-    orders__mem_event_t *w = orders__map_get(&m->events, event_id);
-    if (w == NULL) {
-        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
-                              "event %s is not in the outbox", event_id);
-    } else if (w->dead) {
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id",
-                              "event %s is a dead letter", event_id);
-    } else if (delivered) {
-        pending_unlink(m, w);
-        orders__map_remove(&m->events, event_id);
-        orders__mem_event_free(w);
-    } else {
-        w->e.attempts++;
-        w->e.next_attempt_at = next_attempt_at;
-        free(w->error_heap); /* a packed last_error stays in the block */
-        w->error_heap = error_copy;
-        w->e.last_error = error_copy;
-        error_copy = NULL;
-        if (dead) {
-            pending_unlink(m, w);
-            w->dead = true;
-            m->dead_count++;
-        }
-    }
-    pthread_mutex_unlock(&m->lock);
-    free(error_copy);
-    return rc;
-}
-
-orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
-                                        orders_error_t *err)
-{
-    orders__mem_t *m = ud;
-
-    (void)err;
-    pthread_mutex_lock(&m->lock);
-    if (pending != NULL)
-        *pending = m->pending_count;
-    if (dead != NULL)
-        *dead = m->dead_count;
-    pthread_mutex_unlock(&m->lock);
-    return ORDERS_OK;
 }
 
 /* ---- history ----------------------------------------------------------------------- */
