@@ -1,6 +1,7 @@
 /*
  * arena.c - see arena.h.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,40 @@ struct orders__arena_chunk {
     _Alignas(ALIGN) unsigned char data[];
 };
 
+/*
+ * Each thread keeps one spare first-size chunk: an arena freed on a thread
+ * leaves its first chunk there and the next arena on that thread starts
+ * with it, so a placement (one arena each) costs no malloc/free pair of
+ * 8 KiB.  The spare is freed when the thread exits (the key's destructor).
+ */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_ok;
+
+static void spare_init(void)
+{
+    spare_ok = pthread_key_create(&spare_key, free) == 0;
+}
+
+static orders__arena_chunk_t *spare_take(void)
+{
+    pthread_once(&spare_once, spare_init);
+    if (!spare_ok)
+        return NULL;
+    orders__arena_chunk_t *c = pthread_getspecific(spare_key);
+    if (c != NULL)
+        pthread_setspecific(spare_key, NULL);
+    return c;
+}
+
+/* Keeps c as the thread's spare; false when it cannot (c stays the caller's). */
+static int spare_keep(orders__arena_chunk_t *c)
+{
+    if (c->cap != FIRST_CHUNK || !spare_ok || pthread_getspecific(spare_key) != NULL)
+        return 0;
+    return pthread_setspecific(spare_key, c) == 0;
+}
+
 /* n bytes, aligned, not zeroed. */
 static void *arena_take(orders__arena_t *a, size_t n)
 {
@@ -26,8 +61,8 @@ static void *arena_take(orders__arena_t *a, size_t n)
         size_t cap = c ? c->cap * 2 : FIRST_CHUNK;
         while (cap < need)
             cap *= 2;
-        orders__arena_chunk_t *fresh = malloc(sizeof *fresh + cap);
-        if (!fresh)
+        orders__arena_chunk_t *fresh = cap == FIRST_CHUNK ? spare_take() : NULL;
+        if (!fresh && !(fresh = malloc(sizeof *fresh + cap)))
             return NULL;
         fresh->next = c;
         fresh->used = 0;
@@ -66,7 +101,8 @@ void orders__arena_free(orders__arena_t *a)
     orders__arena_chunk_t *c = a->head;
     while (c) {
         orders__arena_chunk_t *next = c->next;
-        free(c);
+        if (!spare_keep(c))
+            free(c);
         c = next;
     }
     a->head = NULL;

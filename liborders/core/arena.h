@@ -6,6 +6,10 @@
  * chunks, and the whole draft is freed at once.  Records built here must
  * never be passed to orders_*_free; they are read-only views the store
  * copies what it keeps from.  Not thread-safe: one arena per call.
+ *
+ * Each thread keeps the first chunk of its last freed arena for its next
+ * one (arena.c); the library holds one pthread key for that, and a
+ * thread's spare chunk is freed when the thread exits.
  */
 #ifndef ORDERS_CORE_ARENA_H
 #define ORDERS_CORE_ARENA_H
