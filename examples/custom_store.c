@@ -110,6 +110,9 @@ FORWARD(stat_add, (void *ud, const char *k, int64_t at, orders_error_t *e),
         (INNER(ud)->inner_ud, k, at, e))
 FORWARD(stat_count, (void *ud, const char *k, int64_t from, int64_t to, int64_t *o,
                      orders_error_t *e), (INNER(ud)->inner_ud, k, from, to, o, e))
+/* optional (version 2): the inner memory store has it */
+FORWARD(products_read, (void *ud, const char *const *ids, size_t n, orders_product_avail_t *o,
+                        orders_error_t *e), (INNER(ud)->inner_ud, ids, n, o, e))
 
 static const orders_store_vtable_t counting_store = {
     .version = ORDERS_STORE_VERSION,
@@ -143,6 +146,7 @@ static const orders_store_vtable_t counting_store = {
     .history_list = c_history_list,
     .stat_add = c_stat_add,
     .stat_count = c_stat_count,
+    .products_read = c_products_read,
 };
 
 /* The context frees the userdata through this when it is destroyed. */

@@ -1,5 +1,5 @@
 /*
- * orders/store_sqlite.h - the built-in SQLite store (store.h, version 1).
+ * orders/store_sqlite.h - the built-in SQLite store (store.h, version 2).
  *
  * One database file, no server.  The store runs SQLite in WAL mode with
  * synchronous=FULL by default, so a committed operation survives a crash or
