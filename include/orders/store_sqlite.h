@@ -90,6 +90,21 @@ orders_code_t orders_store_sqlite_open(const char *path, const orders_sqlite_opt
  */
 orders_code_t orders_store_sqlite_open_uri(const char *uri, void **ud, orders_error_t *err);
 
+/*
+ * Group commit: the writes of one handle that arrive while another write
+ * transaction is running are made together, in one transaction (one fsync),
+ * each in its own savepoint, in arrival order; each caller returns only
+ * once its write is committed.  These counters say how well that works:
+ * write transactions committed, and the writes they carried.  Safe from
+ * any thread.  ORDERS_E_INVALID for a NULL ud or out.
+ */
+typedef struct orders_sqlite_stats {
+    int64_t commits;
+    int64_t writes;
+} orders_sqlite_stats_t;
+
+orders_code_t orders_store_sqlite_stats(void *ud, orders_sqlite_stats_t *out, orders_error_t *err);
+
 /* Closes every connection and frees the handle.  Call it only when no other
  * thread uses the handle.  NULL is a harmless no-op.  The file stays. */
 void orders_store_sqlite_free(void *ud);

@@ -59,6 +59,13 @@ typedef struct orders__sq {
     pthread_mutex_t write_lock;  /* this handle's writers queue here before BEGIN IMMEDIATE */
     orders__sq_conn_t *writer;   /* guarded by write_lock: every write runs on it (pool.c) */
     struct orders__sq_ckpt *ckpt; /* the checkpointer (checkpoint.c); NULL: SQLite's own */
+    /* group commit (group.c) */
+    pthread_mutex_t group_lock;  /* guards the queue and `leading` */
+    pthread_cond_t group_cond;   /* broadcast when a batch ends */
+    struct orders__sq_op *queue_head, *queue_tail; /* writes waiting for the next batch */
+    bool leading;                /* a batch is running */
+    int64_t commits;             /* guarded by write_lock: write transactions committed ... */
+    int64_t writes_committed;    /* ... and the writes they carried */
 } orders__sq_t;
 
 /* ---- checkpoint.c ------------------------------------------------------------------ */
@@ -96,6 +103,26 @@ typedef orders_code_t (*orders__sq_body_fn)(orders__sq_conn_t *c, void *arg, ord
  * ORDERS_E_UNAVAILABLE. */
 orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_body_fn body,
                              void *arg, orders_error_t *err);
+
+/* Runs one write in the handle's next group commit (group.c): body in its
+ * own savepoint of a transaction shared with the writes queued beside it;
+ * returns once that transaction is committed (or body's refusal rolled
+ * back).  Retries on a locked database as orders__sq_run says. */
+orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, void *arg,
+                                   orders_error_t *err);
+/* Write transactions committed by the handle, and the writes they carried. */
+void orders__sq_group_stats(orders__sq_t *s, int64_t *commits, int64_t *writes);
+
+/* Runs one of the transaction-control statements (BEGIN ..., COMMIT,
+ * ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO); an SQLite result code. */
+int orders__sq_control(orders__sq_conn_t *c, orders__sq_id_t id);
+/* Resets every statement still running on c, so that COMMIT, ROLLBACK and
+ * savepoint statements find none in progress. */
+void orders__sq_reset_all(orders__sq_conn_t *c);
+/* Rolls back c's open transaction, if any. */
+void orders__sq_rollback(orders__sq_conn_t *c);
+/* Sleeps a little before another attempt, more after each. */
+void orders__sq_backoff(int attempt);
 
 /* The prepared statement id on c, reset and with no bindings; NULL when it
  * cannot be prepared (err filled, and c->code holds the code to return). */

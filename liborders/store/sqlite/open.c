@@ -162,30 +162,44 @@ static orders_code_t parse_query(const char *query, orders_sqlite_options_t *o,
 
 /* ---- open and free ------------------------------------------------------------------- */
 
+/* The handle's locks and condition variables, in the order they are made;
+ * handle_sync_destroy undoes the first n of them. */
+enum { SYNC_LOCK, SYNC_COND, SYNC_WRITE_LOCK, SYNC_GROUP_LOCK, SYNC_GROUP_COND, SYNC_COUNT };
+
+static void handle_sync_destroy(orders__sq_t *s, int n)
+{
+    if (n > SYNC_GROUP_COND)
+        pthread_cond_destroy(&s->group_cond);
+    if (n > SYNC_GROUP_LOCK)
+        pthread_mutex_destroy(&s->group_lock);
+    if (n > SYNC_WRITE_LOCK)
+        pthread_mutex_destroy(&s->write_lock);
+    if (n > SYNC_COND)
+        pthread_cond_destroy(&s->cond);
+    if (n > SYNC_LOCK)
+        pthread_mutex_destroy(&s->lock);
+}
+
+/* Makes them all; false (and none left) when one cannot be made. */
+static bool handle_sync_init(orders__sq_t *s)
+{
+    int n = 0;
+    if (pthread_mutex_init(&s->lock, NULL) == 0 && ++n && pthread_cond_init(&s->cond, NULL) == 0 &&
+        ++n && pthread_mutex_init(&s->write_lock, NULL) == 0 && ++n &&
+        pthread_mutex_init(&s->group_lock, NULL) == 0 && ++n &&
+        pthread_cond_init(&s->group_cond, NULL) == 0 && ++n)
+        return true;
+    handle_sync_destroy(s, n);
+    return false;
+}
+
 static orders__sq_t *handle_new(const char *path, const orders_sqlite_options_t *opts)
 {
     orders__sq_t *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    if ((s->path = orders__strdup(path)) == NULL) {
-        free(s);
-        return NULL;
-    }
     s->opts = *opts;
-    if (pthread_mutex_init(&s->lock, NULL) != 0) {
-        free(s->path);
-        free(s);
-        return NULL;
-    }
-    if (pthread_cond_init(&s->cond, NULL) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        free(s->path);
-        free(s);
-        return NULL;
-    }
-    if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
-        pthread_cond_destroy(&s->cond);
-        pthread_mutex_destroy(&s->lock);
+    if ((s->path = orders__strdup(path)) == NULL || !handle_sync_init(s)) {
         free(s->path);
         free(s);
         return NULL;
@@ -264,9 +278,15 @@ void orders_store_sqlite_free(void *ud)
         orders__sq_conn_close(c);
         c = next;
     }
-    pthread_mutex_destroy(&s->write_lock);
-    pthread_cond_destroy(&s->cond);
-    pthread_mutex_destroy(&s->lock);
+    handle_sync_destroy(s, SYNC_COUNT);
     free(s->path);
     free(s);
+}
+
+orders_code_t orders_store_sqlite_stats(void *ud, orders_sqlite_stats_t *out, orders_error_t *err)
+{
+    if (ud == NULL || out == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "ud", "no handle or no output");
+    orders__sq_group_stats(ud, &out->commits, &out->writes);
+    return ORDERS_OK;
 }

@@ -12,11 +12,11 @@
  * it needs it (SQLITE_PREPARE_PERSISTENT) and keeps it until it closes;
  * every use starts from a reset statement with no bindings.
  *
- * Transactions: orders__sq_run wraps one body in BEGIN / BEGIN IMMEDIATE
- * ... COMMIT, or ROLLBACK on any failure.  Writers of one handle queue on
- * write_lock in-process instead of polling the file lock; writers of other
- * handles and processes meet at BEGIN IMMEDIATE,
- * where SQLite's busy handler waits up to busy_timeout_ms.
+ * Transactions: orders__sq_run wraps a read in BEGIN ... COMMIT, and hands
+ * a write to group commit (group.c): the writes of a handle that arrive
+ * together run in one BEGIN IMMEDIATE ... COMMIT on the writer, under
+ * write_lock.  Writers of other handles and processes meet at BEGIN
+ * IMMEDIATE, where SQLite's busy handler waits up to busy_timeout_ms.
  */
 #include "store/sqlite/internal.h"
 
@@ -227,9 +227,7 @@ orders_code_t orders__sq_exec(orders__sq_conn_t *c, sqlite3_stmt *st, const char
     return code;
 }
 
-/* Resets every statement still running on c, so that COMMIT and ROLLBACK
- * find none in progress. */
-static void reset_all(orders__sq_conn_t *c)
+void orders__sq_reset_all(orders__sq_conn_t *c)
 {
     for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st != NULL;
          st = sqlite3_next_stmt(c->db, st))
@@ -237,8 +235,7 @@ static void reset_all(orders__sq_conn_t *c)
             sqlite3_reset(st);
 }
 
-/* Runs one of BEGIN, BEGIN IMMEDIATE, COMMIT, ROLLBACK. */
-static int control(orders__sq_conn_t *c, orders__sq_id_t id)
+int orders__sq_control(orders__sq_conn_t *c, orders__sq_id_t id)
 {
     sqlite3_stmt *st = orders__sq_stmt(c, id, NULL);
     if (st == NULL)
@@ -248,64 +245,53 @@ static int control(orders__sq_conn_t *c, orders__sq_id_t id)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static void rollback(orders__sq_conn_t *c)
+void orders__sq_rollback(orders__sq_conn_t *c)
 {
-    reset_all(c);
+    orders__sq_reset_all(c);
     if (!sqlite3_get_autocommit(c->db))
-        (void)control(c, ORDERS__SQ_ROLLBACK);
+        (void)orders__sq_control(c, ORDERS__SQ_ROLLBACK);
 }
 
-/* Sleeps a little before another attempt, more after each. */
-static void backoff(int attempt)
+void orders__sq_backoff(int attempt)
 {
     struct timespec ts = {0, (long)(attempt < 10 ? attempt + 1 : 10) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-/* One attempt: BEGIN, body, COMMIT (or ROLLBACK). */
-static orders_code_t attempt_once(orders__sq_conn_t *c, orders__sq_mode_t mode,
-                                  orders__sq_body_fn body, void *arg, orders_error_t *err)
+/* One attempt of a read: BEGIN, body, COMMIT (or ROLLBACK). */
+static orders_code_t read_once(orders__sq_conn_t *c, orders__sq_body_fn body, void *arg,
+                               orders_error_t *err)
 {
     c->locked = false;
-    int rc = control(c, mode == ORDERS__SQ_WRITE ? ORDERS__SQ_BEGIN_IMMEDIATE : ORDERS__SQ_BEGIN);
+    int rc = orders__sq_control(c, ORDERS__SQ_BEGIN);
     if (rc != SQLITE_OK)
         return orders__sq_fail(c, rc, "cannot begin a transaction", err);
     orders_code_t code = body(c, arg, err);
     if (code != ORDERS_OK) {
-        rollback(c);
+        orders__sq_rollback(c);
         return code;
     }
-    reset_all(c);
-    rc = control(c, ORDERS__SQ_COMMIT);
+    orders__sq_reset_all(c);
+    rc = orders__sq_control(c, ORDERS__SQ_COMMIT);
     if (rc != SQLITE_OK) {
         code = orders__sq_fail(c, rc, "cannot commit", err);
-        rollback(c);
+        orders__sq_rollback(c);
     }
     return code;
 }
 
 /*
- * The connection an operation runs on.  Writes are serialized by the
- * handle's write_lock anyway, so they all use one writer connection, whose
- * page cache then stays warm (SQLite drops a connection's whole cache when
- * it sees another connection's commit).  A read uses the writer too when
- * no write holds it, else a pooled connection.  *on_writer says which, for
- * release().
+ * The connection a read runs on.  Writes all use the handle's writer
+ * connection (group.c), whose page cache then stays warm (SQLite drops a
+ * connection's whole cache when it sees another connection's commit).  A
+ * read uses the writer too when no write holds it, else a pooled
+ * connection.  *on_writer says which, for release().
  */
-static orders_code_t acquire(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_conn_t **out,
-                             bool *on_writer, orders_error_t *err)
+static orders_code_t acquire_reader(orders__sq_t *s, orders__sq_conn_t **out, bool *on_writer,
+                                    orders_error_t *err)
 {
     *on_writer = false;
-    if (mode == ORDERS__SQ_WRITE) {
-        pthread_mutex_lock(&s->write_lock);
-        orders_code_t code =
-            s->writer != NULL ? ORDERS_OK : orders__sq_conn_open(s, &s->writer, err);
-        if (code != ORDERS_OK) {
-            pthread_mutex_unlock(&s->write_lock);
-            return code;
-        }
-        *on_writer = true;
-    } else if (pthread_mutex_trylock(&s->write_lock) == 0) {
+    if (pthread_mutex_trylock(&s->write_lock) == 0) {
         if (s->writer != NULL)
             *on_writer = true;
         else
@@ -329,14 +315,16 @@ static void release(orders__sq_t *s, orders__sq_conn_t *c, bool on_writer)
 orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_body_fn body,
                              void *arg, orders_error_t *err)
 {
+    if (mode == ORDERS__SQ_WRITE)
+        return orders__sq_group_run(s, body, arg, err); /* group.c */
     orders__sq_conn_t *c = NULL;
     bool on_writer = false;
-    orders_code_t code = acquire(s, mode, &c, &on_writer, err);
+    orders_code_t code = acquire_reader(s, &c, &on_writer, err);
     if (code != ORDERS_OK)
         return code;
     int attempts = 0;
     for (;;) {
-        code = attempt_once(c, mode, body, arg, err);
+        code = read_once(c, body, arg, err);
         if (code == ORDERS_OK || !c->locked)
             break;
         if (attempts++ >= s->opts.busy_retries) {
@@ -346,7 +334,7 @@ orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq
                                     attempts, s->opts.busy_timeout_ms);
             break;
         }
-        backoff(attempts);
+        orders__sq_backoff(attempts);
     }
     c->locked = false;
     release(s, c, on_writer);

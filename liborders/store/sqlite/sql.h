@@ -72,6 +72,9 @@
     X(BEGIN_IMMEDIATE, 0, "BEGIN IMMEDIATE")                                                  \
     X(COMMIT, 0, "COMMIT")                                                                    \
     X(ROLLBACK, 0, "ROLLBACK")                                                                \
+    X(SAVEPOINT, 0, "SAVEPOINT op")                                                           \
+    X(RELEASE, 0, "RELEASE op")                                                               \
+    X(ROLLBACK_TO, 0, "ROLLBACK TO op")                                                       \
     /* ---- products and stock ---- */                                                        \
     X(PRODUCT_EXISTS, 0, "SELECT 1 FROM products WHERE id = ?1")                              \
     X(PRODUCT_PUT, 0,                                                                         \
