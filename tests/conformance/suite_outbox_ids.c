@@ -152,3 +152,19 @@ T(order_ids_with_colons_and_dead_letters)
     assert_outbox(NULL, 0);
     cr_assert_eq(conf_outbox_dead(conf_vt, conf_ud), 1, "the dead letter stays");
 }
+
+T(odd_ids_are_simply_not_found)
+{
+    const char *ids[] = {"o1:1.0"};
+    place_ok("o1", ids, 1);
+    char longer[3 * ORDERS_ID_MAX];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    longer[2 * ORDERS_ID_MAX] = ':'; /* an "order id" longer than any id */
+    const char *odd[] = {"", ":", "::", "o1:1.0:", "o1::1.0", ":o1:1.0", "o1:1.0 ", "O1:1.0",
+                         longer};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        cr_assert_eq(deliver(odd[i]), ORDERS_E_NOT_FOUND, "ack of odd id %zu", i);
+    assert_outbox(ids, 1);
+    cr_assert_eq(deliver("o1:1.0"), ORDERS_OK, "the real one");
+}
