@@ -62,9 +62,10 @@ void orders__mem_events_hash(orders__mem_event_t *const *ws, size_t n)
         orders__mem_event_t *w = ws[i];
         w->by_order = by_order(&w->e);
         /* a step's events usually share their order: hash it once */
-        w->key_hash = w->by_order && i > 0 && ws[i - 1]->by_order && ws[i - 1]->e.order_id == w->e.order_id
-                          ? ws[i - 1]->key_hash
-                          : orders__map_hash(w->by_order ? w->e.order_id : w->e.id);
+        bool as_before = w->by_order && i > 0 && ws[i - 1]->by_order &&
+                         ws[i - 1]->e.order_id == w->e.order_id;
+        w->key_hash = as_before ? ws[i - 1]->key_hash
+                                : orders__map_hash(w->by_order ? w->e.order_id : w->e.id);
     }
 }
 
