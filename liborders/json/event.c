@@ -17,8 +17,13 @@ static void set_str(json_t *obj, const char *key, const char *v)
 json_t *orders__json_money(const orders_money_t *m)
 {
     int digits = orders_currency_digits(m->currency);
-    if (digits <= 0)
-        return json_integer(m->amount);
+    int64_t unit = 1;
+    for (int i = 0; i < digits; i++)
+        unit *= 10;
+    /* whole major units print as integers (5, not 5.0), as the original
+     * service's JSON did */
+    if (digits <= 0 || m->amount % unit == 0)
+        return json_integer(m->amount / unit);
     char buf[48];
     if (orders_money_format(m, buf, sizeof buf) < 0)
         return json_null();

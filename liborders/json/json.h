@@ -13,13 +13,33 @@
 
 #include <orders/orders.h>
 
-/* Amount in major units as a JSON number (an integer for 0-digit
- * currencies); dump with JSON_REAL_PRECISION(15) so it prints exactly.
- * New reference. */
+/* Amount in major units as a JSON number: an integer when it is a whole
+ * number of major units (always for 0-digit currencies), else a real; dump
+ * with JSON_REAL_PRECISION(15) so it prints exactly.  New reference. */
 json_t *orders__json_money(const orders_money_t *m);
 /* ISO-8601 UTC with milliseconds, or null for 0.  New reference. */
 json_t *orders__json_time(int64_t ms);
 /* Writes "2023-01-01T00:00:00.000Z" into buf; false if it does not fit. */
 bool orders__iso8601(int64_t ms, char *buf, size_t len);
+
+/*
+ * Carts and orders as the REST contract shows them (API.md, Part A).  Each
+ * returns a new reference the caller releases with json_decref, or NULL
+ * when memory runs out.  Unset optional strings and times are null; an
+ * empty cart's currency is null.  Dump with JSON_REAL_PRECISION(15) so
+ * amounts print exactly.  Thread-safe: they only read their argument.
+ */
+json_t *orders__json_cart(const orders_cart_t *c);
+json_t *orders__json_order(const orders_order_t *o);
+/* A customer's list entry: id, orderNumber, status, totalAmount, itemCount
+ * (units), placedAt, deliveredAt. */
+json_t *orders__json_order_summary(const orders_order_t *o);
+/* The admin list entry: id, orderNumber, status, totalAmount, itemCount,
+ * placedAt, customerId, customerName, customerEmail, paymentStatus and
+ * sellers (the seller ids). */
+json_t *orders__json_order_admin_summary(const orders_order_t *o);
+/* {"orders": orders, "pagination": {page, limit, total, pages}}, taking the
+ * reference to orders (released on failure too); NULL for limit < 1. */
+json_t *orders__json_page(json_t *orders, int64_t page, int64_t limit, int64_t total);
 
 #endif
