@@ -204,3 +204,143 @@ Test(json, amounts_print_exactly_in_every_currency)
         json_decref(v);
     }
 }
+
+/* ---- request bodies ---------------------------------------------------------------- */
+
+static json_t *parse(const char *text)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    cr_assert_not_null(j, "bad test JSON %s: %s", text, jerr.text);
+    return j;
+}
+
+Test(json, a_place_request_is_read_with_its_types_checked)
+{
+    json_t *body = parse("{\"shippingAddress\": {\"addressLine1\": \"1 Main St\", \"city\": "
+                         "\"Springfield\", \"state\": \"IL\", \"country\": \"US\", "
+                         "\"postalCode\": \"62701\", \"contactPhone\": null, \"extra\": 1}, "
+                         "\"paymentMethod\": \"COD\", \"notes\": \"ring twice\", \"x\": [1]}");
+    orders_place_request_t req;
+    orders_address_t addr;
+    orders_error_t err = {0};
+    cr_assert_eq(orders__json_place_request(body, &req, &addr, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_eq(req.shipping_address, &addr);
+    cr_assert_str_eq(addr.city, "Springfield");
+    cr_assert_null(addr.address_line2, "absent optional line");
+    cr_assert_null(addr.contact_phone, "null optional line");
+    cr_assert_eq(req.payment_method, ORDERS_METHOD_COD, "COD in capitals");
+    cr_assert_str_eq(req.notes, "ring twice");
+    cr_assert_null(req.shipping_address_id);
+    json_decref(body);
+
+    body = parse("{\"shippingAddressId\": \"home\", \"paymentMethod\": \"Wallet\"}");
+    cr_assert_eq(orders__json_place_request(body, &req, &addr, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_null(req.shipping_address);
+    cr_assert_str_eq(req.shipping_address_id, "home");
+    cr_assert_eq(req.payment_method, ORDERS_METHOD_WALLET);
+    json_decref(body);
+
+    body = parse("{}");
+    cr_assert_eq(orders__json_place_request(body, &req, &addr, &err), ORDERS_OK);
+    cr_assert_eq(req.payment_method, ORDERS_METHOD_COD, "absent method: cod");
+    cr_assert_null(req.shipping_address, "the library says the address is required");
+    json_decref(body);
+}
+
+Test(json, wrong_types_in_a_place_request_name_their_field)
+{
+    static const struct {
+        const char *body, *field;
+    } cases[] = {
+        {"{\"shippingAddress\": {\"city\": 12}}", "shippingAddress.city"},
+        {"{\"shippingAddress\": {\"addressLine2\": true}}", "shippingAddress.addressLine2"},
+        {"{\"shippingAddress\": \"1 Main St\"}", "shippingAddress"},
+        {"{\"shippingAddressId\": 7}", "shippingAddressId"},
+        {"{\"paymentMethod\": \"cash\"}", "paymentMethod"},
+        {"{\"paymentMethod\": \"codcodcodcodcodcod\"}", "paymentMethod"},
+        {"{\"paymentMethod\": 1}", "paymentMethod"},
+        {"{\"notes\": {}}", "notes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *body = parse(cases[i].body);
+        orders_place_request_t req;
+        orders_address_t addr;
+        orders_error_t err = {0};
+        cr_assert_eq(orders__json_place_request(body, &req, &addr, &err), ORDERS_E_INVALID,
+                     "%s must be refused", cases[i].body);
+        cr_assert_str_eq(err.field, cases[i].field, "%s: field %s", cases[i].body, err.field);
+        json_decref(body);
+    }
+    json_t *array = parse("[]");
+    orders_place_request_t req;
+    orders_address_t addr;
+    cr_assert_eq(orders__json_place_request(array, &req, &addr, NULL), ORDERS_E_INVALID,
+                 "a body that is not an object");
+    json_decref(array);
+}
+
+Test(json, cart_items_need_a_product_and_an_integer_quantity)
+{
+    const char *pid;
+    int64_t q;
+    orders_error_t err = {0};
+    json_t *body = parse("{\"productId\": \"p1\", \"quantity\": 3}");
+    cr_assert_eq(orders__json_cart_item(body, true, &pid, &q, &err), ORDERS_OK, "%s",
+                 err.message);
+    cr_assert_str_eq(pid, "p1");
+    cr_assert_eq(q, 3);
+    json_decref(body);
+
+    body = parse("{\"productId\": \"p1\", \"quantity\": -2}");
+    cr_assert_eq(orders__json_cart_item(body, true, &pid, &q, &err), ORDERS_OK,
+                 "a negative integer is read (update removes the line; add refuses it)");
+    cr_assert_eq(q, -2);
+    json_decref(body);
+
+    body = parse("{\"productId\": \"p1\"}");
+    cr_assert_eq(orders__json_cart_item(body, false, &pid, &q, &err), ORDERS_OK,
+                 "remove needs no quantity");
+    json_decref(body);
+
+    static const struct {
+        const char *body, *field;
+    } cases[] = {
+        {"{\"quantity\": 1}", "productId"},
+        {"{\"productId\": 5, \"quantity\": 1}", "productId"},
+        {"{\"productId\": \"p1\"}", "quantity"},
+        {"{\"productId\": \"p1\", \"quantity\": 2.5}", "quantity"},
+        {"{\"productId\": \"p1\", \"quantity\": \"2\"}", "quantity"},
+        {"{\"productId\": \"p1\", \"quantity\": true}", "quantity"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        body = parse(cases[i].body);
+        memset(&err, 0, sizeof err);
+        cr_assert_eq(orders__json_cart_item(body, true, &pid, &q, &err), ORDERS_E_INVALID,
+                     "%s must be refused", cases[i].body);
+        cr_assert_str_eq(err.field, cases[i].field, "%s: field %s", cases[i].body, err.field);
+        json_decref(body);
+    }
+}
+
+Test(json, a_decoded_request_gets_the_library_s_value_checks)
+{
+    /* the decoder takes the shape; the library says what is missing */
+    json_t *body = parse("{\"shippingAddress\": {\"addressLine1\": \"1 Main St\", \"city\": \"\", "
+                         "\"state\": \"IL\", \"country\": \"US\", \"postalCode\": \"62701\"}}");
+    orders_place_request_t req;
+    orders_address_t addr;
+    orders_error_t err = {0};
+    cr_assert_eq(orders__json_place_request(body, &req, &addr, &err), ORDERS_OK, "%s",
+                 err.message);
+    fix_add(&F, "c1", "p1", 1);
+    orders_identity_t who = {.id = "c1", .name = "Ada", .email = "ada@example.com"};
+    orders_order_t *o = NULL;
+    cr_assert_eq(orders_order_place(F.ctx, &who, &req, &o, &err), ORDERS_E_INVALID);
+    cr_assert_null(o);
+    cr_assert_str_eq(err.field, "shippingAddress.city");
+    cr_assert_str_eq(err.message, "shippingAddress.city is required");
+    json_decref(body);
+}

@@ -42,4 +42,23 @@ json_t *orders__json_order_admin_summary(const orders_order_t *o);
  * reference to orders (released on failure too); NULL for limit < 1. */
 json_t *orders__json_page(json_t *orders, int64_t page, int64_t limit, int64_t total);
 
+/*
+ * Request bodies (json/request.c).  Only JSON types are checked here; the
+ * library checks the values (required address lines, quantities, id
+ * lengths) where its rules are.  ORDERS_E_INVALID names the field
+ * ("shippingAddress.city must be a string").  Strings in the results are
+ * borrowed from body and live as long as it does.  Thread-safe.
+ */
+
+/* POST /orders/place: shippingAddress (into *addr, and req points at it)
+ * or shippingAddressId, paymentMethod (cod, online or wallet, any case;
+ * absent: cod) and notes.  *req and *addr are zeroed first. */
+orders_code_t orders__json_place_request(const json_t *body, orders_place_request_t *req,
+                                         orders_address_t *addr, orders_error_t *err);
+/* {productId, quantity} of the cart routes: productId is required, and
+ * quantity too (an integer) when with_quantity (add, update; not remove). */
+orders_code_t orders__json_cart_item(const json_t *body, bool with_quantity,
+                                     const char **product_id, int64_t *quantity,
+                                     orders_error_t *err);
+
 #endif
