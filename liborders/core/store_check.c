@@ -368,3 +368,22 @@ void orders__products_avail_clear(orders_product_avail_t *out, size_t n)
         out[i].available = 0;
     }
 }
+
+/* ---- stock moves -------------------------------------------------------------------- */
+
+orders__move_t orders__place_move(const orders_reservation_t *r)
+{
+    return r->status == ORDERS_RES_CONFIRMED ? ORDERS__MOVE_SELL : ORDERS__MOVE_RESERVE;
+}
+
+orders__move_t orders__effect_move(orders_res_effect_t effect)
+{
+    switch (effect) {
+    case ORDERS_RES_EFFECT_CONFIRM:
+        return ORDERS__MOVE_CONFIRM;
+    case ORDERS_RES_EFFECT_RETURN:
+        return ORDERS__MOVE_RETURN;
+    default:
+        return ORDERS__MOVE_RELEASE; /* RELEASE and EXPIRE */
+    }
+}

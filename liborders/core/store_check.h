@@ -17,6 +17,24 @@
 
 #include <orders/store.h>
 
+/* ---- stock moves ------------------------------------------------------------------- */
+
+/* Which stock counts units move between, for a reservation's lines. */
+typedef enum orders__move {
+    ORDERS__MOVE_RESERVE, /* available -> reserved */
+    ORDERS__MOVE_SELL,    /* available -> sold (a placement accepted at once) */
+    ORDERS__MOVE_CONFIRM, /* reserved  -> sold */
+    ORDERS__MOVE_RELEASE, /* reserved  -> available */
+    ORDERS__MOVE_RETURN   /* sold      -> available */
+} orders__move_t;
+
+/* A new reservation holds its stock (active) or, when its payment was
+ * accepted at once (confirmed), sells it. */
+orders__move_t orders__place_move(const orders_reservation_t *r);
+/* The move of an effect orders__check_effect accepted (RELEASE and EXPIRE
+ * release). */
+orders__move_t orders__effect_move(orders_res_effect_t effect);
+
 /* ---- products --------------------------------------------------------------------- */
 
 /* The arguments of products_read (store.h): ids and each id present, out

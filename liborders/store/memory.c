@@ -71,38 +71,38 @@ orders_code_t orders__mem_lines_resolve(orders__mem_t *m, const orders_reservati
     return ORDERS_OK;
 }
 
-static int64_t *move_source(orders_stock_t *s, orders__mem_move_t mv)
+static int64_t *move_source(orders_stock_t *s, orders__move_t mv)
 {
     switch (mv) {
-    case ORDERS__MEM_MOVE_RESERVE:
-    case ORDERS__MEM_MOVE_SELL:
+    case ORDERS__MOVE_RESERVE:
+    case ORDERS__MOVE_SELL:
         return &s->available;
-    case ORDERS__MEM_MOVE_CONFIRM:
-    case ORDERS__MEM_MOVE_RELEASE:
+    case ORDERS__MOVE_CONFIRM:
+    case ORDERS__MOVE_RELEASE:
         return &s->reserved;
-    case ORDERS__MEM_MOVE_RETURN:
+    case ORDERS__MOVE_RETURN:
         return &s->sold;
     }
     return &s->available;
 }
 
-static int64_t *move_target(orders_stock_t *s, orders__mem_move_t mv)
+static int64_t *move_target(orders_stock_t *s, orders__move_t mv)
 {
     switch (mv) {
-    case ORDERS__MEM_MOVE_RESERVE:
+    case ORDERS__MOVE_RESERVE:
         return &s->reserved;
-    case ORDERS__MEM_MOVE_CONFIRM:
-    case ORDERS__MEM_MOVE_SELL:
+    case ORDERS__MOVE_CONFIRM:
+    case ORDERS__MOVE_SELL:
         return &s->sold;
-    case ORDERS__MEM_MOVE_RELEASE:
-    case ORDERS__MEM_MOVE_RETURN:
+    case ORDERS__MOVE_RELEASE:
+    case ORDERS__MOVE_RETURN:
         return &s->available;
     }
     return &s->available;
 }
 
 size_t orders__mem_lines_short(const orders_reservation_line_t *lines, size_t n,
-                               orders__mem_product_t *const *prods, orders__mem_move_t mv,
+                               orders__mem_product_t *const *prods, orders__move_t mv,
                                int64_t *have, int64_t *want)
 {
     for (size_t i = 0; i < n; i++) {
@@ -123,7 +123,7 @@ size_t orders__mem_lines_short(const orders_reservation_line_t *lines, size_t n,
 }
 
 void orders__mem_lines_move(const orders_reservation_line_t *lines, size_t n,
-                            orders__mem_product_t *const *prods, orders__mem_move_t mv)
+                            orders__mem_product_t *const *prods, orders__move_t mv)
 {
     for (size_t i = 0; i < n; i++) {
         /* The target cannot overflow: every count is bounded by stocked. */

@@ -147,14 +147,6 @@ typedef struct orders__mem {
 
 /* ---- memory.c: stock lines -------------------------------------------------- */
 
-/* Which stock counts a reservation effect moves units between. */
-typedef enum orders__mem_move {
-    ORDERS__MEM_MOVE_RESERVE, /* available -> reserved */
-    ORDERS__MEM_MOVE_CONFIRM, /* reserved  -> sold */
-    ORDERS__MEM_MOVE_RELEASE, /* reserved  -> available */
-    ORDERS__MEM_MOVE_RETURN,  /* sold      -> available */
-    ORDERS__MEM_MOVE_SELL     /* available -> sold (a placement accepted at once) */
-} orders__mem_move_t;
 
 /* The product of each line of a reservation, on the stack when few. */
 typedef struct orders__mem_prods {
@@ -178,12 +170,12 @@ orders_code_t orders__mem_lines_resolve(orders__mem_t *m, const orders_reservati
  * fit.  For a short line, *have gets the product's source count and *want
  * the quantity asked of it up to and including that line. */
 size_t orders__mem_lines_short(const orders_reservation_line_t *lines, size_t n,
-                               orders__mem_product_t *const *prods, orders__mem_move_t mv,
+                               orders__mem_product_t *const *prods, orders__move_t mv,
                                int64_t *have, int64_t *want);
 
 /* Moves every line's quantity (checked with orders__mem_lines_short). */
 void orders__mem_lines_move(const orders_reservation_line_t *lines, size_t n,
-                            orders__mem_product_t *const *prods, orders__mem_move_t mv);
+                            orders__mem_product_t *const *prods, orders__move_t mv);
 
 /* ---- memory_res.c: reservation effects --------------------------------------- */
 

@@ -32,13 +32,6 @@ typedef struct place_prep {
     uint64_t h_id, h_number, h_customer; /* map hashes, computed before locking */
 } place_prep_t;
 
-/* A placement holds its stock (active reservation) or, when its payment
- * was accepted at once, sells it (confirmed reservation). */
-static orders__mem_move_t place_move(const orders_reservation_t *r)
-{
-    return r->status == ORDERS_RES_CONFIRMED ? ORDERS__MEM_MOVE_SELL : ORDERS__MEM_MOVE_RESERVE;
-}
-
 /* Steps 1-4 of store.h, checks only.  *replayed when step 1 found the key
  * with the same hash (result filled). */
 static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
@@ -77,7 +70,7 @@ static orders_code_t place_check(orders__mem_t *m, const orders_place_tx_t *tx,
         if (rc != ORDERS_OK)
             return rc;
         int64_t have, want;
-        size_t i = orders__mem_lines_short(r->lines, r->line_count, prods, place_move(r), &have,
+        size_t i = orders__mem_lines_short(r->lines, r->line_count, prods, orders__place_move(r), &have,
                                            &want);
         if (i < r->line_count) {
             orders__copy_id(result->short_product_id, r->lines[i].product_id);
@@ -178,7 +171,7 @@ static void place_apply(orders__mem_t *m, place_prep_t *p, orders__mem_product_t
 
     if (p->res != NULL && p->res->r.local_stock)
         orders__mem_lines_move(p->res->r.lines, p->res->r.line_count, prods,
-                               place_move(&p->res->r));
+                               orders__place_move(&p->res->r));
 
     if (m->order_count > 0 && m->orders[m->order_count - 1]->o.created_at > w->o.created_at)
         m->orders_by_time = false;

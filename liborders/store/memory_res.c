@@ -45,18 +45,6 @@ static void active_remove(orders__mem_t *m, orders__mem_res_t *rw)
 
 /* ---- effects -------------------------------------------------------------------- */
 
-static orders__mem_move_t effect_move(orders_res_effect_t effect)
-{
-    switch (effect) {
-    case ORDERS_RES_EFFECT_CONFIRM:
-        return ORDERS__MEM_MOVE_CONFIRM;
-    case ORDERS_RES_EFFECT_RETURN:
-        return ORDERS__MEM_MOVE_RETURN;
-    default:
-        return ORDERS__MEM_MOVE_RELEASE; /* RELEASE and EXPIRE */
-    }
-}
-
 orders_code_t orders__mem_effect_check(orders__mem_t *m, const orders__mem_res_t *rw,
                                        orders_res_effect_t effect, int64_t now,
                                        orders__mem_product_t **prods, orders_error_t *err)
@@ -74,7 +62,7 @@ orders_code_t orders__mem_effect_check(orders__mem_t *m, const orders__mem_res_t
     if (rc != ORDERS_OK)
         return rc;
     int64_t have, want;
-    size_t i = orders__mem_lines_short(r->lines, r->line_count, prods, effect_move(effect), &have,
+    size_t i = orders__mem_lines_short(r->lines, r->line_count, prods, orders__effect_move(effect), &have,
                                        &want);
     if (i < r->line_count) /* the store's own counts disagree with its reservation */
         return orders_error_set(err, ORDERS_E_BACKEND, r->lines[i].product_id,
@@ -105,7 +93,7 @@ void orders__mem_effect_apply(orders__mem_t *m, orders__mem_res_t *rw, orders_re
         return;
     }
     if (r->local_stock)
-        orders__mem_lines_move(r->lines, r->line_count, prods, effect_move(effect));
+        orders__mem_lines_move(r->lines, r->line_count, prods, orders__effect_move(effect));
     active_remove(m, rw);
     r->status = to;
     r->updated_at = now;
@@ -137,7 +125,7 @@ orders_code_t orders__mem_reservation_create(void *ud, const orders_reservation_
     if (rc != ORDERS_OK)
         goto done;
     int64_t have, want;
-    size_t i = orders__mem_lines_short(r->lines, n, prods.p, ORDERS__MEM_MOVE_RESERVE, &have,
+    size_t i = orders__mem_lines_short(r->lines, n, prods.p, ORDERS__MOVE_RESERVE, &have,
                                        &want);
     if (i < n) {
         rc = orders_error_set(err, ORDERS_E_OUT_OF_STOCK, r->lines[i].product_id,
@@ -154,7 +142,7 @@ orders_code_t orders__mem_reservation_create(void *ud, const orders_reservation_
         rc = orders__mem_nomem(err);
         goto done;
     }
-    orders__mem_lines_move(r->lines, n, prods.p, ORDERS__MEM_MOVE_RESERVE);
+    orders__mem_lines_move(r->lines, n, prods.p, ORDERS__MOVE_RESERVE);
     orders__map_put(&m->reservations, rw->r.order_id, rw);
     if (rw->r.status == ORDERS_RES_ACTIVE)
         orders__mem_active_add(m, rw);

@@ -353,13 +353,6 @@ orders_code_t orders__sq_migrate(const orders__sq_t *s, orders__sq_conn_t *c,
 
 /* ---- products.c: stock moves ---------------------------------------------------------- */
 
-typedef enum orders__sq_move {
-    ORDERS__SQ_MOVE_RESERVE, /* available -> reserved */
-    ORDERS__SQ_MOVE_SELL,    /* available -> sold */
-    ORDERS__SQ_MOVE_CONFIRM, /* reserved  -> sold */
-    ORDERS__SQ_MOVE_RELEASE, /* reserved  -> available */
-    ORDERS__SQ_MOVE_RETURN   /* sold      -> available */
-} orders__sq_move_t;
 
 /* How a failed line move is reported. */
 typedef struct orders__sq_short {
@@ -377,7 +370,7 @@ typedef struct orders__sq_short {
  * (err is then left for the caller to fill).
  */
 orders_code_t orders__sq_lines_move(orders__sq_conn_t *c, const orders_reservation_line_t *lines,
-                                    size_t n, orders__sq_move_t mv, orders__sq_short_t *shortage,
+                                    size_t n, orders__move_t mv, orders__sq_short_t *shortage,
                                     orders_error_t *err);
 
 /* ---- carts.c ----------------------------------------------------------------------------- */

@@ -177,9 +177,8 @@ static orders_code_t place_stock(orders__sq_conn_t *c, const orders_reservation_
                                  orders_place_result_t *result, orders_error_t *err)
 {
     orders__sq_short_t s;
-    orders__sq_move_t mv =
-        r->status == ORDERS_RES_CONFIRMED ? ORDERS__SQ_MOVE_SELL : ORDERS__SQ_MOVE_RESERVE;
-    orders_code_t rc = orders__sq_lines_move(c, r->lines, r->line_count, mv, &s, err);
+    orders_code_t rc =
+        orders__sq_lines_move(c, r->lines, r->line_count, orders__place_move(r), &s, err);
     if (rc != ORDERS_E_OUT_OF_STOCK)
         return rc;
     const char *pid = r->lines[s.line].product_id;

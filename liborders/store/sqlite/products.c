@@ -279,33 +279,33 @@ orders_code_t orders__sq_stock_change(void *ud, const char *product_id, orders_s
 
 /* ---- stock moves ------------------------------------------------------------------------ */
 
-static orders__sq_id_t move_stmt(orders__sq_move_t mv)
+static orders__sq_id_t move_stmt(orders__move_t mv)
 {
     switch (mv) {
-    case ORDERS__SQ_MOVE_RESERVE:
+    case ORDERS__MOVE_RESERVE:
         return ORDERS__SQ_STOCK_RESERVE;
-    case ORDERS__SQ_MOVE_SELL:
+    case ORDERS__MOVE_SELL:
         return ORDERS__SQ_STOCK_SELL;
-    case ORDERS__SQ_MOVE_CONFIRM:
+    case ORDERS__MOVE_CONFIRM:
         return ORDERS__SQ_STOCK_CONFIRM;
-    case ORDERS__SQ_MOVE_RELEASE:
+    case ORDERS__MOVE_RELEASE:
         return ORDERS__SQ_STOCK_RELEASE;
-    case ORDERS__SQ_MOVE_RETURN:
+    case ORDERS__MOVE_RETURN:
         return ORDERS__SQ_STOCK_RETURN;
     }
     return ORDERS__SQ_STOCK_RESERVE;
 }
 
-static int64_t move_source(const orders_stock_t *s, orders__sq_move_t mv)
+static int64_t move_source(const orders_stock_t *s, orders__move_t mv)
 {
     switch (mv) {
-    case ORDERS__SQ_MOVE_RESERVE:
-    case ORDERS__SQ_MOVE_SELL:
+    case ORDERS__MOVE_RESERVE:
+    case ORDERS__MOVE_SELL:
         return s->available;
-    case ORDERS__SQ_MOVE_CONFIRM:
-    case ORDERS__SQ_MOVE_RELEASE:
+    case ORDERS__MOVE_CONFIRM:
+    case ORDERS__MOVE_RELEASE:
         return s->reserved;
-    case ORDERS__SQ_MOVE_RETURN:
+    case ORDERS__MOVE_RETURN:
         return s->sold;
     }
     return s->available;
@@ -314,7 +314,7 @@ static int64_t move_source(const orders_stock_t *s, orders__sq_move_t mv)
 /* Line i did not fit: reads why.  The source count before this step is what
  * is left now plus what earlier lines of the same product took. */
 static orders_code_t line_short(orders__sq_conn_t *c, const orders_reservation_line_t *lines,
-                                size_t i, orders__sq_move_t mv, orders__sq_short_t *shortage,
+                                size_t i, orders__move_t mv, orders__sq_short_t *shortage,
                                 orders_error_t *err)
 {
     orders_stock_t s = {0};
@@ -336,7 +336,7 @@ static orders_code_t line_short(orders__sq_conn_t *c, const orders_reservation_l
 }
 
 orders_code_t orders__sq_lines_move(orders__sq_conn_t *c, const orders_reservation_line_t *lines,
-                                    size_t n, orders__sq_move_t mv, orders__sq_short_t *shortage,
+                                    size_t n, orders__move_t mv, orders__sq_short_t *shortage,
                                     orders_error_t *err)
 {
     orders_code_t rc = orders__check_res_lines(lines, n, err);

@@ -82,22 +82,9 @@ static orders_code_t res_load(orders__sq_conn_t *c, const char *order_id,
 
 /* ---- effects ---------------------------------------------------------------------------- */
 
-/* The stock move of an effect that orders__check_effect accepted. */
-static orders__sq_move_t effect_move(orders_res_effect_t effect)
-{
-    switch (effect) {
-    case ORDERS_RES_EFFECT_CONFIRM:
-        return ORDERS__SQ_MOVE_CONFIRM;
-    case ORDERS_RES_EFFECT_RETURN:
-        return ORDERS__SQ_MOVE_RETURN;
-    default:
-        return ORDERS__SQ_MOVE_RELEASE; /* RELEASE and EXPIRE */
-    }
-}
-
 /* Applies a checked effect to r: stock, then status and updated_at. */
 static orders_code_t effect_apply(orders__sq_conn_t *c, const orders_reservation_t *r,
-                                  orders_reservation_status_t to, orders__sq_move_t mv,
+                                  orders_reservation_status_t to, orders__move_t mv,
                                   int64_t now, orders_error_t *err)
 {
     orders_code_t rc;
@@ -138,7 +125,7 @@ orders_code_t orders__sq_effect(orders__sq_conn_t *c, const char *order_id,
     orders_reservation_status_t to;
     rc = orders__check_effect(r, effect, now, &to, err);
     if (rc == ORDERS_OK)
-        rc = effect_apply(c, r, to, effect_move(effect), now, err);
+        rc = effect_apply(c, r, to, orders__effect_move(effect), now, err);
     orders_reservation_free(r);
     return rc;
 }
@@ -186,7 +173,7 @@ static orders_code_t create_body(orders__sq_conn_t *c, void *arg, orders_error_t
                                 "order %s already has a reservation", r->order_id);
     if (r->local_stock) {
         orders__sq_short_t s;
-        rc = orders__sq_lines_move(c, r->lines, r->line_count, ORDERS__SQ_MOVE_RESERVE, &s, err);
+        rc = orders__sq_lines_move(c, r->lines, r->line_count, ORDERS__MOVE_RESERVE, &s, err);
         if (rc == ORDERS_E_OUT_OF_STOCK) {
             const char *pid = r->lines[s.line].product_id;
             return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, pid,
