@@ -232,27 +232,27 @@ static orders_code_t cart_change(orders_ctx_t *ctx, const char *customer_id, con
     return orders_error_set(err, ORDERS_E_CONFLICT, NULL, "cart is changing too often; try again");
 }
 
-/* Looks the product up through the catalog: it must exist and be active. */
+/* Looks the product and its stock up through the catalog (one call for a
+ * version-2 catalog): it must exist and be active. */
 static orders_code_t product_for_cart(orders_ctx_t *ctx, const char *product_id,
                                       orders_product_t **p, int64_t *available,
                                       orders_error_t *err)
 {
-    orders_code_t rc = ctx->catalog->product_get(ctx->catalog_ud, product_id, p, err);
-    if (rc == ORDERS_E_NOT_FOUND)
-        return orders_error_set(err, ORDERS_E_NOT_FOUND, "productId", "Product not found");
+    orders_product_avail_t pa;
+    orders_code_t rc = orders__catalog_products(ctx->catalog, ctx->catalog_ud, &product_id, 1,
+                                                &pa, err);
+    *p = NULL;
     if (rc)
         return rc;
-    if (!(*p)->active) {
-        orders_product_free(*p);
-        *p = NULL;
+    if (pa.product == NULL)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "productId", "Product not found");
+    if (!pa.product->active) {
+        orders_product_free(pa.product);
         return orders_error_set(err, ORDERS_E_INACTIVE, "productId", "Product is not available");
     }
-    rc = ctx->catalog->stock_available(ctx->catalog_ud, product_id, available, err);
-    if (rc) {
-        orders_product_free(*p);
-        *p = NULL;
-    }
-    return rc;
+    *p = pa.product;
+    *available = pa.available;
+    return ORDERS_OK;
 }
 
 static orders_code_t check_args(const char *customer_id, const char *product_id,
