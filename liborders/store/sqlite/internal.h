@@ -96,10 +96,11 @@ typedef enum orders__sq_mode {
 
 typedef orders_code_t (*orders__sq_body_fn)(orders__sq_conn_t *c, void *arg, orders_error_t *err);
 
-/* Checks out a connection, runs body in one transaction of the given mode,
- * commits on ORDERS_OK and rolls back otherwise.  When the database stays
- * locked (SQLITE_BUSY/LOCKED after busy_timeout_ms), the transaction is
- * rolled back and run again, at most busy_retries more times, then
+/* Runs body and keeps its writes on ORDERS_OK, nothing of them otherwise.
+ * A read runs in its own BEGIN ... COMMIT on a checked-out connection; a
+ * write goes to group commit (orders__sq_group_run).  When the database
+ * stays locked (SQLITE_BUSY/LOCKED after busy_timeout_ms), the transaction
+ * is rolled back and run again, at most busy_retries more times, then
  * ORDERS_E_UNAVAILABLE. */
 orders_code_t orders__sq_run(orders__sq_t *s, orders__sq_mode_t mode, orders__sq_body_fn body,
                              void *arg, orders_error_t *err);
