@@ -251,11 +251,6 @@ static void fill_history_step(packer_t *pk, void *dst, const void *src, const vo
 
 #undef STEP_STR
 
-static void fill_history(packer_t *pk, orders_history_t *d, const orders_history_t *s)
-{
-    fill_history_step(pk, d, s, NULL, NULL);
-}
-
 /* ---- pack functions ----------------------------------------------------------------- */
 
 /* Ready to measure; lens[] needs no zeroing (read only below nlen). */
@@ -291,9 +286,6 @@ PACK(orders_order_t, fill_order)
 
 void *orders__pack_reservation(const orders_reservation_t *src, size_t head, size_t *size)
 PACK(orders_reservation_t, fill_reservation)
-
-void *orders__pack_history(const orders_history_t *src, size_t head, size_t *size)
-PACK(orders_history_t, fill_history)
 
 typedef void (*fill_step_fn)(packer_t *pk, void *dst, const void *src, const void *prev_dst,
                              const void *prev_src);

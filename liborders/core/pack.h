@@ -22,7 +22,6 @@ void *orders__pack_product(const orders_product_t *src, size_t head, size_t *siz
 void *orders__pack_cart(const orders_cart_t *src, size_t head, size_t *size);
 void *orders__pack_order(const orders_order_t *src, size_t head, size_t *size);
 void *orders__pack_reservation(const orders_reservation_t *src, size_t head, size_t *size);
-void *orders__pack_history(const orders_history_t *src, size_t head, size_t *size);
 
 /* n events in ONE block (strings a record shares by pointer with the one
  * before it are copied once): a zeroed header of head0 bytes (the caller's),
