@@ -1,0 +1,294 @@
+/*
+ * server/http.c - one request from CivetWeb to a handler and back:
+ * route, credentials, rate limit, body, handler, one write, one log line,
+ * one metrics observation.
+ */
+#define _DEFAULT_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+#include "json/json.h"
+#include "server.h"
+
+#define WINDOW_MS (15 * 60 * 1000)
+
+int64_t srv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t srv_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Error" : "Internal Server Error";
+    }
+}
+
+/* Headers and body in one buffer, one mg_write (no Nagle stalls, one syscall). */
+static void send_answer(srv_req_t *r)
+{
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\n%s\r\n",
+                     r->status, reason(r->status), r->content_type, r->out_len,
+                     r->extra_headers);
+    if (n < 0 || (size_t)n >= sizeof head)
+        return;
+    char stackbuf[8192];
+    size_t total = (size_t)n + r->out_len;
+    char *buf = total <= sizeof stackbuf ? stackbuf : malloc(total);
+    if (buf == NULL) {
+        mg_write(r->conn, head, (size_t)n);
+        mg_write(r->conn, r->out, r->out_len);
+        return;
+    }
+    memcpy(buf, head, (size_t)n);
+    memcpy(buf + n, r->out, r->out_len);
+    mg_write(r->conn, buf, total);
+    if (buf != stackbuf)
+        free(buf);
+}
+
+static void log_request(srv_req_t *r, int64_t micros)
+{
+    FILE *f = r->srv->log;
+    if (f == NULL)
+        return;
+    char ts[32];
+    orders__iso8601(srv_now_ms(), ts, sizeof ts);
+    json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:f}", "ts", ts, "method",
+                             r->ri->request_method, "route",
+                             r->route ? r->route->pattern : "(none)", "status", r->status,
+                             "ms", (double)micros / 1000.0);
+    if (line == NULL)
+        return;
+    json_object_set_new(line, "path", json_string(r->ri->local_uri ? r->ri->local_uri : ""));
+    if (r->who.id != NULL)
+        json_object_set_new(line, "customer", json_string(r->who.id));
+    if (r->detail[0] != '\0')
+        json_object_set_new(line, "error", json_string(r->detail));
+    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(line);
+    if (text != NULL) {
+        flockfile(f);
+        fputs(text, f);
+        fputc('\n', f);
+        fflush(f);
+        funlockfile(f);
+        free(text);
+    }
+}
+
+/* Credentials for the route's access level; false after answering 401. */
+static bool authenticate(srv_req_t *r, srv_claims_t *claims, char *actor, size_t actor_len)
+{
+    srv_t *s = r->srv;
+    switch (r->route->access) {
+    case SRV_OPEN:
+        return true;
+    case SRV_CUSTOMER: {
+        const char *why = "Authentication required";
+        const char *h = mg_get_header(r->conn, "Authorization");
+        if (h == NULL || !srv_auth_customer(s->auth, h, srv_now_ms() / 1000, claims, &why)) {
+            srv_fail(r, 401, why);
+            return false;
+        }
+        r->who.id = claims->id;
+        r->who.name = claims->name;
+        r->who.email = claims->email;
+        snprintf(actor, actor_len, "customer:%s", claims->id);
+        r->actor = actor;
+        return true;
+    }
+    case SRV_ADMIN:
+    case SRV_SERVICE:
+        if (!srv_auth_service(s->auth, mg_get_header(r->conn, "X-Service-Key"))) {
+            srv_fail(r, 401, "Invalid or missing service key");
+            return false;
+        }
+        r->actor = r->route->access == SRV_ADMIN ? "admin" : "service";
+        return true;
+    }
+    return false;
+}
+
+/* The route's rate limit; false after answering 429. */
+static bool within_limit(srv_req_t *r)
+{
+    srv_limiter_t *l = NULL;
+    const char *key = NULL;
+    if (r->route->access == SRV_CUSTOMER) {
+        l = r->srv->limit_customer;
+        key = r->who.id;
+    } else if (r->route->access == SRV_ADMIN) {
+        l = r->srv->limit_admin;
+        key = r->ri->remote_addr;
+    }
+    int64_t retry = 0;
+    if (l == NULL || srv_limiter_take(l, key, srv_now_ms(), &retry))
+        return true;
+    snprintf(r->extra_headers, sizeof r->extra_headers, "Retry-After: %lld\r\n",
+             (long long)retry);
+    srv_fail(r, 429, "Too many requests, please try again later");
+    return false;
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strlen("application/json");
+    return strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Reads and parses the JSON body; false after answering 413, 415 or 400.
+ * No body at all reads as {}. */
+static bool read_body(srv_req_t *r, json_t **out)
+{
+    long long declared = r->ri->content_length;
+    const char *ct = mg_get_header(r->conn, "Content-Type");
+    if (declared > SRV_BODY_MAX) {
+        snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
+        srv_fail(r, 413, "Request body too large (limit 64 KiB)");
+        return false;
+    }
+    if (declared == 0 || (declared < 0 && ct == NULL)) {
+        *out = json_object();
+        return *out != NULL;
+    }
+    if (!is_json_type(ct)) {
+        srv_fail(r, 415, "Content-Type must be application/json");
+        return false;
+    }
+    char *buf = malloc(SRV_BODY_MAX + 1);
+    if (buf == NULL) {
+        srv_fail(r, 500, "Internal server error");
+        return false;
+    }
+    size_t got = 0;
+    int n;
+    while (got <= SRV_BODY_MAX &&
+           (n = mg_read(r->conn, buf + got, SRV_BODY_MAX + 1 - got)) > 0)
+        got += (size_t)n;
+    if (got > SRV_BODY_MAX) {
+        free(buf);
+        snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
+        srv_fail(r, 413, "Request body too large (limit 64 KiB)");
+        return false;
+    }
+    json_error_t jerr;
+    *out = got ? json_loadb(buf, got, JSON_REJECT_DUPLICATES, &jerr) : json_object();
+    free(buf);
+    if (*out == NULL) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "Malformed JSON: %s at line %d, column %d", jerr.text,
+                 jerr.line, jerr.column);
+        srv_fail(r, 400, msg);
+        return false;
+    }
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        srv_fail(r, 400, "The request body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+/* Route, credentials, limit, body and handler; the answer is left in r. */
+static size_t handle(srv_req_t *r, srv_claims_t *claims, char *actor, size_t actor_len)
+{
+    srv_t *s = r->srv;
+    const char *path = r->ri->local_uri ? r->ri->local_uri : "/";
+    size_t plen = strlen(path);
+    size_t index = srv_router_count(s->router);
+    if (plen > 2048) {
+        srv_fail(r, 404, "Route not found");
+        return index;
+    }
+    char *buf = malloc(plen + 1);
+    if (buf == NULL) {
+        srv_fail(r, 500, "Internal server error");
+        return index;
+    }
+    char allow[64];
+    srv_match_t m = srv_router_match(s->router, r->ri->request_method, path, buf, &index,
+                                     r->params, &r->nparams, allow, sizeof allow);
+    if (m != SRV_MATCHED) {
+        index = srv_router_count(s->router);
+        if (m == SRV_NO_METHOD) {
+            snprintf(r->extra_headers, sizeof r->extra_headers, "Allow: %s\r\n", allow);
+            srv_fail(r, 405, "Method not allowed");
+        } else {
+            srv_fail(r, 404, "Route not found");
+        }
+        free(buf);
+        return index;
+    }
+    r->route = srv_router_at(s->router, index);
+    json_t *body = NULL;
+    if (authenticate(r, claims, actor, actor_len) && within_limit(r) &&
+        (!r->route->body || read_body(r, &body))) {
+        r->body = body;
+        r->route->handler(r);
+        if (r->out == NULL)
+            srv_fail(r, 500, "Internal server error");
+    }
+    json_decref(body);
+    r->body = NULL;
+    free(buf);
+    return index;
+}
+
+int srv_dispatch(struct mg_connection *conn, void *cbdata)
+{
+    srv_t *s = cbdata;
+    int64_t t0 = srv_mono_us();
+    srv_req_t r = {
+        .srv = s,
+        .ctx = s->ctx,
+        .conn = conn,
+        .ri = mg_get_request_info(conn),
+        .content_type = "application/json",
+    };
+    srv_claims_t claims = {0};
+    char actor[ORDERS_ID_MAX + 16];
+    size_t index = handle(&r, &claims, actor, sizeof actor);
+    send_answer(&r);
+    int64_t micros = srv_mono_us() - t0;
+    srv_metrics_observe(s->metrics, index, r.status, micros);
+    log_request(&r, micros);
+    srv_claims_clear(&claims);
+    free(r.out);
+    return r.status;
+}

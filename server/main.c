@@ -1,0 +1,250 @@
+/*
+ * server/main.c - orders-server: `serve` (the default) and `token`.
+ *
+ * serve: loads the options, opens the context and its store, registers the
+ * JSON-lines notifier, starts CivetWeb and the background threads, prints
+ * "orders-server listening on HOST:PORT", and waits for SIGTERM or SIGINT.
+ * Then CivetWeb stops accepting and finishes the requests in flight
+ * (mg_stop joins its workers), the background threads stop, and the store
+ * is closed.
+ */
+#define _DEFAULT_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "server.h"
+
+#define WINDOW_MS (15 * 60 * 1000)
+
+static void usage(FILE *f)
+{
+    fputs("usage: orders-server [serve] [--port N] [--listen HOST] [--store URI]\n"
+          "                     [--jwt-secret S] [--jwt-public-key PEM] [--service-key K]\n"
+          "                     [--rate-limit-customer N] [--rate-limit-admin N]\n"
+          "                     [--reservation-minutes N] [--demo-catalog] [--config FILE]\n"
+          "                     [--threads N] [--events-log FILE] [--log FILE]\n"
+          "       orders-server token --customer ID [--name N] [--email E] [--ttl SECONDS]\n"
+          "Every option also reads an ORDERS_* environment variable; see docs/server.md.\n",
+          f);
+}
+
+/* ---- token ------------------------------------------------------------------------- */
+
+static int cmd_token(int argc, char **argv)
+{
+    const char *customer = NULL, *name = NULL, *email = NULL;
+    long long ttl = 3600;
+    char *rest[4];
+    int nrest = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = !strcmp(a, "--customer") ? &customer
+                           : !strcmp(a, "--name")   ? &name
+                           : !strcmp(a, "--email")  ? &email
+                                                    : NULL;
+        if (dst != NULL && i + 1 < argc) {
+            *dst = argv[++i];
+        } else if (!strcmp(a, "--ttl") && i + 1 < argc) {
+            char *end;
+            ttl = strtoll(argv[++i], &end, 10);
+            if (*end != '\0' || ttl < 1 || ttl > 366LL * 86400) {
+                fprintf(stderr, "orders-server token: --ttl must be 1..31622400 seconds\n");
+                return 2;
+            }
+        } else if ((!strcmp(a, "--jwt-secret") || !strcmp(a, "--config")) && i + 1 < argc &&
+                   nrest + 2 <= 4) {
+            rest[nrest++] = argv[i];
+            rest[nrest++] = argv[++i];
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (customer == NULL || *customer == '\0' || strlen(customer) > ORDERS_ID_MAX) {
+        fprintf(stderr, "orders-server token: --customer ID (1..128 bytes) is required\n");
+        return 2;
+    }
+    char *args[6] = {"orders-server"};
+    for (int i = 0; i < nrest; i++)
+        args[1 + i] = rest[i];
+    srv_config_t cfg;
+    if (srv_config_load(&cfg, 1 + nrest, args, 1) != 0)
+        return 2;
+    int rc = 0;
+    if (cfg.jwt_secret == NULL) {
+        fprintf(stderr, "orders-server token: set ORDERS_JWT_SECRET or --jwt-secret\n");
+        rc = 2;
+    } else {
+        char *t = srv_auth_mint(cfg.jwt_secret, customer, name, email, srv_now_ms() / 1000,
+                                (int64_t)ttl);
+        if (t == NULL) {
+            fprintf(stderr, "orders-server token: could not sign the token\n");
+            rc = 1;
+        } else {
+            printf("%s\n", t);
+            free(t);
+        }
+    }
+    srv_config_clear(&cfg);
+    return rc;
+}
+
+/* ---- serve ------------------------------------------------------------------------- */
+
+static FILE *open_output(const char *path, FILE *dflt)
+{
+    if (path == NULL || !strcmp(path, "-"))
+        return dflt;
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        fprintf(stderr, "orders-server: cannot open %s for appending\n", path);
+    return f;
+}
+
+static void close_output(FILE *f)
+{
+    if (f != NULL && f != stdout && f != stderr)
+        fclose(f);
+}
+
+/* The library context: store, demo catalog, notifier.  0 or -1. */
+static int open_context(srv_t *s)
+{
+    orders_error_t err;
+    orders_config_t oc = orders_config_default();
+    oc.reservation_ms = s->cfg.reservation_minutes * 60 * 1000;
+    if (orders_ctx_new(&oc, &s->ctx, &err) != ORDERS_OK ||
+        orders_ctx_open_store(s->ctx, s->cfg.store, &err) != ORDERS_OK ||
+        (s->cfg.demo_catalog && srv_demo_catalog_load(s->ctx, &err) != ORDERS_OK) ||
+        orders_ctx_set_notifier(s->ctx, orders_notifier_log_vtable(), s->events, NULL, &err) !=
+            ORDERS_OK) {
+        fprintf(stderr, "orders-server: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static int log_civetweb(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    fprintf(stderr, "orders-server: civetweb: %s\n", message);
+    return 1;
+}
+
+static struct mg_context *start_http(srv_t *s, int *port)
+{
+    char ports[300], threads[16];
+    snprintf(ports, sizeof ports, "%s:%d", s->cfg.listen, s->cfg.port);
+    snprintf(threads, sizeof threads, "%d", s->cfg.threads);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "enable_keep_alive", "yes",
+        "tcp_nodelay", "1",
+        "keep_alive_timeout_ms", "30000",
+        "request_timeout_ms", "30000",
+        NULL,
+    };
+    struct mg_callbacks cb = {.log_message = log_civetweb};
+    struct mg_context *mg = mg_start(&cb, s, options);
+    if (mg == NULL) {
+        fprintf(stderr, "orders-server: cannot listen on %s\n", ports);
+        return NULL;
+    }
+    mg_set_request_handler(mg, "/", srv_dispatch, s);
+    struct mg_server_port sp[4];
+    int n = mg_get_server_ports(mg, 4, sp);
+    *port = n > 0 ? sp[0].port : s->cfg.port;
+    return mg;
+}
+
+static int setup(srv_t *s)
+{
+    s->started_ms = srv_now_ms();
+    s->log = open_output(s->cfg.log, stdout);
+    s->events = open_output(s->cfg.events_log, stderr);
+    if (s->log == NULL || s->events == NULL || open_context(s) != 0)
+        return -1;
+    s->auth = srv_auth_new(&s->cfg);
+    s->router = srv_router_new();
+    s->metrics = s->router ? srv_metrics_new(s->router) : NULL;
+    s->limit_customer = srv_limiter_new(s->cfg.rate_limit_customer, WINDOW_MS);
+    s->limit_admin = srv_limiter_new(s->cfg.rate_limit_admin, WINDOW_MS);
+    if (s->auth == NULL || s->router == NULL || s->metrics == NULL ||
+        (s->cfg.rate_limit_customer > 0 && s->limit_customer == NULL) ||
+        (s->cfg.rate_limit_admin > 0 && s->limit_admin == NULL))
+        return -1;
+    if (s->cfg.jwt_secret == NULL && s->cfg.jwt_public_key == NULL)
+        fprintf(stderr, "orders-server: no --jwt-secret or --jwt-public-key: "
+                        "customer routes will answer 401\n");
+    if (s->cfg.service_key == NULL)
+        fprintf(stderr, "orders-server: no --service-key: admin and inventory routes "
+                        "will answer 401\n");
+    return 0;
+}
+
+static void teardown(srv_t *s)
+{
+    srv_workers_stop(s->workers);
+    orders_ctx_destroy(s->ctx);
+    srv_limiter_free(s->limit_customer);
+    srv_limiter_free(s->limit_admin);
+    srv_metrics_free(s->metrics);
+    srv_router_free(s->router);
+    srv_auth_free(s->auth);
+    close_output(s->log);
+    close_output(s->events);
+    srv_config_clear(&s->cfg);
+}
+
+static int cmd_serve(int argc, char **argv, int first)
+{
+    srv_t s = {0};
+    /* Block the stop signals in every thread; main waits for them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (srv_config_load(&s.cfg, argc, argv, first) != 0) {
+        srv_config_clear(&s.cfg);
+        return 2;
+    }
+    int rc = 1, port = 0;
+    struct mg_context *mg = NULL;
+    mg_init_library(0);
+    if (setup(&s) == 0 && (s.workers = srv_workers_start(&s)) != NULL &&
+        (mg = start_http(&s, &port)) != NULL) {
+        printf("orders-server listening on %s:%d\n", s.cfg.listen, port);
+        fflush(stdout);
+        int sig = 0;
+        sigwait(&stop, &sig);
+        fprintf(stderr, "orders-server: signal %d: draining requests and stopping\n", sig);
+        mg_stop(mg);                   /* stops accepting, joins the workers */
+        rc = 0;
+    }
+    teardown(&s);
+    mg_exit_library();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "token"))
+        return cmd_token(argc, argv);
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--version")) {
+        printf("orders-server %s\n", orders_version_string());
+        return 0;
+    }
+    int first = argc > 1 && !strcmp(argv[1], "serve") ? 2 : 1;
+    return cmd_serve(argc, argv, first);
+}

@@ -1,0 +1,258 @@
+/*
+ * server/server.h - orders-server's internal interfaces.
+ *
+ * orders-server turns HTTP into liborders calls and back.  It holds no
+ * business rule: every decision about carts, orders, stock and payments is
+ * a library call, and every byte format of a record is a codec in
+ * liborders/json/.  What lives here is HTTP: routing, authentication, rate
+ * limits, request bodies, envelopes, status codes, logs and metrics.
+ *
+ * A request flows through srv_dispatch (http.c): route match (router.c),
+ * credentials (auth.c), rate limit (ratelimit.c), body (http.c), the
+ * route's handler (routes_*.c, ops.c), one write of the response, one log
+ * line, one metrics observation (metrics.c).
+ *
+ * Threads: CivetWeb calls srv_dispatch from its worker threads; everything
+ * reachable from srv_t is either read-only after startup or guarded inside
+ * its module (limiter, metrics).  The sweeper and the outbox dispatcher run
+ * on their own threads (workers.c).
+ */
+#ifndef ORDERS_SERVER_H
+#define ORDERS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <orders/orders.h>
+
+struct mg_connection;
+struct mg_request_info;
+
+#define SRV_BODY_MAX (64 * 1024)   /* larger bodies: 413 */
+#define SRV_MAX_PARAMS 4           /* path parameters per route */
+
+/* ---- configuration (config.c) ------------------------------------------------ */
+
+typedef struct srv_config {
+    int port;                      /* 3005; 0 picks a free port */
+    char *listen;                  /* "127.0.0.1" */
+    char *store;                   /* "sqlite:./orders.db" */
+    char *jwt_secret;              /* HS256 secret, or NULL */
+    char *jwt_public_key;          /* path of a PEM file (RS256), or NULL */
+    char *service_key;             /* NULL: service routes refuse everyone */
+    int64_t rate_limit_customer;   /* per 15 minutes; 0 = off */
+    int64_t rate_limit_admin;      /* per 15 minutes; 0 = off */
+    int64_t reservation_minutes;   /* 30 */
+    bool demo_catalog;
+    int threads;                   /* CivetWeb worker threads: 64 */
+    char *events_log;              /* notifier's JSON lines; NULL = stderr */
+    char *log;                     /* request log; NULL or "-" = stdout */
+    char *config_file;             /* the --config file read, or NULL */
+} srv_config_t;
+
+/*
+ * Fills cfg from, in rising precedence: defaults, the JSON config file
+ * (--config / ORDERS_CONFIG), environment variables, flags (argv from
+ * index first).  Returns 0, or -1 after printing a message naming the
+ * option to stderr.  cfg owns its strings: srv_config_clear frees them.
+ */
+int srv_config_load(srv_config_t *cfg, int argc, char **argv, int first);
+void srv_config_clear(srv_config_t *cfg);
+
+/* ---- authentication (auth.c) --------------------------------------------------- */
+
+typedef struct srv_auth srv_auth_t;
+
+/* The verified claims of a customer token; strings owned by the struct. */
+typedef struct srv_claims {
+    char *id;                      /* "id" claim, else "sub"; 1..ORDERS_ID_MAX bytes */
+    char *name;                    /* optional */
+    char *email;                   /* optional */
+} srv_claims_t;
+
+/* Loads the key material of cfg (reads the PEM file).  NULL after printing
+ * why to stderr.  No key at all is allowed: customer routes then answer 401. */
+srv_auth_t *srv_auth_new(const srv_config_t *cfg);
+void srv_auth_free(srv_auth_t *a);
+/* Verifies "Bearer <jwt>": signature with the pinned algorithm, exp and
+ * nbf against now_s.  true and *out filled (clear with srv_claims_clear);
+ * false with *why a static reason that is safe to show to the client. */
+bool srv_auth_customer(const srv_auth_t *a, const char *authorization, int64_t now_s,
+                       srv_claims_t *out, const char **why);
+void srv_claims_clear(srv_claims_t *c);
+/* Constant-time comparison of an X-Service-Key header with the configured
+ * key; false when either is missing. */
+bool srv_auth_service(const srv_auth_t *a, const char *key);
+/* A new HS256 token (malloc'd string) for the token subcommand. */
+char *srv_auth_mint(const char *secret, const char *customer, const char *name,
+                    const char *email, int64_t now_s, int64_t ttl_s);
+
+/* ---- rate limits (ratelimit.c) ---------------------------------------------------- */
+
+typedef struct srv_limiter srv_limiter_t;
+
+/* At most limit requests per key in each window_ms window; limit 0 gives
+ * NULL, which every call accepts as "no limit". */
+srv_limiter_t *srv_limiter_new(int64_t limit, int64_t window_ms);
+void srv_limiter_free(srv_limiter_t *l);
+/* Counts one request of key at now_ms.  false when over the limit, with
+ * *retry_after_s the whole seconds until the key's window ends (>= 1). */
+bool srv_limiter_take(srv_limiter_t *l, const char *key, int64_t now_ms, int64_t *retry_after_s);
+/* Drops keys whose window ended before now_ms (called by the sweeper). */
+void srv_limiter_purge(srv_limiter_t *l, int64_t now_ms);
+
+/* ---- routes (router.c) -------------------------------------------------------------- */
+
+typedef enum srv_access {
+    SRV_OPEN = 0,                  /* no credentials: /health, /metrics, /openapi.json */
+    SRV_CUSTOMER,                  /* bearer JWT, customer rate limit */
+    SRV_ADMIN,                     /* service key, admin rate limit */
+    SRV_SERVICE                    /* service key, no rate limit (inventory) */
+} srv_access_t;
+
+typedef struct srv_req srv_req_t;
+typedef void (*srv_handler_fn)(srv_req_t *r);
+
+typedef struct srv_route {
+    const char *method;            /* "GET", "POST", "PUT", "DELETE" */
+    const char *pattern;           /* "/api/v1/orders/:id/cancel" */
+    srv_access_t access;
+    bool body;                     /* takes a JSON body (415 / 413 / 400 apply) */
+    srv_handler_fn handler;
+} srv_route_t;
+
+/* Each routes file exports its table. */
+extern const srv_route_t srv_routes_cart[];
+extern const size_t srv_routes_cart_count;
+extern const srv_route_t srv_routes_orders[];
+extern const size_t srv_routes_orders_count;
+extern const srv_route_t srv_routes_admin[];
+extern const size_t srv_routes_admin_count;
+extern const srv_route_t srv_routes_catalog[];
+extern const size_t srv_routes_catalog_count;
+extern const srv_route_t srv_routes_inventory[];
+extern const size_t srv_routes_inventory_count;
+extern const srv_route_t srv_routes_ops[];
+extern const size_t srv_routes_ops_count;
+
+typedef struct srv_router srv_router_t;
+
+typedef enum srv_match {
+    SRV_MATCHED = 0,
+    SRV_NO_ROUTE,                  /* 404 */
+    SRV_NO_METHOD                  /* 405: the path exists with other methods */
+} srv_match_t;
+
+/* All the tables above, in one list; NULL when memory runs out. */
+srv_router_t *srv_router_new(void);
+void srv_router_free(srv_router_t *rt);
+size_t srv_router_count(const srv_router_t *rt);
+const srv_route_t *srv_router_at(const srv_router_t *rt, size_t i);
+/*
+ * Matches method and path.  On SRV_MATCHED: *index is the route's index,
+ * params[] point into path_buf (a copy of path the function splits; it
+ * must hold strlen(path) + 1 bytes) and *nparams counts them.  On
+ * SRV_NO_METHOD, allow gets the allowed methods ("GET, PUT").
+ */
+srv_match_t srv_router_match(const srv_router_t *rt, const char *method, const char *path,
+                             char *path_buf, size_t *index, const char **params,
+                             size_t *nparams, char *allow, size_t allow_len);
+
+/* ---- metrics (metrics.c) ------------------------------------------------------------- */
+
+typedef struct srv_metrics srv_metrics_t;
+
+/* Counters and latency histograms per route (index < route_count, or
+ * route_count for "no route") and status. */
+srv_metrics_t *srv_metrics_new(const srv_router_t *rt);
+void srv_metrics_free(srv_metrics_t *m);
+void srv_metrics_observe(srv_metrics_t *m, size_t route, int status, int64_t micros);
+/* Appends the Prometheus text of the HTTP series to a new string (free()). */
+char *srv_metrics_render(srv_metrics_t *m, orders_ctx_t *ctx);
+
+/* ---- the server (main.c, http.c) ------------------------------------------------------ */
+
+typedef struct srv {
+    srv_config_t cfg;
+    orders_ctx_t *ctx;
+    srv_auth_t *auth;
+    srv_router_t *router;
+    srv_metrics_t *metrics;
+    srv_limiter_t *limit_customer;
+    srv_limiter_t *limit_admin;
+    FILE *log;                     /* request log (not owned when stdout) */
+    FILE *events;                  /* notifier output (not owned when stderr) */
+    int64_t started_ms;
+    struct srv_workers *workers;
+} srv_t;
+
+/* One request in flight.  Handlers read the params, body and identity,
+ * and answer with exactly one srv_ok / srv_fail* / srv_text call. */
+struct srv_req {
+    srv_t *srv;
+    orders_ctx_t *ctx;
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    const srv_route_t *route;
+    const char *params[SRV_MAX_PARAMS]; /* path parameters, URL-decoded */
+    size_t nparams;
+    json_t *body;                  /* parsed JSON body (borrowed), or NULL */
+    orders_identity_t who;         /* customer routes: the token's identity */
+    const char *actor;             /* "customer:ID" or "admin" (for history) */
+    /* the answer */
+    int status;
+    char *out;                     /* response body (owned), or NULL */
+    size_t out_len;
+    const char *content_type;
+    char extra_headers[128];       /* "Retry-After: 60\r\n", "Allow: ...\r\n" */
+    char detail[ORDERS_ERROR_MESSAGE_MAX]; /* a 5xx's real cause: logged, never sent */
+};
+
+/* The CivetWeb handler for every URI. */
+int srv_dispatch(struct mg_connection *conn, void *cbdata);
+
+/* ---- answers (respond.c) ---------------------------------------------------------------- */
+
+/* Success envelope; data is stolen (may be NULL: no "data"); message may be NULL. */
+void srv_ok(srv_req_t *r, int status, const char *message, json_t *data);
+/* Error envelope without "errors". */
+void srv_fail(srv_req_t *r, int status, const char *message);
+/* Error envelope for a library failure: the status from srv_status_of,
+ * "errors": [{field, message}] when err names a field, and a generic
+ * message (never details) for 500s. */
+void srv_fail_lib(srv_req_t *r, orders_code_t rc, const orders_error_t *err);
+/* A non-JSON answer (metrics, openapi); body is copied. */
+void srv_text(srv_req_t *r, int status, const char *content_type, const char *body,
+              size_t len);
+/* HTTP status for a library code. */
+int srv_status_of(orders_code_t rc);
+
+/* Query parameters.  srv_query_int: absent gives def; present must be an
+ * integer in [min, max], else a 400 naming the parameter is answered and
+ * false returned.  srv_query_str: the decoded value into buf (false when
+ * absent; a value that does not fit is a 400 and *bad is set). */
+bool srv_query_int(srv_req_t *r, const char *name, int64_t def, int64_t min, int64_t max,
+                   int64_t *out);
+bool srv_query_str(srv_req_t *r, const char *name, char *buf, size_t len, bool *bad);
+
+/* ---- background threads (workers.c) ------------------------------------------------------ */
+
+/* Starts the reservation sweeper (every 250 ms; carts purged every minute)
+ * and the outbox dispatcher.  NULL on failure. */
+struct srv_workers *srv_workers_start(srv_t *s);
+/* Stops and joins both threads.  NULL is a no-op. */
+void srv_workers_stop(struct srv_workers *w);
+
+/* ---- demo catalog (demo.c) --------------------------------------------------------------- */
+
+/* Creates the demo products that do not exist yet, with their stock. */
+orders_code_t srv_demo_catalog_load(orders_ctx_t *ctx, orders_error_t *err);
+
+/* ---- time ---------------------------------------------------------------------------------- */
+int64_t srv_now_ms(void);           /* CLOCK_REALTIME */
+int64_t srv_mono_us(void);          /* CLOCK_MONOTONIC, microseconds */
+
+#endif /* ORDERS_SERVER_H */
