@@ -9,7 +9,14 @@
  * is closed.
  */
 #define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +168,50 @@ static struct mg_context *start_http(srv_t *s, int *port)
     return mg;
 }
 
+/* mg_stop in a thread of its own; done is set when it returns. */
+typedef struct stopper {
+    struct mg_context *mg;
+    atomic_bool done;
+} stopper_t;
+
+static void *run_stop(void *arg)
+{
+    stopper_t *st = arg;
+    mg_stop(st->mg);
+    atomic_store(&st->done, true);
+    return NULL;
+}
+
+/*
+ * Stops CivetWeb: no new connections, requests in flight finish, workers
+ * joined.  Its listener thread only sees the stop flag between polls (every
+ * 2 s), so while mg_stop runs we open and close empty connections to our own
+ * port to wake it at once.
+ */
+static void stop_http(struct mg_context *mg, const char *host, int port)
+{
+    stopper_t st = {.mg = mg};
+    atomic_init(&st.done, false);
+    pthread_t t;
+    if (pthread_create(&t, NULL, run_stop, &st) != 0) {
+        mg_stop(mg);
+        return;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    for (int i = 0; i < 100 && !atomic_load(&st.done); i++) {   /* 5 s at most */
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd >= 0) {
+            (void)connect(fd, (struct sockaddr *)&sa, sizeof sa);
+            close(fd);
+        }
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_join(t, NULL);
+}
+
 static int setup(srv_t *s)
 {
     s->started_ms = srv_now_ms();
@@ -225,7 +276,7 @@ static int cmd_serve(int argc, char **argv, int first)
         int sig = 0;
         sigwait(&stop, &sig);
         fprintf(stderr, "orders-server: signal %d: draining requests and stopping\n", sig);
-        mg_stop(mg);                   /* stops accepting, joins the workers */
+        stop_http(mg, s.cfg.listen, port);
         rc = 0;
     }
     teardown(&s);
