@@ -1,0 +1,449 @@
+/*
+ * tests/server/test_srv_orders_flow.c - what happens to a placed order
+ * over HTTP: cancel (stock returns, refused moves are 409), pay,
+ * Idempotency-Key replays, and 50 buyers racing for 10 units.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#define ADDRESS                                                                            \
+    "\"shippingAddress\":{\"addressLine1\":\"1 Main St\",\"city\":\"Springfield\","       \
+    "\"state\":\"IL\",\"country\":\"US\",\"postalCode\":\"62701\"}"
+#define PLACE_COD "{" ADDRESS ",\"paymentMethod\":\"cod\"}"
+
+static srvh_t srv;
+static char *tok;     /* customer flow-buyer */
+static char *other;   /* customer flow-other */
+
+static void up(void)
+{
+    cr_assert_eq(curl_global_init(CURL_GLOBAL_ALL), CURLE_OK);
+    srvh_start(&srv, NULL, NULL);
+    tok = srvh_token("flow-buyer");
+    other = srvh_token("flow-other");
+}
+
+static void down(void)
+{
+    free(tok);
+    free(other);
+    cr_expect_eq(srvh_stop(&srv, false), 0, "orders-server must exit cleanly");
+    curl_global_cleanup();
+}
+
+TestSuite(srv_orders_flow, .init = up, .fini = down);
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static const char *str_of(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+typedef struct stock {
+    json_int_t available, reserved, sold;
+} stock_t;
+
+/* GET /inventory/stock/:id with the service key. */
+static stock_t stock_of(const char *product)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/inventory/stock/%s", product);
+    srvh_resp_t r;
+    cr_assert_eq(srvh_admin(&srv, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *d = srvh_data(&r);
+    stock_t s = {json_integer_value(json_object_get(d, "available")),
+                 json_integer_value(json_object_get(d, "reserved")),
+                 json_integer_value(json_object_get(d, "sold"))};
+    srvh_resp_clear(&r);
+    return s;
+}
+
+/* GET /orders/:id as token: data.status (copied into buf). */
+static const char *status_of(const char *token, const char *id, char *buf, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", id);
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, token, "GET", path, NULL, &r), 200, "%s", r.body);
+    snprintf(buf, len, "%s", str_of(srvh_data(&r), "status"));
+    srvh_resp_clear(&r);
+    return buf;
+}
+
+/* PUT /orders/:id/cancel as token with body (may be NULL). */
+static long cancel(const char *token, const char *id, const char *body, srvh_resp_t *r)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s/cancel", id);
+    return srvh_customer(&srv, token, "PUT", path, body, r);
+}
+
+static long pay(const char *token, const char *id, srvh_resp_t *r)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s/pay", id);
+    return srvh_customer(&srv, token, "POST", path, NULL, r);
+}
+
+/* The admin moves the order to status (PUT /admin/orders/:id/status). */
+static void admin_move(const char *id, const char *status)
+{
+    char path[256], body[96];
+    snprintf(path, sizeof path, "/api/v1/admin/orders/%s/status", id);
+    snprintf(body, sizeof body, "{\"status\":\"%s\"}", status);
+    srvh_resp_t r;
+    cr_assert_eq(srvh_admin(&srv, "PUT", path, body, &r), 200, "to %s: %s", status, r.body);
+    srvh_resp_clear(&r);
+}
+
+static json_int_t order_total(const char *token)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, token, "GET", "/api/v1/orders", NULL, &r), 200);
+    json_int_t n =
+        json_integer_value(json_object_get(json_object_get(srvh_data(&r), "pagination"), "total"));
+    srvh_resp_clear(&r);
+    return n;
+}
+
+/* ---- cancel --------------------------------------------------------------------------- */
+
+Test(srv_orders_flow, cancel_returns_the_stock)
+{
+    /* prod-pen: 5 units, all of them bought */
+    char *id = srvh_place(&srv, tok, "prod-pen", 5, "cod");
+    stock_t s = stock_of("prod-pen");
+    cr_expect_eq(s.available, 0);
+    cr_expect_eq(s.reserved + s.sold, 5);
+
+    srvh_resp_t r;
+    cr_assert_eq(cancel(tok, id, "{\"reason\":\"Changed my mind\"}", &r), 200, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Order cancelled successfully");
+    json_t *o = srvh_data(&r);
+    cr_expect_str_eq(str_of(o, "id"), id);
+    cr_expect_str_eq(str_of(o, "status"), "cancelled");
+    cr_expect_not_null(str_of(o, "cancelledAt"), "%s", r.body);
+    cr_expect_str_eq(str_of(o, "cancelReason"), "Changed my mind");
+    srvh_resp_clear(&r);
+
+    s = stock_of("prod-pen");
+    cr_expect_eq(s.available, 5, "every unit is back");
+    cr_expect_eq(s.reserved, 0);
+    cr_expect_eq(s.sold, 0);
+    /* and anyone can buy the whole stock again */
+    char *again = srvh_place(&srv, other, "prod-pen", 5, "cod");
+    free(again);
+    free(id);
+}
+
+Test(srv_orders_flow, cancel_without_a_body_uses_the_default_reason)
+{
+    char *id = srvh_place(&srv, tok, "prod-mug", 1, "cod");
+    srvh_resp_t r;
+    cr_assert_eq(cancel(tok, id, NULL, &r), 200, "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "cancelReason"), "Cancelled by customer");
+    srvh_resp_clear(&r);
+    free(id);
+}
+
+Test(srv_orders_flow, cancelling_twice_is_409)
+{
+    char *id = srvh_place(&srv, tok, "prod-mug", 1, "cod");
+    srvh_resp_t r;
+    cr_assert_eq(cancel(tok, id, "{\"reason\":\"first\"}", &r), 200, "%s", r.body);
+    srvh_resp_clear(&r);
+    stock_t before = stock_of("prod-mug");
+    cr_expect_eq(cancel(tok, id, "{\"reason\":\"second\"}", &r), 409, "%s", r.body);
+    cr_expect(json_is_false(json_object_get(r.json, "success")));
+    srvh_resp_clear(&r);
+
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", id);
+    cr_assert_eq(srvh_customer(&srv, tok, "GET", path, NULL, &r), 200);
+    cr_expect_str_eq(str_of(srvh_data(&r), "cancelReason"), "first", "the refusal changed nothing");
+    srvh_resp_clear(&r);
+    stock_t after = stock_of("prod-mug");
+    cr_expect_eq(after.available, before.available, "stock is returned once");
+    free(id);
+}
+
+Test(srv_orders_flow, cancelling_a_shipped_order_is_409)
+{
+    char *id = srvh_place(&srv, tok, "prod-grinder", 2, "cod");
+    admin_move(id, "processing");
+    admin_move(id, "shipped");
+    srvh_resp_t r;
+    cr_expect_eq(cancel(tok, id, NULL, &r), 409, "%s", r.body);
+    srvh_resp_clear(&r);
+    char st[32];
+    cr_expect_str_eq(status_of(tok, id, st, sizeof st), "shipped");
+    stock_t s = stock_of("prod-grinder");
+    cr_expect_eq(s.available, 6, "the shipped units stay sold");
+    free(id);
+}
+
+Test(srv_orders_flow, cancel_is_scoped_to_the_customer_and_checks_the_reason)
+{
+    char *id = srvh_place(&srv, tok, "prod-mug", 1, "cod");
+    srvh_resp_t r;
+    cr_expect_eq(cancel(other, id, NULL, &r), 404, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Order not found");
+    srvh_resp_clear(&r);
+    cr_expect_eq(cancel(tok, "no-such-order", NULL, &r), 404, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Order not found");
+    srvh_resp_clear(&r);
+    cr_expect_eq(cancel(tok, id, "{\"reason\":42}", &r), 400, "%s", r.body);
+    json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+    cr_expect_str_eq(str_of(e, "field") ? str_of(e, "field") : "(none)", "reason", "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(cancel(NULL, id, NULL, &r), 401);
+    srvh_resp_clear(&r);
+    char st[32];
+    cr_expect_str_eq(status_of(tok, id, st, sizeof st), "confirmed", "nothing was cancelled");
+    free(id);
+}
+
+/* ---- pay ------------------------------------------------------------------------------- */
+
+Test(srv_orders_flow, pay_refuses_orders_that_cannot_be_paid)
+{
+    srvh_resp_t r;
+    /* cod is paid on delivery */
+    char *cod = srvh_place(&srv, tok, "prod-mug", 1, "cod");
+    cr_expect_eq(pay(tok, cod, &r), 400, "%s", r.body);
+    srvh_resp_clear(&r);
+    /* an online order the gateway approved at placement is no longer pending */
+    char *online = srvh_place(&srv, tok, "prod-mug", 1, "online");
+    cr_expect_eq(pay(tok, online, &r), 409, "%s", r.body);
+    srvh_resp_clear(&r);
+    char st[32];
+    cr_expect_str_eq(status_of(tok, online, st, sizeof st), "confirmed");
+    /* someone else's order, or none */
+    cr_expect_eq(pay(other, online, &r), 404, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Order not found");
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay(tok, "no-such-order", &r), 404, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay(NULL, online, &r), 401);
+    srvh_resp_clear(&r);
+    free(cod);
+    free(online);
+}
+
+Test(srv_orders_flow, wallet_without_funds_fails_the_order_and_pay_is_409)
+{
+    char *id = srvh_place(&srv, tok, "prod-mug", 1, "wallet");
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", id);
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, tok, "GET", path, NULL, &r), 200);
+    cr_expect_str_eq(str_of(srvh_data(&r), "status"), "failed", "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "paymentStatus"), "failed", "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay(tok, id, &r), 409, "%s", r.body);
+    srvh_resp_clear(&r);
+    free(id);
+}
+
+/* ---- idempotency ------------------------------------------------------------------------ */
+
+static long place_with_key(const char *token, const char *key, const char *body,
+                           srvh_resp_t *r)
+{
+    char auth[8300], header[200];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    snprintf(header, sizeof header, "Idempotency-Key: %s", key);
+    const char *hdrs[] = {auth, header, NULL};
+    return srvh_call(&srv, "POST", "/api/v1/orders/place", hdrs, body, r);
+}
+
+static void add_mug(const char *token)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, token, "POST", "/api/v1/cart/add",
+                               "{\"productId\":\"prod-mug\",\"quantity\":2}", &r),
+                 200, "%s", r.body);
+    srvh_resp_clear(&r);
+}
+
+Test(srv_orders_flow, same_key_and_body_place_once)
+{
+    add_mug(tok);
+    srvh_resp_t r;
+    cr_assert_eq(place_with_key(tok, "key-1", PLACE_COD, &r), 201, "%s", r.body);
+    char *first = strdup(str_of(srvh_data(&r), "id"));
+    srvh_resp_clear(&r);
+    stock_t s = stock_of("prod-mug");
+    cr_assert_eq(place_with_key(tok, "key-1", PLACE_COD, &r), 201, "a replay: %s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Order placed successfully");
+    cr_expect_str_eq(str_of(srvh_data(&r), "id"), first);
+    srvh_resp_clear(&r);
+    cr_expect_eq(order_total(tok), 1, "exactly one order");
+    cr_expect_eq(stock_of("prod-mug").available, s.available, "a replay takes no stock");
+    free(first);
+}
+
+Test(srv_orders_flow, same_key_with_another_body_is_409)
+{
+    add_mug(tok);
+    srvh_resp_t r;
+    cr_assert_eq(place_with_key(tok, "key-2", PLACE_COD, &r), 201, "%s", r.body);
+    srvh_resp_clear(&r);
+    add_mug(tok);
+    cr_expect_eq(place_with_key(tok, "key-2", "{" ADDRESS ",\"paymentMethod\":\"online\"}", &r),
+                 409, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(order_total(tok), 1, "the second body placed nothing");
+    /* keys belong to one customer: another may use the same one */
+    add_mug(other);
+    cr_expect_eq(place_with_key(other, "key-2", PLACE_COD, &r), 201, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(order_total(other), 1);
+}
+
+/* ---- 50 buyers, 10 units ---------------------------------------------------------------- */
+
+#define BUYERS 50
+#define UNITS 10
+
+typedef struct buyer {
+    const char *base;
+    char *token;
+    pthread_barrier_t *gate;
+    long add_status;
+    long place_status;
+    char order_id[160];
+    char message[256];
+} buyer_t;
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+    char **acc = ud;
+    size_t old = *acc ? strlen(*acc) : 0, add = size * n;
+    char *d = realloc(*acc, old + add + 1);
+    if (d == NULL)
+        return 0;
+    memcpy(d + old, p, add);
+    d[old + add] = '\0';
+    *acc = d;
+    return add;
+}
+
+/* One request on the thread's own handle; the status, or -1.  *body gets
+ * the answer (free()). */
+static long post(CURL *c, const buyer_t *b, const char *path, const char *json, char **body)
+{
+    char url[256], auth[8300];
+    snprintf(url, sizeof url, "%s%s", b->base, path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", b->token);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    *body = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    /* an idle keep-alive connection holds a server worker: close it, so
+     * buyers waiting at the gate leave the workers to the others */
+    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    long status = -1;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    return status;
+}
+
+/* Adds one unit, waits for every buyer, then places.  No Criterion
+ * asserts here (not on the test's thread): the results go into *b. */
+static void *buy(void *arg)
+{
+    buyer_t *b = arg;
+    CURL *c = curl_easy_init();
+    char *body = NULL;
+    if (c != NULL)
+        b->add_status = post(c, b, "/api/v1/cart/add",
+                             "{\"productId\":\"prod-race\",\"quantity\":1}", &body);
+    free(body);
+    pthread_barrier_wait(b->gate);
+    if (c == NULL)
+        return NULL;
+    b->place_status = post(c, b, "/api/v1/orders/place", PLACE_COD, &body);
+    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(json_object_get(j, "data"), "id"));
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    snprintf(b->order_id, sizeof b->order_id, "%s", id ? id : "");
+    snprintf(b->message, sizeof b->message, "%s", msg ? msg : "");
+    json_decref(j);
+    free(body);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void create_race_product(void)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_admin(&srv, "POST", "/api/v1/admin/products",
+                            "{\"id\":\"prod-race\",\"sellerId\":\"seller-race\",\"name\":"
+                            "\"Race item\",\"price\":5,\"stock\":10}",
+                            &r),
+                 201, "%s", r.body);
+    srvh_resp_clear(&r);
+}
+
+Test(srv_orders_flow, fifty_buyers_ten_units, .timeout = 240)
+{
+    create_race_product();
+    static buyer_t buyers[BUYERS];
+    pthread_t th[BUYERS];
+    pthread_barrier_t gate;
+    cr_assert_eq(pthread_barrier_init(&gate, NULL, BUYERS), 0);
+    for (int i = 0; i < BUYERS; i++) {
+        char customer[32];
+        snprintf(customer, sizeof customer, "racer-%02d", i);
+        buyers[i] = (buyer_t){.base = srv.base, .token = srvh_token(customer), .gate = &gate};
+    }
+    for (int i = 0; i < BUYERS; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, buy, &buyers[i]), 0);
+    for (int i = 0; i < BUYERS; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&gate);
+
+    int placed = 0, refused = 0;
+    for (int i = 0; i < BUYERS; i++) {
+        buyer_t *b = &buyers[i];
+        cr_expect_eq(b->add_status, 200, "buyer %d add", i);
+        if (b->place_status == 201) {
+            placed++;
+            cr_expect_neq(b->order_id[0], '\0');
+            for (int j = 0; j < i; j++)
+                cr_expect(strcmp(buyers[j].order_id, b->order_id) != 0 || b->order_id[0] == 0,
+                          "order ids are distinct");
+        } else if (b->place_status == 422) {
+            refused++;
+            cr_expect(strncmp(b->message, "Some items are not available: Race item", 39) == 0,
+                      "buyer %d: %s", i, b->message);
+        } else {
+            cr_expect_fail("buyer %d placed with %ld: %s", i, b->place_status, b->message);
+        }
+        free(b->token);
+    }
+    cr_expect_eq(placed, UNITS, "exactly as many orders as units");
+    cr_expect_eq(refused, BUYERS - UNITS);
+    stock_t s = stock_of("prod-race");
+    cr_expect_eq(s.available, 0);
+    cr_expect_eq(s.reserved + s.sold, UNITS, "reserved %lld + sold %lld", (long long)s.reserved,
+                 (long long)s.sold);
+}
