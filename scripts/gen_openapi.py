@@ -321,6 +321,9 @@ schemas["PlaceOrderRequest"] = obj({
                                      "accepted)",
                       "example": "cod"},
     "notes": STR,
+    "deferPayment": {"type": "boolean", "default": False,
+                     "description": "online and wallet only: leave the order pending and pay "
+                                    "later with POST /orders/{id}/pay"},
 }, None, "Either shippingAddress or shippingAddressId.")
 schemas["PlaceOrderRequest"]["anyOf"] = [{"required": ["shippingAddress"]},
                                          {"required": ["shippingAddressId"]}]

@@ -151,7 +151,7 @@ static struct mg_context *start_http(srv_t *s, int *port)
         "num_threads", threads,
         "enable_keep_alive", "yes",
         "tcp_nodelay", "1",
-        "keep_alive_timeout_ms", "30000",
+        "keep_alive_timeout_ms", "5000",
         "request_timeout_ms", "30000",
         NULL,
     };

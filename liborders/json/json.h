@@ -52,7 +52,9 @@ json_t *orders__json_page(json_t *orders, int64_t page, int64_t limit, int64_t t
 
 /* POST /orders/place: shippingAddress (into *addr, and req points at it)
  * or shippingAddressId, paymentMethod (cod, online or wallet, any case;
- * absent: cod) and notes.  *req and *addr are zeroed first. */
+ * absent: cod), notes, and deferPayment (a boolean, default false: online
+ * and wallet orders then stay pending until POST /orders/:id/pay).  *req
+ * and *addr are zeroed first. */
 orders_code_t orders__json_place_request(const json_t *body, orders_place_request_t *req,
                                          orders_address_t *addr, orders_error_t *err);
 /* {productId, quantity} of the cart routes: productId is required, and

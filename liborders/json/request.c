@@ -103,6 +103,13 @@ orders_code_t orders__json_place_request(const json_t *body, orders_place_reques
         rc = read_method(body, &req->payment_method, err);
     if (rc == ORDERS_OK)
         rc = opt_string(body, "notes", "notes", &req->notes, err);
+    const json_t *defer = json_object_get(body, "deferPayment");
+    if (rc == ORDERS_OK && defer != NULL && !json_is_null(defer)) {
+        if (!json_is_boolean(defer))
+            return orders_error_set(err, ORDERS_E_INVALID, "deferPayment",
+                                    "deferPayment must be true or false");
+        req->defer_payment = json_is_true(defer);
+    }
     return rc;
 }
 

@@ -253,6 +253,38 @@ Test(srv_orders_flow, wallet_without_funds_fails_the_order_and_pay_is_409)
     free(id);
 }
 
+Test(srv_orders_flow, deferred_online_payment_is_completed_by_pay)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/cart/add",
+                               "{\"productId\":\"prod-mug\",\"quantity\":1}", &r),
+                 200);
+    srvh_resp_clear(&r);
+    cr_expect_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
+                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":1}",
+                               &r),
+                 400, "deferPayment must be a boolean: %s", r.body);
+    srvh_resp_clear(&r);
+    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
+                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":true}",
+                               &r),
+                 201, "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "status"), "pending", "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "paymentStatus"), "pending", "%s", r.body);
+    char *id = strdup(str_of(srvh_data(&r), "id"));
+    srvh_resp_clear(&r);
+    cr_assert_eq(pay(other, id, &r), 404, "another customer cannot pay it: %s", r.body);
+    srvh_resp_clear(&r);
+    cr_assert_eq(pay(tok, id, &r), 200, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Payment processed");
+    cr_expect_str_eq(str_of(srvh_data(&r), "status"), "confirmed", "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "paymentStatus"), "paid", "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay(tok, id, &r), 409, "paying twice: %s", r.body);
+    srvh_resp_clear(&r);
+    free(id);
+}
+
 /* ---- idempotency ------------------------------------------------------------------------ */
 
 static long place_with_key(const char *token, const char *key, const char *body,
