@@ -12,7 +12,6 @@
  * Reasons given to clients are short and fixed; they never echo the token.
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -114,42 +113,59 @@ static jwt_t *decode_pinned(const char *token, const unsigned char *key, size_t 
     return j;
 }
 
-/* A time claim: 1 present (in *v), 0 absent, -1 present but not an integer. */
-static int time_claim(jwt_t *j, const char *name, long *v)
+/*
+ * The claims as a JSON object (new reference), or NULL.  Claims are read
+ * through this view, never with jwt_get_grant_int: libjwt 1.10.2 returns 0
+ * with errno 0 for a claim that is present but not an integer (a string, a
+ * real, null), so "nbf":"2100000000" read as 0 and "id":null as customer "0".
+ */
+static json_t *claims_of(jwt_t *j)
 {
-    errno = 0;
-    *v = jwt_get_grant_int(j, name);
-    if (errno == 0)
-        return 1;
-    if (errno != ENOENT)
-        return -1;
-    /* jwt_get_grant_int says ENOENT for a string too: tell them apart. */
-    return jwt_get_grant(j, name) != NULL ? -1 : 0;
+    char *text = jwt_get_grants_json(j, NULL);
+    json_t *c = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (c != NULL && !json_is_object(c)) {
+        json_decref(c);
+        c = NULL;
+    }
+    return c;
 }
 
-/* The customer id: "id" (a string, or an integer) else "sub". */
-static char *customer_id(jwt_t *j)
+/* A time claim: 1 present (in *v), 0 absent, -1 present but not an integer. */
+static int time_claim(const json_t *claims, const char *name, int64_t *v)
 {
-    const char *s = jwt_get_grant(j, "id");
-    if (s == NULL) {
-        errno = 0;
-        long n = jwt_get_grant_int(j, "id");
-        if (errno == 0) {
-            char buf[32];
-            snprintf(buf, sizeof buf, "%ld", n);
-            return strdup(buf);
-        }
-        s = jwt_get_grant(j, "sub");
+    const json_t *x = json_object_get(claims, name);
+    if (x == NULL)
+        return 0;
+    if (!json_is_integer(x))
+        return -1;
+    *v = (int64_t)json_integer_value(x);
+    return 1;
+}
+
+/* The customer id: "id" (a string, or an integer) else "sub" (a string). */
+static char *customer_id(const json_t *claims)
+{
+    const json_t *id = json_object_get(claims, "id");
+    if (json_is_integer(id)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+        return strdup(buf);
     }
-    if (s == NULL || *s == '\0' || strlen(s) > ORDERS_ID_MAX)
+    const json_t *v = json_is_string(id) ? id : json_object_get(claims, "sub");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (s == NULL || n == 0 || n > ORDERS_ID_MAX)
         return NULL;
     return strdup(s);
 }
 
-static char *opt_claim(jwt_t *j, const char *name)
+static char *opt_claim(const json_t *claims, const char *name)
 {
-    const char *s = jwt_get_grant(j, name);
-    return s && *s && strlen(s) <= 256 ? strdup(s) : NULL;
+    const json_t *v = json_object_get(claims, name);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    return s && n > 0 && n <= 256 ? strdup(s) : NULL;
 }
 
 bool srv_auth_customer(const srv_auth_t *a, const char *authorization, int64_t now_s,
@@ -174,25 +190,27 @@ bool srv_auth_customer(const srv_auth_t *a, const char *authorization, int64_t n
         j = decode_pinned(token, a->public_key, a->public_key_len, JWT_ALG_RS256);
     if (j == NULL)
         return false;
-    long exp, nbf;
-    int has_exp = time_claim(j, "exp", &exp);
-    int has_nbf = time_claim(j, "nbf", &nbf);
+    json_t *claims = claims_of(j);
+    jwt_free(j);
+    int64_t exp = 0, nbf = 0;
+    int has_exp = time_claim(claims, "exp", &exp);
+    int has_nbf = time_claim(claims, "nbf", &nbf);
     bool ok = false;
-    if (has_exp < 0 || has_nbf < 0)
+    if (claims == NULL || has_exp < 0 || has_nbf < 0)
         *why = "Invalid token";
     else if (has_exp > 0 && now_s >= exp)
         *why = "Token expired";
     else if (has_nbf > 0 && now_s < nbf)
         *why = "Token not yet valid";
-    else if ((out->id = customer_id(j)) == NULL)
+    else if ((out->id = customer_id(claims)) == NULL)
         *why = "Token has no customer id";
     else
         ok = true;
     if (ok) {
-        out->name = opt_claim(j, "name");
-        out->email = opt_claim(j, "email");
+        out->name = opt_claim(claims, "name");
+        out->email = opt_claim(claims, "email");
     }
-    jwt_free(j);
+    json_decref(claims);
     if (!ok)
         srv_claims_clear(out);
     return ok;

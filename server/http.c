@@ -61,6 +61,10 @@ static void send_answer(srv_req_t *r)
                      r->extra_headers);
     if (n < 0 || (size_t)n >= sizeof head)
         return;
+    if (strcmp(r->ri->request_method, "HEAD") == 0) {
+        mg_write(r->conn, head, (size_t)n);      /* the headers of the GET, no body */
+        return;
+    }
     char stackbuf[8192];
     size_t total = (size_t)n + r->out_len;
     char *buf = total <= sizeof stackbuf ? stackbuf : malloc(total);
@@ -76,13 +80,15 @@ static void send_answer(srv_req_t *r)
         free(buf);
 }
 
-static void log_request(srv_req_t *r, int64_t micros)
+/* One JSON line; started_ms is when the request arrived, so lines of a
+ * slow request and later fast ones keep their arrival order in time. */
+static void log_request(srv_req_t *r, int64_t started_ms, int64_t micros)
 {
     FILE *f = r->srv->log;
     if (f == NULL)
         return;
     char ts[32];
-    orders__iso8601(srv_now_ms(), ts, sizeof ts);
+    orders__iso8601(started_ms, ts, sizeof ts);
     json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:f}", "ts", ts, "method",
                              r->ri->request_method, "route",
                              r->route ? r->route->pattern : "(none)", "status", r->status,
@@ -207,7 +213,8 @@ static bool read_body(srv_req_t *r, json_t **out)
         return false;
     }
     json_error_t jerr;
-    *out = got ? json_loadb(buf, got, JSON_REJECT_DUPLICATES, &jerr) : json_object();
+    *out = got ? json_loadb(buf, got, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr)
+               : json_object();
     free(buf);
     if (*out == NULL) {
         char msg[200];
@@ -242,7 +249,10 @@ static size_t handle(srv_req_t *r, srv_claims_t *claims, char *actor, size_t act
         return index;
     }
     char allow[64];
-    srv_match_t m = srv_router_match(s->router, r->ri->request_method, path, buf, &index,
+    const char *method = r->ri->request_method;
+    if (strcmp(method, "HEAD") == 0)
+        method = "GET";                          /* answered as GET, without the body */
+    srv_match_t m = srv_router_match(s->router, method, path, buf, &index,
                                      r->params, &r->nparams, allow, sizeof allow);
     if (m != SRV_MATCHED) {
         index = srv_router_count(s->router);
@@ -274,6 +284,7 @@ int srv_dispatch(struct mg_connection *conn, void *cbdata)
 {
     srv_t *s = cbdata;
     int64_t t0 = srv_mono_us();
+    int64_t started_ms = srv_now_ms();
     srv_req_t r = {
         .srv = s,
         .ctx = s->ctx,
@@ -287,7 +298,7 @@ int srv_dispatch(struct mg_connection *conn, void *cbdata)
     send_answer(&r);
     int64_t micros = srv_mono_us() - t0;
     srv_metrics_observe(s->metrics, index, r.status, micros);
-    log_request(&r, micros);
+    log_request(&r, started_ms, micros);
     srv_claims_clear(&claims);
     free(r.out);
     return r.status;

@@ -23,5 +23,6 @@
 #include <orders/payment.h>
 #include <orders/analytics.h>
 #include <orders/outbox.h>
+#include <orders/ops.h>
 
 #endif /* ORDERS_ORDERS_H */

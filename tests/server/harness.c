@@ -202,7 +202,10 @@ long srvh_call(srvh_t *s, const char *method, const char *path, const char *cons
         list = curl_slist_append(list, "Content-Type: application/json");
     list = curl_slist_append(list, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -338,4 +341,78 @@ char *srvh_place(srvh_t *s, const char *token, const char *product, int quantity
     char *copy = strdup(id);
     srvh_resp_clear(&r);
     return copy;
+}
+
+/* ---- srvh_start_argv -------------------------------------------------------------------- */
+
+/* In the child: drops every ORDERS_* variable, then sets the plumbing. */
+static void plumbing_env(const srvh_t *s)
+{
+    char names[32][64];
+    size_t n = 0;
+    for (char **e = environ; e != NULL && *e != NULL && n < 32; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (strncmp(*e, "ORDERS_", 7) == 0 && len < sizeof names[0]) {
+            memcpy(names[n], *e, len);
+            names[n++][len] = '\0';
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        unsetenv(names[i]);
+    char store[320], events[300], log[300];
+    snprintf(store, sizeof store, "sqlite:%s", s->db);
+    snprintf(events, sizeof events, "%s/events.log", s->dir);
+    snprintf(log, sizeof log, "%s/requests.log", s->dir);
+    setenv("ORDERS_PORT", "0", 1);
+    setenv("ORDERS_STORE", store, 1);
+    setenv("ORDERS_EVENTS_LOG", events, 1);
+    setenv("ORDERS_LOG", log, 1);
+}
+
+void srvh_start_argv(srvh_t *s, const char *const *full_args)
+{
+    memset(s, 0, sizeof *s);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s->dir, sizeof s->dir, "%s/orders-srv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
+    snprintf(s->db, sizeof s->db, "%s/orders.db", s->dir);
+    const char *argv[64] = {ORDERS_SERVER_BIN};
+    size_t argc = 1;
+    for (size_t i = 0; full_args && full_args[i]; i++) {
+        cr_assert_lt(argc, 63, "srvh_start_argv: too many arguments");
+        argv[argc++] = full_args[i];
+    }
+    argv[argc] = NULL;
+
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        char errpath[300];
+        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
+        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(pipefd[1], STDOUT_FILENO);
+        if (errfd >= 0)
+            dup2(errfd, STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        plumbing_env(s);
+        execv(ORDERS_SERVER_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    s->pid = pid;
+    s->port = wait_ready(pipefd[0], pid);
+    close(pipefd[0]);
+    if (s->port <= 0) {
+        dump_file(s->dir, "stderr.log");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cr_assert_fail("orders-server did not start with the given flags (%s)",
+                       ORDERS_SERVER_BIN);
+    }
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 }

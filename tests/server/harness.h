@@ -83,4 +83,16 @@ char *srvh_token_ex(const char *customer, const char *alg, const unsigned char *
 char *srvh_place(srvh_t *s, const char *token, const char *product, int quantity,
                  const char *payment_method);
 
+/*
+ * Starts orders-server with exactly the flags in full_args (NULL-terminated;
+ * nothing is added, so there is no --jwt-secret, --service-key or
+ * --demo-catalog unless full_args gives it), in a new temporary folder like
+ * srvh_start.  The server's environment carries only the plumbing, which
+ * flags override: ORDERS_PORT=0, ORDERS_STORE=sqlite:DIR/orders.db and
+ * ORDERS_EVENTS_LOG / ORDERS_LOG in DIR; every other ORDERS_* variable is
+ * removed.  Stop it with srvh_stop.  (Added for the RS256-only server of
+ * test_srv_auth.c.)
+ */
+void srvh_start_argv(srvh_t *s, const char *const *full_args);
+
 #endif

@@ -1,0 +1,326 @@
+/*
+ * tests/server/test_srv_http_limits.c - rate limits over HTTP (429 with
+ * Retry-After), and where options come from: a --config file, the
+ * environment and flags, in rising precedence.  Each test starts its own
+ * server; the suite's .fini stops it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static srvh_t srv;
+
+static void down(void)
+{
+    if (srv.pid > 0)
+        cr_expect_eq(srvh_stop(&srv, false), 0, "orders-server must exit cleanly");
+}
+
+TestSuite(srv_http_limits, .fini = down);
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+/* GET path (customer token, or the service key when token is NULL) until
+ * the first 429 or max requests; the number answered 200 before it.  The
+ * 429 itself is left in *last (clear it), or status 0 when none came. */
+static int count_until_429(const char *token, const char *path, int max, srvh_resp_t *last)
+{
+    memset(last, 0, sizeof *last);
+    for (int i = 0; i < max; i++) {
+        srvh_resp_t r;
+        long st = token ? srvh_customer(&srv, token, "GET", path, NULL, &r)
+                        : srvh_admin(&srv, "GET", path, NULL, &r);
+        if (st == 429) {
+            *last = r;
+            return i;
+        }
+        cr_assert_eq(st, 200, "request %d to %s: %s", i + 1, path, r.body);
+        srvh_resp_clear(&r);
+    }
+    return max;
+}
+
+/* A 429 carries the error envelope and Retry-After: whole seconds, >= 1,
+ * within the 15-minute window. */
+static void expect_429(const srvh_resp_t *r)
+{
+    cr_assert_eq(r->status, 429, "no 429 came");
+    cr_expect(json_is_false(json_object_get(r->json, "success")), "%s", r->body);
+    cr_expect_str_eq(srvh_message(r), "Too many requests, please try again later");
+    char v[32] = "";
+    cr_assert(srvh_header(r, "Retry-After", v, sizeof v), "no Retry-After header");
+    char *end;
+    long secs = strtol(v, &end, 10);
+    cr_expect(end != v && *end == '\0', "Retry-After \"%s\" is whole seconds", v);
+    cr_expect(secs >= 1 && secs <= 900, "Retry-After %ld", secs);
+}
+
+/* Reads the child's stdout until "orders-server listening on HOST:PORT";
+ * the port, or -1. */
+static int wait_ready(int fd, pid_t pid)
+{
+    char buf[512];
+    size_t used = 0;
+    for (int waited = 0; waited < 20000; waited += 100) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0) {
+            ssize_t got = read(fd, buf + used, sizeof buf - 1 - used);
+            if (got <= 0)
+                return -1;
+            used += (size_t)got;
+            buf[used] = '\0';
+            const char *at = strstr(buf, "orders-server listening on ");
+            const char *nl = at ? strchr(at, '\n') : NULL;
+            if (nl != NULL) {
+                const char *colon = memrchr(at, ':', (size_t)(nl - at));
+                return colon ? atoi(colon + 1) : -1;
+            }
+            if (used == sizeof buf - 1)
+                return -1;
+        }
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return -1;
+    }
+    return -1;
+}
+
+static void new_dir(srvh_t *s)
+{
+    memset(s, 0, sizeof *s);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s->dir, sizeof s->dir, "%s/orders-srv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
+    snprintf(s->db, sizeof s->db, "%s/orders.db", s->dir);
+}
+
+/* Writes text to DIR/name; its path into path. */
+static void write_file(const srvh_t *s, const char *name, const char *text, char *path,
+                       size_t len)
+{
+    snprintf(path, len, "%s/%s", s->dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * Starts orders-server in s->dir (new_dir) like the harness, but WITHOUT
+ * the harness's rate-limit flags, so a config file or the environment can
+ * set them; extra flags (NULL-terminated) follow.  The environment of this
+ * test process is passed on.
+ */
+static void start_plain(srvh_t *s, const char *const *extra)
+{
+    char store[320], events[300], log[300];
+    snprintf(store, sizeof store, "sqlite:%s", s->db);
+    snprintf(events, sizeof events, "%s/events.log", s->dir);
+    snprintf(log, sizeof log, "%s/requests.log", s->dir);
+    const char *argv[32] = {
+        ORDERS_SERVER_BIN, "--port", "0", "--store", store, "--jwt-secret", SRVH_SECRET,
+        "--service-key", SRVH_SERVICE_KEY, "--demo-catalog", "--threads", "4",
+        "--events-log", events, "--log", log,
+    };
+    size_t argc = 16;
+    for (size_t i = 0; extra && extra[i] && argc < 31; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        char errpath[300];
+        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
+        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(pipefd[1], STDOUT_FILENO);
+        if (errfd >= 0)
+            dup2(errfd, STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        execv(ORDERS_SERVER_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    s->pid = pid;
+    s->port = wait_ready(pipefd[0], pid);
+    close(pipefd[0]);
+    if (s->port <= 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        s->pid = 0;
+        cr_assert_fail("orders-server did not start");
+    }
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+}
+
+/* The customer limit the running server applies: requests before a 429. */
+static int customer_limit(void)
+{
+    char *tok = srvh_token("limit-buyer");
+    srvh_resp_t r;
+    int n = count_until_429(tok, "/api/v1/cart", 12, &r);
+    if (n < 12)
+        expect_429(&r);
+    srvh_resp_clear(&r);
+    free(tok);
+    return n;
+}
+
+/* ---- rate limits ------------------------------------------------------------------------------ */
+
+Test(srv_http_limits, customer_limit_is_per_customer_with_retry_after)
+{
+    srvh_start(&srv, NULL, (const char *const[]){"--rate-limit-customer", "3", NULL});
+    char *a = srvh_token("buyer-a");
+    char *b = srvh_token("buyer-b");
+    srvh_resp_t r;
+    cr_expect_eq(count_until_429(a, "/api/v1/cart", 10, &r), 3, "the 4th request is refused");
+    expect_429(&r);
+    srvh_resp_clear(&r);
+    /* still refused, on every customer route, and nothing is done */
+    cr_expect_eq(srvh_customer(&srv, a, "POST", "/api/v1/cart/add",
+                               "{\"productId\":\"prod-mug\",\"quantity\":1}", &r),
+                 429);
+    srvh_resp_clear(&r);
+    /* another customer has a window of its own */
+    cr_expect_eq(count_until_429(b, "/api/v1/cart", 2, &r), 2);
+    srvh_resp_clear(&r);
+    cr_expect_eq(srvh_customer(&srv, b, "GET", "/api/v1/cart", NULL, &r), 200);
+    cr_expect_eq(json_array_size(json_object_get(srvh_data(&r), "items")), 0);
+    srvh_resp_clear(&r);
+    /* an unauthenticated request is not counted against anyone, nor limited */
+    cr_expect_eq(srvh_customer(&srv, NULL, "GET", "/api/v1/cart", NULL, &r), 401);
+    srvh_resp_clear(&r);
+    /* admin and ops routes are not under the customer limit */
+    cr_expect_eq(srvh_admin(&srv, "GET", "/api/v1/admin/orders", NULL, &r), 200);
+    srvh_resp_clear(&r);
+    cr_expect_eq(srvh_call(&srv, "GET", "/health", NULL, NULL, &r), 200);
+    srvh_resp_clear(&r);
+    free(a);
+    free(b);
+}
+
+Test(srv_http_limits, admin_limit_refuses_the_third_request)
+{
+    srvh_start(&srv, NULL, (const char *const[]){"--rate-limit-admin", "2", NULL});
+    srvh_resp_t r;
+    cr_expect_eq(count_until_429(NULL, "/api/v1/admin/orders", 10, &r), 2);
+    expect_429(&r);
+    srvh_resp_clear(&r);
+    cr_expect_eq(srvh_admin(&srv, "GET", "/api/v1/admin/products", NULL, &r), 429,
+                 "the admin limit covers every admin route");
+    srvh_resp_clear(&r);
+    /* inventory routes (service key) have no limit */
+    for (int i = 0; i < 4; i++) {
+        cr_expect_eq(srvh_admin(&srv, "GET", "/api/v1/inventory/stock/prod-mug", NULL, &r), 200,
+                     "%s", r.body);
+        srvh_resp_clear(&r);
+    }
+    /* customers are not under the admin limit */
+    char *tok = srvh_token("limit-buyer");
+    cr_expect_eq(srvh_customer(&srv, tok, "GET", "/api/v1/cart", NULL, &r), 200);
+    srvh_resp_clear(&r);
+    free(tok);
+}
+
+/* ---- configuration ------------------------------------------------------------------------------ */
+
+Test(srv_http_limits, a_config_file_sets_options)
+{
+    new_dir(&srv);
+    char path[400];
+    write_file(&srv, "config.json", "{\"rateLimitCustomer\": 2, \"rateLimitAdmin\": 0}", path,
+               sizeof path);
+    unsetenv("ORDERS_RATE_LIMIT_CUSTOMER");
+    unsetenv("ORDERS_CONFIG");
+    start_plain(&srv, (const char *const[]){"--config", path, NULL});
+    cr_expect_eq(customer_limit(), 2);
+}
+
+Test(srv_http_limits, the_config_file_can_come_from_the_environment)
+{
+    new_dir(&srv);
+    char path[400];
+    write_file(&srv, "config.json", "{\"rateLimitCustomer\": 2}", path, sizeof path);
+    unsetenv("ORDERS_RATE_LIMIT_CUSTOMER");
+    setenv("ORDERS_CONFIG", path, 1);
+    start_plain(&srv, NULL);
+    cr_expect_eq(customer_limit(), 2);
+}
+
+Test(srv_http_limits, the_environment_overrides_the_file)
+{
+    new_dir(&srv);
+    char path[400];
+    write_file(&srv, "config.json", "{\"rateLimitCustomer\": 2}", path, sizeof path);
+    setenv("ORDERS_RATE_LIMIT_CUSTOMER", "4", 1);
+    start_plain(&srv, (const char *const[]){"--config", path, NULL});
+    cr_expect_eq(customer_limit(), 4);
+}
+
+Test(srv_http_limits, a_flag_overrides_the_environment_and_the_file)
+{
+    new_dir(&srv);
+    char path[400];
+    write_file(&srv, "config.json", "{\"rateLimitCustomer\": 2}", path, sizeof path);
+    setenv("ORDERS_RATE_LIMIT_CUSTOMER", "4", 1);
+    start_plain(&srv, (const char *const[]){"--config", path, "--rate-limit-customer", "5",
+                                            NULL});
+    cr_expect_eq(customer_limit(), 5);
+}
+
+/* Runs the server with a config file holding text; its exit status and
+ * output (free()).  `timeout` ends a server that starts after all. */
+static char *run_with_config(const char *text, int *status)
+{
+    new_dir(&srv);
+    char path[400], cmd[1200];
+    write_file(&srv, "config.json", text, path, sizeof path);
+    snprintf(cmd, sizeof cmd,
+             "timeout 20 '%s' --config '%s' --port 0 --store memory: --log '%s/requests.log' "
+             "2>&1",
+             ORDERS_SERVER_BIN, path, srv.dir);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    char buf[512];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, got, mem);
+    fclose(mem);
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    srvh_remove_dir(srv.dir);
+    return out;
+}
+
+Test(srv_http_limits, an_unknown_config_key_stops_the_server_naming_it)
+{
+    unsetenv("ORDERS_CONFIG");
+    int status;
+    char *out = run_with_config("{\"rateLimitCustomer\": 2, \"rateLimitCustomr\": 3}", &status);
+    cr_expect(status != 0 && status != 124, "exit status %d: %s", status, out);
+    cr_expect(strstr(out, "rateLimitCustomr") != NULL, "the message names the key: %s", out);
+    cr_expect(strstr(out, "listening") == NULL, "%s", out);
+    free(out);
+
+    out = run_with_config("{\"rateLimitCustomer\": \"many\"}", &status);
+    cr_expect(status != 0 && status != 124, "a mistyped value: exit status %d: %s", status, out);
+    cr_expect(strstr(out, "rateLimitCustomer") != NULL, "%s", out);
+    free(out);
+}
