@@ -20,7 +20,9 @@
  * library adds to a raw commit.
  *
  * Usage: orders-bench [--quick] [--orders N] [--sqlite-orders M] [--store URI]
+ *                     [--sqlite-raw-only]
  *   --store URI runs only that store (1 and 2 threads; the URI as given).
+ *   --sqlite-raw-only prints only the raw SQLite commit line (M commits).
  */
 #include <stdio.h> /* first: defines __GLIBC__ on glibc */
 #ifdef __GLIBC__
@@ -82,22 +84,46 @@ static void remove_db(const char *path)
     }
 }
 
-static void bench_sqlite(int64_t orders)
+/* Measures and prints the raw SQLite commit rate on a database in dir
+ * (removed afterwards); exits the program when SQLite fails. */
+static void sqlite_raw_run(const char *dir, int64_t commits, bench_figures_t *raw)
 {
-    char dir[] = "/tmp/orders-bench-XXXXXX";
-    char path[256], uri[300];
-    if (!mkdtemp(dir)) {
-        perror("orders-bench: mkdtemp");
-        exit(1);
-    }
-    bench_figures_t raw = {0};
+    char path[256];
     snprintf(path, sizeof path, "%s/raw.db", dir);
-    if (bench_sqlite_raw(path, orders, &raw) != 0)
+    if (bench_sqlite_raw(path, commits, raw) != 0)
         exit(1);
     remove_db(path);
     printf("sqlite raw: 1-row transactions, WAL, synchronous=FULL  %lld commits  %.0f commits/s  "
            "p50=%.2f us  p99=%.2f us  mean=%.2f us\n",
-           (long long)raw.count, raw.per_second, raw.p50_us, raw.p99_us, raw.mean_us);
+           (long long)raw->count, raw->per_second, raw->p50_us, raw->p99_us, raw->mean_us);
+}
+
+static void make_temp_dir(char *dir)
+{
+    if (!mkdtemp(dir)) {
+        perror("orders-bench: mkdtemp");
+        exit(1);
+    }
+}
+
+/* --sqlite-raw-only: the raw commit line alone (the ceiling that
+ * bench/http/run.sh compares HTTP placement with). */
+static void bench_sqlite_raw_only(int64_t commits)
+{
+    char dir[] = "/tmp/orders-bench-XXXXXX";
+    bench_figures_t raw = {0};
+    make_temp_dir(dir);
+    sqlite_raw_run(dir, commits, &raw);
+    rmdir(dir);
+}
+
+static void bench_sqlite(int64_t orders)
+{
+    char dir[] = "/tmp/orders-bench-XXXXXX";
+    char path[256], uri[300];
+    make_temp_dir(dir);
+    bench_figures_t raw = {0};
+    sqlite_raw_run(dir, orders, &raw);
 
     /* 16 threads: writers that arrive together share commits (group commit) */
     static const int thread_counts[] = {1, 2, 16};
@@ -121,6 +147,7 @@ int main(int argc, char **argv)
 {
     int64_t orders = 200000, sqlite_orders = 2000;
     const char *store = NULL;
+    int raw_only = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             orders = 5000;
@@ -131,15 +158,25 @@ int main(int argc, char **argv)
             sqlite_orders = strtoll(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
             store = argv[++i];
+        } else if (strcmp(argv[i], "--sqlite-raw-only") == 0) {
+            raw_only = 1;
         } else {
             fprintf(stderr, "usage: orders-bench [--quick] [--orders N] [--sqlite-orders M] "
-                            "[--store URI]\n");
+                            "[--store URI] [--sqlite-raw-only]\n");
             return 2;
         }
     }
     if (orders < 100 || sqlite_orders < 100) {
         fprintf(stderr, "orders-bench: --orders and --sqlite-orders must be at least 100\n");
         return 2;
+    }
+    if (raw_only) {
+        if (!have_sqlite()) {
+            fprintf(stderr, "orders-bench: sqlite: not built into this liborders\n");
+            return 1;
+        }
+        bench_sqlite_raw_only(sqlite_orders);
+        return 0;
     }
     printf("orders-bench %s: %d-line carts, cod placement (place + confirm)\n",
            orders_version_string(), 3);
