@@ -49,17 +49,46 @@ int srv_status_of(orders_code_t rc)
     return 500;
 }
 
+void srv_drop_out(srv_req_t *r)
+{
+    if (!r->out_in_space)
+        free(r->out);
+    r->out = NULL;
+    r->out_len = 0;
+    r->out_in_space = false;
+}
+
+/* Dumps root into r->space after the header room when it fits (no
+ * allocation, and the headers are then written in front of it); true when
+ * it did. */
+static bool dump_in_space(srv_req_t *r, const json_t *root, size_t flags)
+{
+    if (r->space == NULL || r->space_len <= SRV_HEAD_ROOM)
+        return false;
+    size_t cap = r->space_len - SRV_HEAD_ROOM;
+    size_t n = json_dumpb(root, r->space + SRV_HEAD_ROOM, cap, flags);
+    if (n == 0 || n > cap)
+        return false;
+    r->out = r->space + SRV_HEAD_ROOM;
+    r->out_len = n;
+    r->out_in_space = true;
+    return true;
+}
+
 /* Serializes root (stolen) into r->out. */
 static void finish(srv_req_t *r, int status, json_t *root)
 {
-    free(r->out);
-    r->out = NULL;
-    r->out_len = 0;
+    srv_drop_out(r);
     r->content_type = "application/json";
     r->status = status;
     if (root != NULL) {
-        r->out = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(15);
+        bool done = dump_in_space(r, root, flags);
+        if (!done)
+            r->out = json_dumps(root, flags);
         json_decref(root);
+        if (done)
+            return;
     }
     if (r->out == NULL) {
         static const char fallback[] =
@@ -123,7 +152,7 @@ void srv_fail_lib(srv_req_t *r, orders_code_t rc, const orders_error_t *err)
 void srv_text(srv_req_t *r, int status, const char *content_type, const char *body,
               size_t len)
 {
-    free(r->out);
+    srv_drop_out(r);
     r->out = malloc(len + 1);
     if (r->out == NULL) {
         finish(r, 500, NULL);

@@ -33,6 +33,7 @@ struct mg_request_info;
 
 #define SRV_BODY_MAX (64 * 1024)   /* larger bodies: 413 */
 #define SRV_MAX_PARAMS 4           /* path parameters per route */
+#define SRV_HEAD_ROOM 512          /* status line and headers, before a body in space */
 
 /* ---- configuration (config.c) ------------------------------------------------ */
 
@@ -204,8 +205,11 @@ struct srv_req {
     const char *actor;             /* "customer:ID" or "admin" (for history) */
     /* the answer */
     int status;
-    char *out;                     /* response body (owned), or NULL */
+    char *out;                     /* response body, or NULL: malloc'd, or in space */
     size_t out_len;
+    bool out_in_space;             /* out points into space (not freed) */
+    char *space;                   /* the dispatcher's buffer: SRV_HEAD_ROOM bytes for the */
+    size_t space_len;              /* headers, then room for a body dumped in place */
     const char *content_type;
     char extra_headers[128];       /* "Retry-After: 60\r\n", "Allow: ...\r\n" */
     char detail[ORDERS_ERROR_MESSAGE_MAX]; /* a 5xx's real cause: logged, never sent */
@@ -224,6 +228,8 @@ void srv_fail(srv_req_t *r, int status, const char *message);
  * "errors": [{field, message}] when err names a field, and a generic
  * message (never details) for 500s. */
 void srv_fail_lib(srv_req_t *r, orders_code_t rc, const orders_error_t *err);
+/* Frees the answer body (if it is not in r->space); r->out becomes NULL. */
+void srv_drop_out(srv_req_t *r);
 /* A non-JSON answer (metrics, openapi); body is copied. */
 void srv_text(srv_req_t *r, int status, const char *content_type, const char *body,
               size_t len);

@@ -39,6 +39,7 @@ typedef struct orders__sq_op {
     orders_code_t code;
     bool excluded;              /* its error ended a transaction: not run again */
     bool done;                  /* the caller may return code */
+    pthread_cond_t wake;        /* signalled when done, or when it is to lead */
     struct orders__sq_op *next;
 } orders__sq_op_t;
 
@@ -184,11 +185,19 @@ static void run_batch(orders__sq_t *s, orders__sq_op_t *ops)
     pthread_mutex_unlock(&s->write_lock);
 }
 
+/*
+ * Each waiter sleeps on its own condition variable, and is woken only when
+ * its write is done or when it is at the head of the queue and must lead
+ * the next batch.  (One shared condition woke every waiter after every
+ * batch, and with dozens of writers most of the time went to threads that
+ * woke up only to sleep again.)
+ */
 orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, void *arg,
                                    orders_error_t *err)
 {
     orders__sq_op_t me = {.body = body, .arg = arg};
     me.err = err != NULL ? err : &me.scratch;
+    pthread_cond_init(&me.wake, NULL);
 
     pthread_mutex_lock(&s->group_lock);
     if (s->queue_tail != NULL)
@@ -197,11 +206,11 @@ orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, voi
         s->queue_head = &me;
     s->queue_tail = &me;
     while (!me.done) {
-        if (s->leading) {
-            pthread_cond_wait(&s->group_cond, &s->group_lock);
+        if (s->leading || s->queue_head != &me) {
+            pthread_cond_wait(&me.wake, &s->group_lock);
             continue;
         }
-        /* lead: take the whole queue (this op included) as one batch */
+        /* lead: take the whole queue (this op first) as one batch */
         orders__sq_op_t *batch = s->queue_head;
         s->queue_head = s->queue_tail = NULL;
         s->leading = true;
@@ -211,11 +220,15 @@ orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, voi
         for (orders__sq_op_t *op = batch, *next; op != NULL; op = next) {
             next = op->next; /* read before op's owner may return */
             op->done = true;
+            if (op != &me)
+                pthread_cond_signal(&op->wake); /* under the lock: op is still alive */
         }
         s->leading = false;
-        pthread_cond_broadcast(&s->group_cond);
+        if (s->queue_head != NULL)
+            pthread_cond_signal(&s->queue_head->wake); /* the next leader */
     }
     pthread_mutex_unlock(&s->group_lock);
+    pthread_cond_destroy(&me.wake);
     return me.code;
 }
 

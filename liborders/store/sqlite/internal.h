@@ -61,7 +61,6 @@ typedef struct orders__sq {
     struct orders__sq_ckpt *ckpt; /* the checkpointer (checkpoint.c); NULL: SQLite's own */
     /* group commit (group.c) */
     pthread_mutex_t group_lock;  /* guards the queue and `leading` */
-    pthread_cond_t group_cond;   /* broadcast when a batch ends */
     struct orders__sq_op *queue_head, *queue_tail; /* writes waiting for the next batch */
     bool leading;                /* a batch is running */
     int64_t commits;             /* guarded by write_lock: write transactions committed ... */

@@ -164,12 +164,10 @@ static orders_code_t parse_query(const char *query, orders_sqlite_options_t *o,
 
 /* The handle's locks and condition variables, in the order they are made;
  * handle_sync_destroy undoes the first n of them. */
-enum { SYNC_LOCK, SYNC_COND, SYNC_WRITE_LOCK, SYNC_GROUP_LOCK, SYNC_GROUP_COND, SYNC_COUNT };
+enum { SYNC_LOCK, SYNC_COND, SYNC_WRITE_LOCK, SYNC_GROUP_LOCK, SYNC_COUNT };
 
 static void handle_sync_destroy(orders__sq_t *s, int n)
 {
-    if (n > SYNC_GROUP_COND)
-        pthread_cond_destroy(&s->group_cond);
     if (n > SYNC_GROUP_LOCK)
         pthread_mutex_destroy(&s->group_lock);
     if (n > SYNC_WRITE_LOCK)
@@ -186,8 +184,7 @@ static bool handle_sync_init(orders__sq_t *s)
     int n = 0;
     if (pthread_mutex_init(&s->lock, NULL) == 0 && ++n && pthread_cond_init(&s->cond, NULL) == 0 &&
         ++n && pthread_mutex_init(&s->write_lock, NULL) == 0 && ++n &&
-        pthread_mutex_init(&s->group_lock, NULL) == 0 && ++n &&
-        pthread_cond_init(&s->group_cond, NULL) == 0 && ++n)
+        pthread_mutex_init(&s->group_lock, NULL) == 0 && ++n)
         return true;
     handle_sync_destroy(s, n);
     return false;
