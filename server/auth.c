@@ -28,6 +28,7 @@ struct srv_auth {
     unsigned char *public_key;     /* RS256 PEM, or NULL */
     size_t public_key_len;
     char *service_key;             /* or NULL */
+    srv_token_cache_t *verified;   /* tokens that passed (token_cache.c) */
 };
 
 static unsigned char *read_file(const char *path, size_t *len)
@@ -68,7 +69,9 @@ srv_auth_t *srv_auth_new(const srv_config_t *cfg)
     }
     if (cfg->service_key != NULL)
         a->service_key = strdup(cfg->service_key);
-    if ((cfg->jwt_secret && !a->secret) || (cfg->service_key && !a->service_key)) {
+    a->verified = srv_token_cache_new();
+    if ((cfg->jwt_secret && !a->secret) || (cfg->service_key && !a->service_key) ||
+        a->verified == NULL) {
         srv_auth_free(a);
         return NULL;
     }
@@ -84,6 +87,7 @@ void srv_auth_free(srv_auth_t *a)
     free(a->secret);
     free(a->public_key);
     free(a->service_key);
+    srv_token_cache_free(a->verified);
     free(a);
 }
 
@@ -185,6 +189,8 @@ bool srv_auth_customer(const srv_auth_t *a, const char *authorization, int64_t n
     *why = "Invalid token";
     if (*token == '\0' || strlen(token) > TOKEN_MAX)
         return false;
+    if (srv_token_cache_get(a->verified, token, now_s, out))
+        return true;
     jwt_t *j = decode_pinned(token, a->secret, a->secret_len, JWT_ALG_HS256);
     if (j == NULL)
         j = decode_pinned(token, a->public_key, a->public_key_len, JWT_ALG_RS256);
@@ -213,6 +219,8 @@ bool srv_auth_customer(const srv_auth_t *a, const char *authorization, int64_t n
     json_decref(claims);
     if (!ok)
         srv_claims_clear(out);
+    else
+        srv_token_cache_put(a->verified, token, out, has_exp > 0 ? exp : 0);
     return ok;
 }
 

@@ -91,6 +91,23 @@ bool srv_auth_service(const srv_auth_t *a, const char *key);
 char *srv_auth_mint(const char *secret, const char *customer, const char *name,
                     const char *email, int64_t now_s, int64_t ttl_s);
 
+/* ---- verified tokens (token_cache.c) ------------------------------------------------- */
+
+typedef struct srv_token_cache srv_token_cache_t;
+
+/* An empty cache of verified tokens (at most 4096); NULL when memory runs
+ * out (every call then accepts NULL as "nothing cached"). */
+srv_token_cache_t *srv_token_cache_new(void);
+void srv_token_cache_free(srv_token_cache_t *c);
+/* true, and a copy of the claims in *out (srv_claims_clear), when exactly
+ * this token verified before and its exp (if any) is after now_s. */
+bool srv_token_cache_get(srv_token_cache_t *c, const char *token, int64_t now_s,
+                         srv_claims_t *out);
+/* Remembers a token that passed every check, with its claims and its exp
+ * (0: none).  Thread-safe, like get. */
+void srv_token_cache_put(srv_token_cache_t *c, const char *token, const srv_claims_t *claims,
+                         int64_t exp_s);
+
 /* ---- rate limits (ratelimit.c) ---------------------------------------------------- */
 
 typedef struct srv_limiter srv_limiter_t;
