@@ -173,6 +173,8 @@ Test(analytics, whole_history, .init = setup, .fini = teardown)
     cr_assert_eq(a->reservations.confirmed, 3);
     cr_assert_eq(a->reservations.cancelled, 2);
     cr_assert_eq(a->reservations.expired, 1);
+    /* 3 confirmed of 6 settled */
+    cr_assert_eq(a->reservation_conversion_bp, 5000);
 
     cr_assert_eq(a->orders_delivered, 2);
     cr_assert_eq(a->mean_delivery_ms, (2 * FIX_DAY + 3 * FIX_DAY) / 2);
@@ -207,6 +209,7 @@ Test(analytics, window_counts_only_what_falls_inside, .init = setup, .fini = tea
     cr_assert_eq(a->reservations.confirmed, 1);
     cr_assert_eq(a->reservations.cancelled, 0);
     cr_assert_eq(a->reservations.expired, 0);
+    cr_assert_eq(a->reservation_conversion_bp, 10000, "1 confirmed of 1 settled");
     cr_assert_eq(a->orders_delivered, 1);
     cr_assert_eq(a->mean_delivery_ms, 2 * FIX_DAY);
     cr_assert_eq(a->revenue_by_method_count, 1);

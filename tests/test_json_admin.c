@@ -382,7 +382,7 @@ Test(json_admin, analytics_print_exact_rates_and_amounts)
         .orders_delivered = 2, .mean_delivery_ms = 5400000 + 17999,
         .revenue_by_seller = sellers, .revenue_by_seller_count = 2,
         .revenue_by_method = methods, .revenue_by_method_count = 1,
-        .out_of_stock = 3, .reservation_conflicts = 1};
+        .out_of_stock = 3, .reservation_conflicts = 1, .reservation_conversion_bp = 6666};
     assert_dump(orders__json_analytics(&a),
                 "{\"from\":\"2026-01-01T00:00:00.000Z\",\"to\":\"2026-01-02T00:00:00.000Z\","
                 "\"carts\":{\"created\":4},\"orders\":{\"placed\":1,\"cancelled\":1,"

@@ -8,6 +8,8 @@
  *   - average order value: per currency, total of placed orders / count;
  *   - cancellation rate: orders placed in range now cancelled / placed (bp);
  *   - reservations: counts by final status of reservations updated in range;
+ *     their conversion is confirmed / settled (confirmed + expired +
+ *     cancelled), in basis points (0 when none settled);
  *   - fulfilment: mean placed -> delivered time of delivered orders placed
  *     in range;
  *   - revenue by payment method: totals of orders now confirmed,
@@ -52,6 +54,10 @@ typedef struct orders_analytics {
     size_t revenue_by_method_count;
     int64_t out_of_stock;
     int64_t reservation_conflicts;
+    /* Appended after version 0.1.0's first release; the library allocates
+     * this struct, so callers built against the shorter one are unaffected. */
+    int64_t reservation_conversion_bp; /* confirmed / (confirmed + expired +
+                                          cancelled) reservations, in bp */
 } orders_analytics_t;
 
 /* *out is new; free with orders_analytics_free.  from < to, else

@@ -145,6 +145,10 @@ orders_code_t orders_analytics_compute(orders_ctx_t *ctx, int64_t from, int64_t 
     }
     a->conversion_bp = basis_points(a->orders_placed, a->carts_created);
     a->cancellation_bp = basis_points(a->orders_cancelled, a->orders_placed);
+    a->reservation_conversion_bp =
+        basis_points(a->reservations.confirmed, a->reservations.confirmed +
+                                                    a->reservations.expired +
+                                                    a->reservations.cancelled);
     a->mean_delivery_ms = a->orders_delivered ? s.delivery_ms_sum / a->orders_delivered : 0;
     *out = a;
     return ORDERS_OK;

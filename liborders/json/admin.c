@@ -218,16 +218,15 @@ static int put_counts(json_t *o, const orders_analytics_t *a)
            json_object_set_new(o, "orders", orders);
 }
 
-/* {active, confirmed, expired, cancelled, conversionRate}: confirmed over
- * the settled ones, rounded down to a basis point like the library's
- * rates. */
-static json_t *reservations(const orders_res_counts_t *r)
+/* {active, confirmed, expired, cancelled, conversionRate}; the rate is
+ * the library's (orders_analytics_t.reservation_conversion_bp). */
+static json_t *reservations(const orders_analytics_t *a)
 {
+    const orders_res_counts_t *r = &a->reservations;
+    int64_t bp = a->reservation_conversion_bp;
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    int64_t settled = r->confirmed + r->expired + r->cancelled;
-    int64_t bp = settled > 0 ? (int64_t)((__int128)r->confirmed * BASIS_POINTS / settled) : 0;
     int failed = put_int(o, "active", r->active) | put_int(o, "confirmed", r->confirmed) |
                  put_int(o, "expired", r->expired) | put_int(o, "cancelled", r->cancelled) |
                  put_scaled(o, "conversionRate", bp, BASIS_POINTS);
@@ -260,7 +259,7 @@ json_t *orders__json_analytics(const orders_analytics_t *a)
         json_object_set_new(o, "averageOrderValue",
                             amount_rows(a->average_order_value, a->average_order_value_count,
                                         "currency")) |
-        json_object_set_new(o, "reservations", reservations(&a->reservations)) |
+        json_object_set_new(o, "reservations", reservations(a)) |
         json_object_set_new(o, "fulfillment", fulfillment(a)) |
         json_object_set_new(o, "revenueBySeller",
                             amount_rows(a->revenue_by_seller, a->revenue_by_seller_count,
