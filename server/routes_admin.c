@@ -33,100 +33,26 @@ static void fail_field(srv_req_t *r, const char *field, const char *message)
     srv_fail_lib(r, ORDERS_E_INVALID, &err);
 }
 
-/* Answers an encoder's result (taken): 200 with it, or 500 when it is NULL. */
-static void answer_json(srv_req_t *r, const char *message, json_t *data)
-{
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, 200, message, data);
-}
-
-/* Answers with the order (taken; freed whatever rc is) or the failure. */
-static void answer_order(srv_req_t *r, orders_code_t rc, orders_order_t *order,
-                         const orders_error_t *err, const char *message)
-{
-    if (rc != ORDERS_OK) {
-        orders_order_free(order);
-        srv_fail_lib(r, rc, err);
-        return;
-    }
-    json_t *data = orders__json_order(order);
-    orders_order_free(order);
-    answer_json(r, message, data);
-}
-
 /* ---- GET /admin/orders ----------------------------------------------------------- */
-
-/* The optional ?status filter into q; false after answering 400. */
-static bool query_status(srv_req_t *r, orders_list_query_t *q)
-{
-    char buf[32];
-    bool bad = false;
-    if (!srv_query_str(r, "status", buf, sizeof buf, &bad))
-        return !bad;
-    if (buf[0] == '\0')
-        return true;
-    if (!orders_status_parse(buf, &q->status)) {
-        fail_field(r, "status",
-                   "status must be one of pending, confirmed, processing, shipped, delivered, "
-                   "cancelled, failed");
-        return false;
-    }
-    q->has_status = true;
-    return true;
-}
 
 /* page, limit (clamped to LIST_LIMIT_MAX), status and sellerId into q
  * (seller borrows the buffer); false after answering 400. */
 static bool list_query(srv_req_t *r, orders_list_query_t *q, char seller[ORDERS_ID_MAX + 1])
 {
     bool bad = false;
-    if (!srv_query_int(r, "page", 1, 1, INT64_MAX, &q->page) ||
-        !srv_query_int(r, "limit", LIST_LIMIT_DEFAULT, 1, INT64_MAX, &q->limit) ||
-        !query_status(r, q))
+    if (!srv_list_query(r, q, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX))
         return false;
-    if (q->limit > LIST_LIMIT_MAX)
-        q->limit = LIST_LIMIT_MAX;
     if (srv_query_str(r, "sellerId", seller, ORDERS_ID_MAX + 1, &bad) && seller[0] != '\0')
         q->seller_id = seller;
     return !bad;
-}
-
-/* The page of admin summaries of list; NULL when memory runs out. */
-static json_t *summary_page(const orders_order_list_t *list, const orders_list_query_t *q)
-{
-    json_t *items = json_array();
-    bool ok = items != NULL;
-    for (size_t i = 0; ok && i < list->count; i++) {
-        json_t *one = orders__json_order_admin_summary(list->items[i]);
-        ok = one != NULL && json_array_append_new(items, one) == 0;
-    }
-    if (!ok) {
-        json_decref(items);
-        return NULL;
-    }
-    return orders__json_page(items, q->page, q->limit, list->total);
 }
 
 static void orders_list(srv_req_t *r)
 {
     orders_list_query_t q = {0};
     char seller[ORDERS_ID_MAX + 1];
-    if (!list_query(r, &q, seller))
-        return;
-    orders_order_list_t list = {0};
-    orders_error_t err;
-    orders_code_t rc = orders_order_list(r->ctx, &q, &list, &err);
-    if (rc != ORDERS_OK) {
-        orders_order_list_clear(&list);
-        srv_fail_lib(r, rc, &err);
-        return;
-    }
-    json_t *data = summary_page(&list, &q);
-    orders_order_list_clear(&list);
-    answer_json(r, NULL, data);
+    if (list_query(r, &q, seller))
+        srv_answer_order_list(r, &q, orders__json_order_admin_summary);
 }
 
 /* ---- PUT /admin/orders/:id/status ------------------------------------------------------ */
@@ -141,7 +67,7 @@ static void order_status(srv_req_t *r)
     if (rc == ORDERS_OK)
         rc = orders_order_set_status(r->ctx, r->params[0], to, r->actor, notes,
                                      ORDERS_ANY_VERSION, &order, &err);
-    answer_order(r, rc, order, &err, "Order status updated");
+    srv_answer_order(r, rc, order, &err, 200, "Order status updated");
 }
 
 /* ---- sellers ---------------------------------------------------------------------------- */
@@ -242,7 +168,7 @@ static void bulk_status(srv_req_t *r)
         srv_fail(r, 500, "Internal server error");
         return;
     }
-    answer_json(r, "Bulk status update processed", orders__json_bulk_result(results));
+    srv_ok_data(r, 200, "Bulk status update processed", orders__json_bulk_result(results));
 }
 
 /* ---- POST /admin/orders/:id/refund --------------------------------------------------------- */
@@ -261,7 +187,7 @@ static void order_refund(srv_req_t *r)
     order = NULL;
     if (rc == ORDERS_OK)
         rc = orders_order_refund(r->ctx, r->params[0], amount, reason, r->actor, &order, &err);
-    answer_order(r, rc, order, &err, "Refund processed");
+    srv_answer_order(r, rc, order, &err, 200, "Refund processed");
 }
 
 /* ---- GET /admin/orders/:id/history ----------------------------------------------------------- */
@@ -278,7 +204,7 @@ static void order_history(srv_req_t *r)
     }
     json_t *data = orders__json_history(r->params[0], &list);
     orders_history_list_clear(&list);
-    answer_json(r, NULL, data);
+    srv_ok_data(r, 200, NULL, data);
 }
 
 /* ---- GET /admin/analytics ------------------------------------------------------------------- */
@@ -343,7 +269,7 @@ static void analytics(srv_req_t *r)
     }
     json_t *data = orders__json_analytics(a);
     orders_analytics_free(a);
-    answer_json(r, NULL, data);
+    srv_ok_data(r, 200, NULL, data);
 }
 
 /* Literal segments before parameters at the same depth ("bulk-status"

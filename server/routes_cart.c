@@ -6,30 +6,12 @@
 #include "json/json.h"
 #include "server.h"
 
-/* Answers with the cart (taken) or the library's failure. */
-static void answer_cart(srv_req_t *r, orders_code_t rc, orders_cart_t *cart,
-                        const orders_error_t *err, const char *message)
-{
-    if (rc != ORDERS_OK) {
-        orders_cart_free(cart);
-        srv_fail_lib(r, rc, err);
-        return;
-    }
-    json_t *data = orders__json_cart(cart);
-    orders_cart_free(cart);
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, 200, message, data);
-}
-
 static void cart_get(srv_req_t *r)
 {
     orders_cart_t *cart = NULL;
     orders_error_t err;
     orders_code_t rc = orders_cart_get(r->ctx, r->who.id, &cart, &err);
-    answer_cart(r, rc, cart, &err, NULL);
+    srv_answer_cart(r, rc, cart, &err, NULL);
 }
 
 static void cart_add(srv_req_t *r)
@@ -42,7 +24,7 @@ static void cart_add(srv_req_t *r)
     if (rc == ORDERS_OK)
         rc = orders_cart_add(r->ctx, r->who.id, product, quantity, ORDERS_ANY_VERSION, &cart,
                              &err);
-    answer_cart(r, rc, cart, &err, "Item added to cart");
+    srv_answer_cart(r, rc, cart, &err, "Item added to cart");
 }
 
 static void cart_update(srv_req_t *r)
@@ -55,7 +37,7 @@ static void cart_update(srv_req_t *r)
     if (rc == ORDERS_OK)
         rc = orders_cart_update(r->ctx, r->who.id, product, quantity, ORDERS_ANY_VERSION,
                                 &cart, &err);
-    answer_cart(r, rc, cart, &err, "Cart item updated");
+    srv_answer_cart(r, rc, cart, &err, "Cart item updated");
 }
 
 static void cart_remove(srv_req_t *r)
@@ -67,7 +49,7 @@ static void cart_remove(srv_req_t *r)
     orders_code_t rc = orders__json_cart_item(r->body, false, &product, &unused, &err);
     if (rc == ORDERS_OK)
         rc = orders_cart_remove(r->ctx, r->who.id, product, ORDERS_ANY_VERSION, &cart, &err);
-    answer_cart(r, rc, cart, &err, "Item removed from cart");
+    srv_answer_cart(r, rc, cart, &err, "Item removed from cart");
 }
 
 static void cart_clear(srv_req_t *r)
@@ -75,7 +57,7 @@ static void cart_clear(srv_req_t *r)
     orders_cart_t *cart = NULL;
     orders_error_t err;
     orders_code_t rc = orders_cart_clear(r->ctx, r->who.id, ORDERS_ANY_VERSION, &cart, &err);
-    answer_cart(r, rc, cart, &err, "Cart cleared");
+    srv_answer_cart(r, rc, cart, &err, "Cart cleared");
 }
 
 const srv_route_t srv_routes_cart[] = {

@@ -28,11 +28,7 @@ static void answer_product(srv_req_t *r, int status, const char *message,
         data = NULL;
     }
     orders_product_free(p);
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, status, message, data);
+    srv_ok_data(r, status, message, data);
 }
 
 /*

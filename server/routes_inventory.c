@@ -13,16 +13,6 @@
 #include "json/json.h"
 #include "server.h"
 
-/* Answers status with data (stolen), or 500 when building it failed. */
-static void answer(srv_req_t *r, int status, const char *message, json_t *data)
-{
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, status, message, data);
-}
-
 /* POST /inventory/check {items}: unknown products count as 0 available
  * (the library's rule). */
 static void inventory_check(srv_req_t *r)
@@ -40,7 +30,7 @@ static void inventory_check(srv_req_t *r)
         srv_fail_lib(r, rc, &err);
         return;
     }
-    answer(r, 200, NULL, orders__json_inventory_check(items, n, available, ok, all_ok));
+    srv_ok_data(r, 200, NULL, orders__json_inventory_check(items, n, available, ok, all_ok));
 }
 
 /* POST /inventory/reserve {orderId, items, expirationMinutes?}: 201 with
@@ -65,7 +55,7 @@ static void inventory_reserve(srv_req_t *r)
     }
     json_t *data = orders__json_reservation(res);
     orders_reservation_free(res);
-    answer(r, 201, "Inventory reserved", data);
+    srv_ok_data(r, 201, "Inventory reserved", data);
 }
 
 /* POST /inventory/release {orderId}: the reserved units become available
@@ -108,7 +98,7 @@ static void answer_stock(srv_req_t *r, orders_code_t rc, const orders_stock_t *s
         srv_fail_lib(r, rc, err);
         return;
     }
-    answer(r, 200, message, orders__json_stock(r->params[0], s));
+    srv_ok_data(r, 200, message, orders__json_stock(r->params[0], s));
 }
 
 /* GET /inventory/stock/:productId. */

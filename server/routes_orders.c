@@ -21,30 +21,6 @@
 
 #define LIST_LIMIT_DEFAULT 10
 #define LIST_LIMIT_MAX 50           /* API.md: larger values are clamped to it */
-#define QUERY_INT_MAX INT32_MAX     /* page and limit beyond this are 400 */
-
-/*
- * Answers with the order (freed here) on ORDERS_OK, else with the
- * library's failure.  The library may hand back an order together with a
- * failure (a cancellation whose refund failed: ORDERS_E_UNAVAILABLE); the
- * failure is what the client hears, and the order is only freed.
- */
-static void answer_order(srv_req_t *r, orders_code_t rc, orders_order_t *order,
-                         const orders_error_t *err, int status, const char *message)
-{
-    if (rc != ORDERS_OK) {
-        orders_order_free(order);
-        srv_fail_lib(r, rc, err);
-        return;
-    }
-    json_t *data = orders__json_order(order);
-    orders_order_free(order);
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, status, message, data);
-}
 
 /* POST /orders/place: a replay of an Idempotency-Key answers 201 with the
  * first order, as the library returns it. */
@@ -60,67 +36,15 @@ static void order_place(srv_req_t *r)
         req.idempotency_key = mg_get_header(r->conn, "Idempotency-Key");
         rc = orders_order_place(r->ctx, &r->who, &req, &order, &err);
     }
-    answer_order(r, rc, order, &err, 201, "Order placed successfully");
-}
-
-/* ?status=NAME into q; false after answering 400 (field "status"). */
-static bool list_status(srv_req_t *r, orders_list_query_t *q)
-{
-    char name[32];
-    bool bad = false;
-    if (!srv_query_str(r, "status", name, sizeof name, &bad))
-        return !bad;
-    q->has_status = orders_status_parse(name, &q->status);
-    if (!q->has_status) {
-        orders_error_t err;
-        orders_error_set(&err, ORDERS_E_INVALID, "status",
-                         "status must be one of pending, confirmed, processing, shipped, "
-                         "delivered, cancelled, failed");
-        srv_fail_lib(r, ORDERS_E_INVALID, &err);
-    }
-    return q->has_status;
-}
-
-/* The page of orders as {"orders": [summary...], "pagination": {...}}. */
-static json_t *list_page(const orders_order_list_t *list, int64_t page, int64_t limit)
-{
-    json_t *orders = json_array();
-    if (orders == NULL)
-        return NULL;
-    for (size_t i = 0; i < list->count; i++) {
-        json_t *s = orders__json_order_summary(list->items[i]);
-        if (s == NULL || json_array_append_new(orders, s) != 0) {
-            json_decref(orders);
-            return NULL;
-        }
-    }
-    return orders__json_page(orders, page, limit, list->total);
+    srv_answer_order(r, rc, order, &err, 201, "Order placed successfully");
 }
 
 /* GET /orders?page&limit&status: the customer's orders, newest first. */
 static void order_list(srv_req_t *r)
 {
     orders_list_query_t q = {.customer_id = r->who.id};
-    if (!srv_query_int(r, "page", 1, 1, QUERY_INT_MAX, &q.page) ||
-        !srv_query_int(r, "limit", LIST_LIMIT_DEFAULT, 1, QUERY_INT_MAX, &q.limit) ||
-        !list_status(r, &q))
-        return;
-    if (q.limit > LIST_LIMIT_MAX)
-        q.limit = LIST_LIMIT_MAX;
-    orders_order_list_t list = {0};
-    orders_error_t err;
-    orders_code_t rc = orders_order_list(r->ctx, &q, &list, &err);
-    if (rc != ORDERS_OK) {
-        srv_fail_lib(r, rc, &err);
-        return;
-    }
-    json_t *data = list_page(&list, q.page, q.limit);
-    orders_order_list_clear(&list);
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, 200, NULL, data);
+    if (srv_list_query(r, &q, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX))
+        srv_answer_order_list(r, &q, orders__json_order_summary);
 }
 
 /* GET /orders/:id */
@@ -129,7 +53,7 @@ static void order_get(srv_req_t *r)
     orders_order_t *order = NULL;
     orders_error_t err;
     orders_code_t rc = orders_order_get(r->ctx, r->params[0], r->who.id, &order, &err);
-    answer_order(r, rc, order, &err, 200, NULL);
+    srv_answer_order(r, rc, order, &err, 200, NULL);
 }
 
 /* PUT /orders/:id/cancel {reason?}: a refund that fails after the
@@ -143,7 +67,7 @@ static void order_cancel(srv_req_t *r)
     if (rc == ORDERS_OK)
         rc = orders_order_cancel(r->ctx, r->params[0], r->who.id, r->actor, reason, &order,
                                  &err);
-    answer_order(r, rc, order, &err, 200, "Order cancelled successfully");
+    srv_answer_order(r, rc, order, &err, 200, "Order cancelled successfully");
 }
 
 /* POST /orders/:id/pay: the body, if any, is ignored. */
@@ -152,7 +76,7 @@ static void order_pay(srv_req_t *r)
     orders_order_t *order = NULL;
     orders_error_t err;
     orders_code_t rc = orders_order_pay(r->ctx, r->params[0], r->who.id, &order, &err);
-    answer_order(r, rc, order, &err, 200, "Payment processed");
+    srv_answer_order(r, rc, order, &err, 200, "Payment processed");
 }
 
 const srv_route_t srv_routes_orders[] = {

@@ -250,6 +250,25 @@ void srv_drop_out(srv_req_t *r);
 /* A non-JSON answer (metrics, openapi); body is copied. */
 void srv_text(srv_req_t *r, int status, const char *content_type, const char *body,
               size_t len);
+/* answer.c: an encoder's result (stolen): status with it, or 500 when it
+ * is NULL (the encoder ran out of memory). */
+void srv_ok_data(srv_req_t *r, int status, const char *message, json_t *data);
+/* The order (freed here, whatever rc is) on ORDERS_OK, else the library's
+ * failure.  The library may hand back an order together with a failure (a
+ * cancellation whose refund failed); the client hears the failure. */
+void srv_answer_order(srv_req_t *r, orders_code_t rc, orders_order_t *order,
+                      const orders_error_t *err, int status, const char *message);
+/* The same for a cart, always 200 on success. */
+void srv_answer_cart(srv_req_t *r, orders_code_t rc, orders_cart_t *cart,
+                     const orders_error_t *err, const char *message);
+/* list.c: ?page (>= 1), ?limit (>= 1, default limit_default, larger asks
+ * cut to limit_max) and ?status (a status name, any case) into q; false
+ * after answering 400 naming the parameter. */
+bool srv_list_query(srv_req_t *r, orders_list_query_t *q, int64_t limit_default,
+                    int64_t limit_max);
+/* Lists orders for q and answers {"orders": [summary(o)...], "pagination"}. */
+void srv_answer_order_list(srv_req_t *r, const orders_list_query_t *q,
+                           json_t *(*summary)(const orders_order_t *o));
 /* HTTP status for a library code. */
 int srv_status_of(orders_code_t rc);
 
