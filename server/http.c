@@ -207,7 +207,7 @@ static bool read_body(srv_req_t *r, json_t **out)
         return false;
     }
     size_t got = 0;
-    int n;
+    int n = 0;
     while (got <= SRV_BODY_MAX &&
            (n = mg_read(r->conn, buf + got, SRV_BODY_MAX + 1 - got)) > 0)
         got += (size_t)n;
@@ -215,6 +215,14 @@ static bool read_body(srv_req_t *r, json_t **out)
         free(buf);
         snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
         srv_fail(r, 413, "Request body too large (limit 64 KiB)");
+        return false;
+    }
+    /* A body cut short (the client went away, a timeout) is not a shorter
+     * body: Content-Length 40 and nothing read must not run as {}. */
+    if (n < 0 || (declared > 0 && (long long)got != declared)) {
+        free(buf);
+        snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
+        srv_fail(r, 400, "Incomplete request body");
         return false;
     }
     json_error_t jerr;
@@ -302,12 +310,24 @@ int srv_dispatch(struct mg_connection *conn, void *cbdata)
     char space[32768];                 /* headers + a JSON body up to 32 KiB - 512 */
     r.space = space;
     r.space_len = sizeof space;
-    size_t index = handle(&r, &claims, actor, sizeof actor);
+    /* in_flight goes up before draining is read, and main sets draining
+     * before it reads in_flight: a request is either waited for or refused. */
+    atomic_fetch_add(&s->in_flight, 1);
+    size_t index = srv_router_count(s->router);
+    if (atomic_load(&s->draining))
+        srv_fail(&r, 503, "Server is shutting down");
+    else
+        index = handle(&r, &claims, actor, sizeof actor);
+    if (atomic_load(&s->draining)) {
+        size_t used = strlen(r.extra_headers);
+        snprintf(r.extra_headers + used, sizeof r.extra_headers - used, "Connection: close\r\n");
+    }
     /* Observed before the answer leaves, so a client that has its answer
      * also finds it counted in /metrics. */
     int64_t micros = srv_mono_us() - t0;
     srv_metrics_observe(s->metrics, index, r.status, micros);
     send_answer(&r);
+    atomic_fetch_sub(&s->in_flight, 1);
     log_request(&r, started_ms, micros);
     srv_claims_clear(&claims);
     srv_drop_out(&r);

@@ -25,6 +25,7 @@
 #include "server.h"
 
 #define WINDOW_MS (15 * 60 * 1000)
+#define DRAIN_MS 10000             /* the longest wait for requests in flight */
 
 static void usage(FILE *f)
 {
@@ -212,6 +213,22 @@ static void stop_http(struct mg_context *mg, const char *host, int port)
     pthread_join(t, NULL);
 }
 
+/*
+ * Lets the requests in flight finish before CivetWeb's stop flag goes up
+ * (from then on CivetWeb neither reads the rest of a body nor writes an
+ * answer, so a handler that already took effect would lose its answer).
+ * Requests arriving meanwhile get 503 with Connection: close.  Waits
+ * DRAIN_MS at most.
+ */
+static void drain(srv_t *s)
+{
+    atomic_store(&s->draining, true);
+    for (int waited = 0; waited < DRAIN_MS && atomic_load(&s->in_flight) > 0; waited += 5) {
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int setup(srv_t *s)
 {
     s->started_ms = srv_now_ms();
@@ -276,6 +293,7 @@ static int cmd_serve(int argc, char **argv, int first)
         int sig = 0;
         sigwait(&stop, &sig);
         fprintf(stderr, "orders-server: signal %d: draining requests and stopping\n", sig);
+        drain(&s);
         stop_http(mg, s.cfg.listen, port);
         rc = 0;
     }

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -205,6 +206,11 @@ typedef struct srv {
     FILE *events;                  /* notifier output (not owned when stderr) */
     int64_t started_ms;
     struct srv_workers *workers;
+    /* Shutdown (http.c, main.c): on SIGTERM main sets draining, then waits
+     * for in_flight to reach 0 before mg_stop, because once CivetWeb's stop
+     * flag is up it neither reads the rest of a body nor writes an answer. */
+    atomic_bool draining;          /* new requests: 503 "Server is shutting down" */
+    atomic_int in_flight;          /* requests inside srv_dispatch */
 } srv_t;
 
 /* One request in flight.  Handlers read the params, body and identity,

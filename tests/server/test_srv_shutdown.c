@@ -1,8 +1,10 @@
 /*
  * tests/server/test_srv_shutdown.c - SIGTERM drains: every request either
  * gets its whole answer or is refused, nothing half-written passes for an
- * answer, and the server exits 0 within 5 s; idle and half-sent
- * connections do not hold it up; what was written survives a restart.
+ * answer, a write that took effect is answered, a request still sending its
+ * body at SIGTERM is finished, and the server exits 0 within 5 s; idle and
+ * half-sent connections do not hold it up; a body cut short is not run as
+ * a shorter one; what was written survives a restart.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -75,14 +77,29 @@ static int term_and_wait(srvh_t *s, double *took)
 
 /* ---- 1. SIGTERM under keep-alive load ----------------------------------------------- */
 
+/*
+ * THREADS threads, each with one reused curl handle (keep-alive), send
+ * requests in a loop until the server refuses connections.  Outcomes:
+ *   answered  200 with the whole JSON envelope (a truncated answer is an
+ *             error for curl, and an unparsable one fails the test);
+ *   refused   connect refused, or a whole 503 error envelope;
+ *   dropped   the connection closed before one byte of an answer (a client
+ *             cannot tell this from a refusal: the reads test shows these
+ *             are few, the writes test that they had no effect);
+ * anything else (a partial answer, another status, a timeout) fails.
+ * In the writes variant each request sets the quantity of one cart line to
+ * the next number; after a restart the cart must hold the last answered
+ * number: a request that took effect was answered.
+ */
 typedef struct worker {
     pthread_t thread;
     char customer[32];
     char *token;
+    bool writes;                   /* PUT /cart/update instead of GET /cart */
     atomic_bool *stop;
-    atomic_bool *termed;
-    /* results */
-    long ok, ok_after_term, refused, dropped;
+    atomic_long ok;
+    /* read after join */
+    long refused, dropped, acked;  /* acked: the last answered quantity */
     CURLcode last;
     char bad[512];                 /* the first unacceptable outcome */
 } worker_t;
@@ -105,49 +122,57 @@ static size_t to_sink(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* A complete success: 200 and the whole JSON envelope of this customer's cart. */
-static bool whole_cart(const worker_t *w, long status, const sink_t *b)
+static long line_quantity(json_t *cart, const char *product)
 {
-    if (status != 200 || b->data == NULL)
-        return false;
-    json_t *j = json_loadb(b->data, b->len, 0, NULL);
+    json_t *it;
+    size_t i;
+    json_array_foreach(json_object_get(cart, "items"), i, it)
+        if (strcmp(json_string_value(json_object_get(it, "productId")), product) == 0)
+            return (long)json_integer_value(json_object_get(it, "quantity"));
+    return -1;
+}
+
+/* A whole envelope: 200 with this customer's cart (holding quantity, when
+ * given), or 503 with an error.  The status, or 0 when it is neither. */
+static long whole_envelope(const worker_t *w, long status, const sink_t *b, long quantity)
+{
+    json_t *j = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
     json_t *d = json_object_get(j, "data");
     const char *who = json_string_value(json_object_get(d, "customerId"));
-    bool good = json_is_true(json_object_get(j, "success")) && who != NULL &&
-                strcmp(who, w->customer) == 0 && json_is_array(json_object_get(d, "items"));
+    long good = 0;
+    if (status == 200 && json_is_true(json_object_get(j, "success")) && who != NULL &&
+        strcmp(who, w->customer) == 0 && json_is_array(json_object_get(d, "items")) &&
+        (quantity < 0 || line_quantity(d, "prod-notebook") == quantity))
+        good = 200;
+    else if (status == 503 && json_is_false(json_object_get(j, "success")))
+        good = 503;
     json_decref(j);
     return good;
 }
 
 /* One request's outcome: counted, or described in w->bad. */
-static void judge(worker_t *w, CURL *c, CURLcode rc, const sink_t *b)
+static void judge(worker_t *w, CURL *c, CURLcode rc, const sink_t *b, long quantity)
 {
     long status = 0, header_bytes = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &header_bytes);
     w->last = rc;
-    if (rc == CURLE_OK && whole_cart(w, status, b)) {
-        w->ok++;
-        if (atomic_load(w->termed))
-            w->ok_after_term++;
-        return;
-    }
+    long whole = rc == CURLE_OK ? whole_envelope(w, status, b, quantity) : 0;
     bool no_answer = header_bytes == 0 && b->len == 0;
-    if (rc == CURLE_COULDNT_CONNECT && no_answer) {
+    if (whole == 200) {
+        atomic_fetch_add(&w->ok, 1);
+        w->acked = quantity;
+    } else if (whole == 503 || (rc == CURLE_COULDNT_CONNECT && no_answer)) {
         w->refused++;
-        return;
-    }
-    /* A keep-alive connection closed before an answer began: the request was
-     * never taken, which a client must retry anyway. */
-    if ((rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR) &&
-        no_answer) {
+    } else if ((rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR) &&
+               no_answer) {
         w->dropped++;
-        return;
-    }
-    if (w->bad[0] == '\0')
-        snprintf(w->bad, sizeof w->bad, "%s: curl %d (%s), status %ld, %ld header bytes, body %zu: %.200s",
-                 w->customer, (int)rc, curl_easy_strerror(rc), status, header_bytes, b->len,
+    } else if (w->bad[0] == '\0') {
+        snprintf(w->bad, sizeof w->bad,
+                 "%s: curl %d (%s), status %ld, %ld header bytes, body %zu: %.200s", w->customer,
+                 (int)rc, curl_easy_strerror(rc), status, header_bytes, b->len,
                  b->data ? b->data : "");
+    }
 }
 
 static void *hammer(void *arg)
@@ -159,9 +184,10 @@ static void *hammer(void *arg)
         return NULL;
     }
     char url[128], auth[1024];
-    snprintf(url, sizeof url, "%s/api/v1/cart", srv.base);
+    snprintf(url, sizeof url, "%s/api/v1/cart%s", srv.base, w->writes ? "/update" : "");
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", w->token);
     struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
     sink_t b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -170,11 +196,23 @@ static void *hammer(void *arg)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    if (w->writes)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
     double t0 = mono_s();
-    while (!atomic_load(w->stop) && mono_s() - t0 < 20.0) {
+    for (long k = 0; !atomic_load(w->stop) && mono_s() - t0 < 20.0; k++) {
+        long quantity = -1;
+        if (w->writes) {
+            quantity = 2 + k % 150;          /* never the 1 it starts with */
+            json_t *j = json_pack("{s:s, s:i}", "productId", "prod-notebook", "quantity",
+                                  (int)quantity);
+            char *body = json_dumps(j, JSON_COMPACT);
+            json_decref(j);
+            curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);   /* copied: NULL is no body */
+            free(body);
+        }
         b.len = 0;
         CURLcode rc = curl_easy_perform(c);
-        judge(w, c, rc, &b);
+        judge(w, c, rc, &b, quantity);
         if (rc == CURLE_COULDNT_CONNECT)
             break;                 /* the server is gone */
     }
@@ -184,51 +222,86 @@ static void *hammer(void *arg)
     return NULL;
 }
 
-Test(srv_shutdown, sigterm_under_keepalive_load_answers_wholly_or_refuses)
+/* Runs the workers, SIGTERMs the server after 300 ms, checks the outcomes. */
+static void run_load(worker_t *w, bool writes)
 {
-    srvh_start(&srv, NULL, NULL);
     cr_assert_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-    atomic_bool stop, termed;
+    atomic_bool stop;
     atomic_init(&stop, false);
-    atomic_init(&termed, false);
-    worker_t w[THREADS];
-    memset(w, 0, sizeof w);
     for (int i = 0; i < THREADS; i++) {
         snprintf(w[i].customer, sizeof w[i].customer, "drain-%d", i);
         w[i].token = srvh_token(w[i].customer);
+        w[i].writes = writes;
         w[i].stop = &stop;
-        w[i].termed = &termed;
-        cr_assert_eq(pthread_create(&w[i].thread, NULL, hammer, &w[i]), 0);
+        atomic_init(&w[i].ok, 0);
+        w[i].acked = 1;
+        if (writes) {              /* the line the workers update */
+            srvh_resp_t r;
+            cr_assert_eq(srvh_customer(&srv, w[i].token, "POST", "/api/v1/cart/add",
+                                       "{\"productId\":\"prod-notebook\",\"quantity\":1}", &r),
+                         200, "%s", r.body);
+            srvh_resp_clear(&r);
+        }
     }
+    for (int i = 0; i < THREADS; i++)
+        cr_assert_eq(pthread_create(&w[i].thread, NULL, hammer, &w[i]), 0);
     sleep_ms(300);
     long before = 0;
     for (int i = 0; i < THREADS; i++)
-        before += w[i].ok;         /* a racy read, only to see the load was on */
-    atomic_store(&termed, true);
+        before += atomic_load(&w[i].ok);
     double took = 0;
     int code = term_and_wait(&srv, &took);
     sleep_ms(100);                 /* let every thread meet the closed port */
     atomic_store(&stop, true);
-    long ok = 0, after = 0, refused = 0, dropped = 0;
+    long ok = 0, refused = 0, dropped = 0;
     for (int i = 0; i < THREADS; i++) {
         pthread_join(w[i].thread, NULL);
         cr_expect_eq(w[i].bad[0], '\0', "%s", w[i].bad);
         cr_expect_eq(w[i].last, CURLE_COULDNT_CONNECT,
                      "%s kept going until the server refused connections (last: %s)",
                      w[i].customer, curl_easy_strerror(w[i].last));
-        ok += w[i].ok;
-        after += w[i].ok_after_term;
+        ok += atomic_load(&w[i].ok);
         refused += w[i].refused;
         dropped += w[i].dropped;
-        free(w[i].token);
     }
-    cr_log_info("shutdown: %ld answers (%ld after SIGTERM), %ld dropped unanswered, "
-                "%ld refused; exit %d after %.2f s",
-                ok, after, dropped, refused, code, took);
+    cr_log_info("shutdown (%s): %ld answered (%ld before SIGTERM), %ld refused, %ld dropped; "
+                "exit %d after %.2f s",
+                writes ? "writes" : "reads", ok, before, refused, dropped, code, took);
     cr_expect_gt(before, THREADS, "the load was on before SIGTERM (%ld answers)", before);
     cr_expect_eq(code, 0, "exit status after SIGTERM");
     cr_expect_lt(took, 5.0, "the server took %.2f s to stop", took);
     curl_global_cleanup();
+}
+
+Test(srv_shutdown, sigterm_under_keepalive_reads_answers_wholly_or_refuses)
+{
+    srvh_start(&srv, NULL, NULL);
+    worker_t w[THREADS];
+    memset(w, 0, sizeof w);
+    run_load(w, false);
+    for (int i = 0; i < THREADS; i++)
+        free(w[i].token);
+}
+
+Test(srv_shutdown, sigterm_under_writes_loses_no_answer_of_a_write_that_took_effect)
+{
+    srvh_start(&srv, NULL, NULL);
+    worker_t w[THREADS];
+    memset(w, 0, sizeof w);
+    run_load(w, true);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", srv.dir);   /* srvh_start clears srv */
+    srvh_start(&srv, dir, NULL);
+    for (int i = 0; i < THREADS; i++) {
+        srvh_resp_t r;
+        cr_assert_eq(srvh_customer(&srv, w[i].token, "GET", "/api/v1/cart", NULL, &r), 200);
+        long held = line_quantity(srvh_data(&r), "prod-notebook");
+        cr_expect_eq(held, w[i].acked,
+                     "%s: the cart holds %ld but the last answered update set %ld: a write "
+                     "took effect and its answer was lost", w[i].customer, held, w[i].acked);
+        srvh_resp_clear(&r);
+        free(w[i].token);
+    }
 }
 
 /* ---- 2. idle and half-sent connections ------------------------------------------------ */
@@ -270,6 +343,7 @@ Test(srv_shutdown, idle_and_half_sent_connections_do_not_hold_it_up)
     int code = term_and_wait(&srv, &took);
     cr_expect_eq(code, 0, "exit status after SIGTERM");
     cr_expect_lt(took, 5.0, "idle connections held the server for %.2f s", took);
+    cr_log_info("shutdown with idle connections: %.2f s", took);
     close(idle);
     close(silent);
     close(half);
@@ -336,6 +410,40 @@ Test(srv_shutdown, a_request_in_flight_at_sigterm_is_answered_and_kept)
     cr_expect_eq(json_integer_value(json_object_get(srvh_data(&r), "totalItems")), 2,
                  "the drained request's effect was kept: %s", r.body);
     srvh_resp_clear(&r);
+    free(tok);
+}
+
+/* A body that never fully arrives (the client went away) is no request:
+ * PUT /orders/:id/cancel with Content-Length 40 and no body must not run
+ * as an empty {} and cancel the order. */
+Test(srv_shutdown, a_body_cut_short_is_not_read_as_a_shorter_one)
+{
+    srvh_start(&srv, NULL, NULL);
+    char *tok = srvh_token("cut-buyer");
+    char *id = srvh_place(&srv, tok, "prod-mug", 1, "cod");
+    static const char *const cuts[] = {"", "{\"reason\":\"chan"};
+    for (size_t i = 0; i < 2; i++) {
+        char req[2048];
+        int n = snprintf(req, sizeof req,
+                         "PUT /api/v1/orders/%s/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 40\r\n\r\n%s", id, tok, cuts[i]);
+        int fd = connect_to(srv.port);
+        cr_assert_eq(write(fd, req, (size_t)n), n);
+        shutdown(fd, SHUT_WR);     /* the rest of the body never comes */
+        char answer[8192];
+        read_answer(fd, answer, sizeof answer);
+        close(fd);
+        cr_expect(strncmp(answer, "HTTP/1.1 200", 12) != 0, "cut %zu: %.300s", i, answer);
+    }
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/orders/%s", id);
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, tok, "GET", path, NULL, &r), 200, "%s", r.body);
+    cr_expect_str_neq(json_string_value(json_object_get(srvh_data(&r), "status")), "cancelled",
+                      "a cancel whose body never arrived ran: %s", r.body);
+    srvh_resp_clear(&r);
+    free(id);
     free(tok);
 }
 
