@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json/json.h"
 #include "support/fixture.h"
@@ -422,4 +423,38 @@ Test(json_admin, analytics_print_exact_rates_and_amounts)
                   "[{\"sellerId\":\"s1\",\"amount\":19.99,\"currency\":\"USD\",\"orders\":1}]");
     json_decref(j);
     orders_analytics_free(computed);
+}
+
+Test(json_admin, iso8601_matches_gmtime_and_parses_back)
+{
+    /* 20,000 instants from 1970 to 2200, odd milliseconds, leap days, and
+     * the edges of years, months and days */
+    static const int64_t fixed[] = {0, 951782400000LL, 951868799999LL, 4102444799999LL,
+                                    1709164800123LL, 253402300799999LL};
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 20000 + 6; i++) {
+        int64_t ms;
+        if (i < 6) {
+            ms = fixed[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            ms = (int64_t)(x % 7258118400000ULL);
+        }
+        char got[32], want[96];
+        cr_assert(orders__iso8601(ms, got, sizeof got));
+        time_t secs = (time_t)(ms / 1000);
+        struct tm tm;
+        cr_assert_not_null(gmtime_r(&secs, &tm));
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        cr_assert_str_eq(got, want, "ms %lld", (long long)ms);
+        int64_t back = -1;
+        cr_assert(orders__iso8601_parse(got, &back));
+        cr_assert_eq(back, ms);
+    }
+    char small[24];
+    cr_expect_not(orders__iso8601(0, small, sizeof small), "24 bytes cannot hold 25");
+    char buf[32];
+    cr_expect(orders__iso8601(-1, buf, sizeof buf));
+    cr_expect_str_eq(buf, "1969-12-31T23:59:59.999Z");
 }

@@ -41,20 +41,6 @@ json_t *orders__json_time(int64_t ms)
     return orders__iso8601(ms, buf, sizeof buf) ? json_string(buf) : json_null();
 }
 
-bool orders__iso8601(int64_t ms, char *buf, size_t len)
-{
-    time_t secs = (time_t)(ms / 1000);
-    int millis = (int)(ms % 1000);
-    if (millis < 0)
-        millis += 1000, secs -= 1;
-    struct tm tm;
-    if (!gmtime_r(&secs, &tm))
-        return false;
-    int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    return n > 0 && (size_t)n < len;
-}
-
 char *orders_event_to_json(const orders_event_t *e)
 {
     json_t *o = json_object();

@@ -96,3 +96,59 @@ bool orders__iso8601_parse(const char *s, int64_t *ms)
     *ms = secs * 1000 + frac;
     return true;
 }
+
+/* Year, month (1-12) and day of days since 1970-01-01 (proleptic
+ * Gregorian; the inverse of the usual days-from-civil).  Pure arithmetic:
+ * gmtime_r takes glibc's time-zone lock, which the server's threads then
+ * queue on, once for every date of every answer. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                  /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                /* [0, 11] */
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *put_digits(char *p, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+bool orders__iso8601(int64_t ms, char *buf, size_t len)
+{
+    int64_t secs = ms / 1000, millis = ms % 1000;
+    if (millis < 0)
+        millis += 1000, secs -= 1;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0)
+        rem += 86400, days -= 1;
+    int64_t year;
+    int month, day;
+    civil_from_days(days, &year, &month, &day);
+    if (year < 0 || year > 9999 || len < 25)
+        return false;
+    /* 2023-01-01T00:00:00.000Z */
+    char *p = put_digits(buf, year, 4);
+    *p++ = '-';
+    p = put_digits(p, month, 2);
+    *p++ = '-';
+    p = put_digits(p, day, 2);
+    *p++ = 'T';
+    p = put_digits(p, rem / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, rem % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, millis, 3);
+    *p++ = 'Z';
+    *p = '\0';
+    return true;
+}
