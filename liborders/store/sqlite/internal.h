@@ -13,6 +13,7 @@
  *   reservations.c  reservations: effects, create, get, settle, due, counts
  *   misc.c          outbox, history, idempotency keys, wallets, sequences,
  *                   analytics counters
+ *   walbatch.c      a VFS shim: a commit's WAL appends in one write
  *
  * Every vtable member runs as ONE transaction through orders__sq_run: a
  * "body" function gets a checked-out connection inside BEGIN (reads) or
@@ -36,6 +37,13 @@
 #include "core/store_check.h"
 #include "core/util.h"
 #include "store/sqlite/sql.h"
+
+/* ---- the WAL-batching VFS (walbatch.c) ----------------------------------------- */
+
+#define ORDERS__SQ_WALBATCH_VFS "orders-walbatch"
+/* The shim's name, registered on first use; NULL if it could not be (the
+ * default VFS is then used).  Only for synchronous=FULL: see walbatch.c. */
+const char *orders__sq_walbatch_vfs(void);
 
 /* ---- handle and connections --------------------------------------------------- */
 

@@ -99,9 +99,13 @@ orders_code_t orders__sq_conn_open(const orders__sq_t *s, orders__sq_conn_t **ou
     orders__sq_conn_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return orders__sq_nomem(err);
+    /* synchronous=FULL syncs the WAL at every commit, which is what makes
+     * batching its appends safe (walbatch.c). */
+    const char *vfs =
+        s->opts.synchronous == ORDERS_SQLITE_SYNC_FULL ? orders__sq_walbatch_vfs() : NULL;
     int rc = sqlite3_open_v2(s->path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+                             vfs);
     orders_code_t code = ORDERS_OK;
     if (rc != SQLITE_OK) {
         code = c->db != NULL ? orders__sq_fail(c, rc, "cannot open the database file", err)
@@ -113,8 +117,10 @@ orders_code_t orders__sq_conn_open(const orders__sq_t *s, orders__sq_conn_t **ou
                                ? "PRAGMA synchronous = NORMAL"
                                : "PRAGMA synchronous = FULL";
         if ((code = pragma(c, "PRAGMA journal_mode = WAL", "wal", err)) == ORDERS_OK &&
-            (code = pragma(c, sync, NULL, err)) == ORDERS_OK)
-            code = pragma(c, "PRAGMA foreign_keys = OFF", NULL, err);
+            (code = pragma(c, sync, NULL, err)) == ORDERS_OK &&
+            (code = pragma(c, "PRAGMA foreign_keys = OFF", NULL, err)) == ORDERS_OK)
+            /* savepoint journals in memory, not in a temporary file each time */
+            code = pragma(c, "PRAGMA temp_store = MEMORY", NULL, err);
     }
     if (code != ORDERS_OK) {
         orders__sq_conn_close(c);
