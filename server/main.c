@@ -241,7 +241,8 @@ static int setup(srv_t *s)
     s->metrics = s->router ? srv_metrics_new(s->router) : NULL;
     s->limit_customer = srv_limiter_new(s->cfg.rate_limit_customer, WINDOW_MS);
     s->limit_admin = srv_limiter_new(s->cfg.rate_limit_admin, WINDOW_MS);
-    if (s->auth == NULL || s->router == NULL || s->metrics == NULL ||
+    s->orders_cache = srv_order_cache_new();
+    if (s->auth == NULL || s->router == NULL || s->metrics == NULL || s->orders_cache == NULL ||
         (s->cfg.rate_limit_customer > 0 && s->limit_customer == NULL) ||
         (s->cfg.rate_limit_admin > 0 && s->limit_admin == NULL))
         return -1;
@@ -260,6 +261,7 @@ static void teardown(srv_t *s)
     orders_ctx_destroy(s->ctx);
     srv_limiter_free(s->limit_customer);
     srv_limiter_free(s->limit_admin);
+    srv_order_cache_free(s->orders_cache);
     srv_metrics_free(s->metrics);
     srv_router_free(s->router);
     srv_auth_free(s->auth);

@@ -48,12 +48,27 @@ static void order_list(srv_req_t *r)
 }
 
 /* GET /orders/:id */
+/* GET /orders/:id: the order's current version first (scoped to the
+ * customer), then the rendered answer of that version from the cache, or
+ * the order read, rendered and kept (order_cache.c). */
 static void order_get(srv_req_t *r)
 {
-    orders_order_t *order = NULL;
+    const char *id = r->params[0];
+    int64_t version = 0;
     orders_error_t err;
-    orders_code_t rc = orders_order_get(r->ctx, r->params[0], r->who.id, &order, &err);
+    orders_code_t rc = orders_order_version(r->ctx, id, r->who.id, &version, &err);
+    if (rc != ORDERS_OK) {
+        srv_fail_lib(r, rc, &err);
+        return;
+    }
+    if (srv_order_cache_answer(r->srv->orders_cache, r, id, version))
+        return;
+    orders_order_t *order = NULL;
+    rc = orders_order_get(r->ctx, id, r->who.id, &order, &err);
+    int64_t rendered = order != NULL ? order->version : 0;
     srv_answer_order(r, rc, order, &err, 200, NULL);
+    if (rc == ORDERS_OK && r->status == 200)
+        srv_order_cache_put(r->srv->orders_cache, id, rendered, r->out, r->out_len);
 }
 
 /* PUT /orders/:id/cancel {reason?}: a refund that fails after the

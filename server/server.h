@@ -31,6 +31,7 @@
 
 struct mg_connection;
 struct mg_request_info;
+typedef struct srv_req srv_req_t;
 
 #define SRV_BODY_MAX (64 * 1024)   /* larger bodies: 413 */
 #define SRV_MAX_PARAMS 4           /* path parameters per route */
@@ -109,6 +110,23 @@ bool srv_token_cache_get(srv_token_cache_t *c, const char *token, int64_t now_s,
 void srv_token_cache_put(srv_token_cache_t *c, const char *token, const srv_claims_t *claims,
                          int64_t exp_s);
 
+/* ---- rendered orders (order_cache.c) ------------------------------------------------- */
+
+typedef struct srv_order_cache srv_order_cache_t;
+
+/* An empty cache (8 MiB of answers at most); NULL when memory runs out
+ * (every call accepts NULL as "nothing cached"). */
+srv_order_cache_t *srv_order_cache_new(void);
+void srv_order_cache_free(srv_order_cache_t *c);
+/* When the cache holds the answer of order id at version, puts it in r
+ * (200) and returns true.  The caller has checked the version against the
+ * store, scoped to the customer.  Thread-safe. */
+bool srv_order_cache_answer(srv_order_cache_t *c, srv_req_t *r, const char *id,
+                            int64_t version);
+/* Keeps a copy of body, the whole 200 answer of order id at version. */
+void srv_order_cache_put(srv_order_cache_t *c, const char *id, int64_t version,
+                         const char *body, size_t len);
+
 /* ---- rate limits (ratelimit.c) ---------------------------------------------------- */
 
 typedef struct srv_limiter srv_limiter_t;
@@ -132,7 +150,6 @@ typedef enum srv_access {
     SRV_SERVICE                    /* service key, no rate limit (inventory) */
 } srv_access_t;
 
-typedef struct srv_req srv_req_t;
 typedef void (*srv_handler_fn)(srv_req_t *r);
 
 typedef struct srv_route {
@@ -202,6 +219,7 @@ typedef struct srv {
     srv_metrics_t *metrics;
     srv_limiter_t *limit_customer;
     srv_limiter_t *limit_admin;
+    srv_order_cache_t *orders_cache; /* GET /orders/:id answers (order_cache.c) */
     FILE *log;                     /* request log (not owned when stdout) */
     FILE *events;                  /* notifier output (not owned when stderr) */
     int64_t started_ms;

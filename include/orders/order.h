@@ -111,6 +111,16 @@ orders_code_t orders_order_cancel(orders_ctx_t *ctx, const char *id, const char 
                                   const char *actor, const char *reason, orders_order_t **out,
                                   orders_error_t *err);
 
+/*
+ * The order's current version (1 on placement, +1 on every change), scoped
+ * like orders_order_get (another customer's order is ORDERS_E_NOT_FOUND).
+ * Cheaper than reading the order when the store has order_version (store
+ * version 3): a caller that keeps something derived from an order (a
+ * rendered answer) checks it is still current with this.
+ */
+orders_code_t orders_order_version(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                   int64_t *version, orders_error_t *err);
+
 /* Every recorded change of the order, oldest first. */
 orders_code_t orders_order_history(orders_ctx_t *ctx, const char *id, orders_history_list_t *out,
                                    orders_error_t *err);

@@ -1,5 +1,5 @@
 /*
- * orders/store.h - the storage plugin interface (version 2).
+ * orders/store.h - the storage plugin interface (version 3).
  *
  * A store keeps products and stock, carts, orders, reservations, the outbox,
  * history, idempotency keys, wallets, sequences and analytics counters.  The
@@ -38,7 +38,7 @@
 extern "C" {
 #endif
 
-#define ORDERS_STORE_VERSION 2
+#define ORDERS_STORE_VERSION 3
 
 /* What happens to an order's reservation (and to stock, when the reservation
  * has local_stock) in the same atomic step as an order update. */
@@ -267,6 +267,15 @@ typedef struct orders_store_vtable {
      * succeeds and reads nothing. */
     orders_code_t (*products_read)(void *ud, const char *const *ids, size_t n,
                                    orders_product_avail_t *out, orders_error_t *err);
+
+    /* ---- added in version 3; optional (NULL, or an older vtable: the core
+     * reads the whole order instead) ---- */
+
+    /* The version and customer of order id, without reading the rest of
+     * it: customer_id is a buffer of ORDERS_ID_MAX + 1 bytes.
+     * ORDERS_E_NOT_FOUND when there is no such order. */
+    orders_code_t (*order_version)(void *ud, const char *id, int64_t *version,
+                                   char *customer_id, orders_error_t *err);
 } orders_store_vtable_t;
 
 /* Built-in: a store kept in process memory under one lock.  Nothing

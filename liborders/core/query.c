@@ -28,6 +28,32 @@ orders_code_t orders_order_get(orders_ctx_t *ctx, const char *id, const char *cu
     return scoped(out, customer_id, ctx->store->order_get(ctx->store_ud, id, out, err), err);
 }
 
+orders_code_t orders_order_version(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                   int64_t *version, orders_error_t *err)
+{
+    orders_code_t rc = orders__check_id(id, "id", err);
+    if (rc)
+        return rc;
+    if (version == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "version", "no output");
+    const orders_store_vtable_t *st = ctx->store;
+    if (st->version < 3 || st->order_version == NULL) {
+        orders_order_t *o = NULL;
+        rc = orders_order_get(ctx, id, customer_id, &o, err);
+        if (rc == ORDERS_OK)
+            *version = o->version;
+        orders_order_free(o);
+        return rc;
+    }
+    char owner[ORDERS_ID_MAX + 1];
+    rc = st->order_version(ctx->store_ud, id, version, owner, err);
+    if (rc == ORDERS_OK && customer_id && strcmp(owner, customer_id) != 0)
+        rc = ORDERS_E_NOT_FOUND;
+    if (rc == ORDERS_E_NOT_FOUND)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "Order not found");
+    return rc;
+}
+
 orders_code_t orders_order_get_by_number(orders_ctx_t *ctx, const char *order_number,
                                          const char *customer_id, orders_order_t **out,
                                          orders_error_t *err)

@@ -423,6 +423,7 @@ static const orders_store_vtable_t memory_vtable = {
     .stat_add = orders__mem_stat_add,
     .stat_count = orders__mem_stat_count,
     .products_read = products_read,
+    .order_version = orders__mem_order_version,
 };
 
 const orders_store_vtable_t *orders_store_memory_vtable(void)

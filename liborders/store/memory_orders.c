@@ -16,6 +16,7 @@
 #include "store/memory_internal.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -345,6 +346,25 @@ orders_code_t orders__mem_order_get_by_number(void *ud, const char *order_number
 {
     orders__mem_t *m = ud;
     return order_get_from(m, &m->orders_by_number, order_number, "order_number", out, err);
+}
+
+orders_code_t orders__mem_order_version(void *ud, const char *id, int64_t *version,
+                                        char *customer_id, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    if (id == NULL || version == NULL || customer_id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "id", "id and outputs are required");
+    orders_code_t rc = ORDERS_OK;
+    pthread_mutex_lock(&m->lock);
+    const orders__mem_order_t *w = orders__map_get(&m->orders_by_id, id);
+    if (w == NULL) {
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "id", "order %s not found", id);
+    } else {
+        *version = w->o.version;
+        snprintf(customer_id, ORDERS_ID_MAX + 1, "%s", w->o.customer_id);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
 }
 
 /* ---- lists and scans ------------------------------------------------------------- */

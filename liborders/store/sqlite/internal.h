@@ -445,6 +445,8 @@ orders_code_t orders__sq_order_update(void *ud, const orders_update_tx_t *tx,
                                       orders_error_t *err);
 orders_code_t orders__sq_order_get(void *ud, const char *id, orders_order_t **out,
                                    orders_error_t *err);
+orders_code_t orders__sq_order_version(void *ud, const char *id, int64_t *version,
+                                       char *customer_id, orders_error_t *err);
 orders_code_t orders__sq_order_get_by_number(void *ud, const char *order_number,
                                              orders_order_t **out, orders_error_t *err);
 orders_code_t orders__sq_order_list(void *ud, const orders_order_filter_t *filter,

@@ -45,6 +45,7 @@ static const orders_store_vtable_t sqlite_vtable = {
     .stat_add = orders__sq_stat_add,
     .stat_count = orders__sq_stat_count,
     .products_read = orders__sq_products_read,
+    .order_version = orders__sq_order_version,
 };
 
 const orders_store_vtable_t *orders_store_sqlite_vtable(void)

@@ -11,6 +11,7 @@
 #include "store/sqlite/internal.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,36 @@ orders_code_t orders__sq_order_get_by_number(void *ud, const char *order_number,
                                              orders_order_t **out, orders_error_t *err)
 {
     return get_by(ud, ORDERS__SQ_ORDER_GET_BY_NUMBER, order_number, "order_number", out, err);
+}
+
+typedef struct version_args {
+    const char *id;
+    int64_t *version;
+    char *customer_id;
+} version_args_t;
+
+static orders_code_t version_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    version_args_t *a = arg;
+    sqlite3_stmt *st;
+    orders_code_t rc = orders__sq_need(c, ORDERS__SQ_ORDER_VERSION, a->id, "cannot read an order",
+                                       "id", "order %s not found", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    const unsigned char *owner = sqlite3_column_text(st, 1);
+    *a->version = sqlite3_column_int64(st, 0);
+    snprintf(a->customer_id, ORDERS_ID_MAX + 1, "%s", owner ? (const char *)owner : "");
+    sqlite3_reset(st);
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_order_version(void *ud, const char *id, int64_t *version,
+                                       char *customer_id, orders_error_t *err)
+{
+    if (id == NULL || version == NULL || customer_id == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "id", "id and outputs are required");
+    version_args_t a = {id, version, customer_id};
+    return orders__sq_run(ud, ORDERS__SQ_READ, version_body, &a, err);
 }
 
 /* ---- list ------------------------------------------------------------------------------- */

@@ -146,6 +146,7 @@
     X(CART_PURGE, 1, "DELETE FROM carts WHERE expires_at <= ?1")                              \
     /* ---- orders ---- */                                                                    \
     X(ORDER_HEAD, 0, "SELECT version, order_number FROM orders WHERE id = ?1")                \
+    X(ORDER_VERSION, 0, "SELECT version, customer_id FROM orders WHERE id = ?1")              \
     X(ORDER_NUMBER_EXISTS, 0, "SELECT 1 FROM orders WHERE order_number = ?1")                 \
     X(ORDER_INSERT, 0,                                                                        \
       "INSERT INTO orders (" ORDERS__SQ_ORDER_COLS ") VALUES (" ORDERS__SQ_ORDER_PARAMS ")")  \
