@@ -46,10 +46,7 @@ struct srv_order_cache {
 
 static stripe_t *stripe_of(srv_order_cache_t *c, const char *id)
 {
-    uint64_t h = 1469598103934665603ull;      /* FNV-1a */
-    for (const char *p = id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return &c->stripes[h % STRIPES];
+    return &c->stripes[srv_hash(id, strlen(id)) % STRIPES];
 }
 
 static void slot_clear(stripe_t *st, slot_t *s)

@@ -38,10 +38,7 @@ struct srv_limiter {
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;      /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return srv_hash(s, strlen(s));
 }
 
 srv_limiter_t *srv_limiter_new(int64_t limit, int64_t window_ms)

@@ -14,7 +14,14 @@ static void cart_get(srv_req_t *r)
     srv_answer_cart(r, rc, cart, &err, NULL);
 }
 
-static void cart_add(srv_req_t *r)
+/* orders_cart_add and orders_cart_update: the same arguments. */
+typedef orders_code_t (*line_fn)(orders_ctx_t *ctx, const char *customer_id,
+                                 const char *product_id, int64_t quantity,
+                                 int64_t expected_version, orders_cart_t **out,
+                                 orders_error_t *err);
+
+/* {productId, quantity} through fn, then the cart. */
+static void cart_line(srv_req_t *r, line_fn fn, const char *message)
 {
     const char *product;
     int64_t quantity;
@@ -22,22 +29,18 @@ static void cart_add(srv_req_t *r)
     orders_error_t err;
     orders_code_t rc = orders__json_cart_item(r->body, true, &product, &quantity, &err);
     if (rc == ORDERS_OK)
-        rc = orders_cart_add(r->ctx, r->who.id, product, quantity, ORDERS_ANY_VERSION, &cart,
-                             &err);
-    srv_answer_cart(r, rc, cart, &err, "Item added to cart");
+        rc = fn(r->ctx, r->who.id, product, quantity, ORDERS_ANY_VERSION, &cart, &err);
+    srv_answer_cart(r, rc, cart, &err, message);
+}
+
+static void cart_add(srv_req_t *r)
+{
+    cart_line(r, orders_cart_add, "Item added to cart");
 }
 
 static void cart_update(srv_req_t *r)
 {
-    const char *product;
-    int64_t quantity;
-    orders_cart_t *cart = NULL;
-    orders_error_t err;
-    orders_code_t rc = orders__json_cart_item(r->body, true, &product, &quantity, &err);
-    if (rc == ORDERS_OK)
-        rc = orders_cart_update(r->ctx, r->who.id, product, quantity, ORDERS_ANY_VERSION,
-                                &cart, &err);
-    srv_answer_cart(r, rc, cart, &err, "Cart item updated");
+    cart_line(r, orders_cart_update, "Cart item updated");
 }
 
 static void cart_remove(srv_req_t *r)

@@ -57,26 +57,33 @@ static bool set_stock(srv_req_t *r, const char *id, int64_t stock, orders_stock_
     return false;
 }
 
+/* After a put (rc, stored): the failure, or the stock the body asked for
+ * and then the product with status and message. */
+static void finish_put(srv_req_t *r, orders_code_t rc, const orders_error_t *err,
+                       orders_product_t *stored, int64_t stock, int status, const char *message)
+{
+    orders_stock_t levels;
+    if (rc != ORDERS_OK) {
+        orders_product_free(stored);
+        srv_fail_lib(r, rc, err);
+    } else if (!set_stock(r, stored->id, stock, &levels)) {
+        orders_product_free(stored);
+    } else {
+        answer_product(r, status, message, stored, stock >= 0 ? &levels : NULL);
+    }
+}
+
 /* POST /admin/products: 201, or 409 when the id exists. */
 static void product_create(srv_req_t *r)
 {
     orders_product_t p;
     int64_t stock;
     orders_product_t *stored = NULL;
-    orders_stock_t levels;
     orders_error_t err;
     orders_code_t rc = orders__json_product_request(r->body, NULL, &p, &stock, &err);
     if (rc == ORDERS_OK)
         rc = orders_product_put(r->ctx, &p, true, &stored, &err);
-    if (rc != ORDERS_OK) {
-        srv_fail_lib(r, rc, &err);
-        return;
-    }
-    if (!set_stock(r, stored->id, stock, &levels)) {
-        orders_product_free(stored);
-        return;
-    }
-    answer_product(r, 201, "Product created", stored, stock >= 0 ? &levels : NULL);
+    finish_put(r, rc, &err, stored, stock, 201, "Product created");
 }
 
 /* A body "id" on PUT must be the path's id (absent or null is fine);
@@ -108,7 +115,6 @@ static void product_replace(srv_req_t *r)
     orders_product_t p;
     int64_t stock;
     orders_product_t *stored = NULL;
-    orders_stock_t levels;
     orders_error_t err;
     if (!body_id_matches(r, id))
         return;
@@ -120,16 +126,8 @@ static void product_replace(srv_req_t *r)
         created = false;
         rc = orders_product_put(r->ctx, &p, false, &stored, &err);
     }
-    if (rc != ORDERS_OK) {
-        srv_fail_lib(r, rc, &err);
-        return;
-    }
-    if (!set_stock(r, stored->id, stock, &levels)) {
-        orders_product_free(stored);
-        return;
-    }
-    answer_product(r, created ? 201 : 200, created ? "Product created" : "Product updated",
-                   stored, stock >= 0 ? &levels : NULL);
+    finish_put(r, rc, &err, stored, stock, created ? 201 : 200,
+               created ? "Product created" : "Product updated");
 }
 
 /* GET /admin/products/:id: 404 "Product not found". */

@@ -317,8 +317,10 @@ void srv_workers_stop(struct srv_workers *w);
 /* Creates the demo products that do not exist yet, with their stock. */
 orders_code_t srv_demo_catalog_load(orders_ctx_t *ctx, orders_error_t *err);
 
-/* ---- time ---------------------------------------------------------------------------------- */
+/* ---- util.c ---------------------------------------------------------------------------------- */
 int64_t srv_now_ms(void);           /* CLOCK_REALTIME */
 int64_t srv_mono_us(void);          /* CLOCK_MONOTONIC, microseconds */
+/* FNV-1a of len bytes of s: the key hash of the limiter and the caches. */
+uint64_t srv_hash(const char *s, size_t len);
 
 #endif /* ORDERS_SERVER_H */

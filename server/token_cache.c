@@ -42,10 +42,8 @@ struct srv_token_cache {
 
 static uint64_t hash_of(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;      /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h ? h : 1;
+    uint64_t h = srv_hash(s, len);
+    return h ? h : 1;                         /* 0 marks an empty slot */
 }
 
 static bool same(const char *a, const char *b, size_t len)
