@@ -4,9 +4,13 @@
  * The report has one line per kind of request, in a form that
  * bench/http/run.sh reads with sed:
  *   place      requests=N ok=N errors=N rps=X p50_ms=X p99_ms=X max_ms=X [201=N 422=N]
+ *   placement  placed=N placed_per_s=X       (place mode; checkout: "checkout")
+ *   fill       customers=N adds=N ok=N errors=N rps=X wall_s=X [200=N]
  * rps is that kind's answered requests over the wall time of the whole
- * run (the kinds interleave).  errors counts non-2xx answers and I/O
- * errors ("io").  Latency covers every answered request of the kind.
+ * run (the kinds interleave); in place mode the run is the timed phase
+ * only, and the untimed fill phase has its own line.  placed counts 201s.
+ * errors counts non-2xx answers and I/O errors ("io").  Latency covers
+ * every answered request of the kind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,10 +146,23 @@ void lg_report(lg_samples_t *by_kind, int64_t wall_ns, const lg_config_t *cfg)
     printf("%-10s requests=%lld ok=%lld errors=%lld rps=%.1f wall_s=%.3f connections=%d threads=%d\n",
            "total", (long long)total, (long long)ok, (long long)(total - ok), (double)total / wall_s,
            wall_s, cfg->connections, cfg->threads);
-    if (cfg->mode == LG_MODE_CHECKOUT) {
+    if (cfg->mode == LG_MODE_CHECKOUT || cfg->mode == LG_MODE_PLACE) {
         int64_t placed = by_kind[LG_PLACE].status[201];
-        printf("%-10s placed=%lld placed_per_s=%.1f\n", "checkout", (long long)placed,
+        printf("%-10s placed=%lld placed_per_s=%.1f\n",
+               cfg->mode == LG_MODE_CHECKOUT ? "checkout" : "placement", (long long)placed,
                (double)placed / wall_s);
     }
+    fflush(stdout);
+}
+
+void lg_report_fill(const lg_samples_t *adds, int64_t wall_ns, const lg_config_t *cfg)
+{
+    double wall_s = wall_ns > 0 ? (double)wall_ns / 1e9 : 1e-9;
+    int64_t all = count_all(adds), ok = count_ok(adds);
+    printf("%-10s customers=%lld adds=%lld ok=%lld errors=%lld rps=%.1f wall_s=%.3f", "fill",
+           (long long)cfg->connections * cfg->rounds, (long long)all, (long long)ok,
+           (long long)(all - ok), (double)all / wall_s, wall_s);
+    print_statuses(adds);
+    printf("\n");
     fflush(stdout);
 }

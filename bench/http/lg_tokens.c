@@ -1,6 +1,6 @@
 /*
  * lg_tokens.c - the customers' JWTs for orders-loadgen (loadgen.h): read
- * from a file, or minted by `orders-server token` once per connection.
+ * from a file, or minted by `orders-server token` once per customer.
  * Runs before the load threads start.
  */
 #define _DEFAULT_SOURCE /* setenv */
@@ -90,15 +90,24 @@ static int run_capture(char *const argv[], char *line, size_t size)
     return got && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+size_t lg_tokens_needed(const lg_config_t *cfg)
+{
+    size_t n = (size_t)cfg->connections;
+    if (cfg->mode == LG_MODE_FILL || cfg->mode == LG_MODE_PLACE)
+        n *= (size_t)cfg->rounds;
+    return n;
+}
+
 int lg_tokens_mint(const char *bin, const char *secret, const char *prefix, lg_config_t *cfg)
 {
     if (secret && setenv("ORDERS_JWT_SECRET", secret, 1) != 0)
         return -1;
-    for (int i = 0; i < cfg->connections; i++) {
+    size_t n = lg_tokens_needed(cfg);
+    for (size_t i = 0; i < n; i++) {
         char customer[128], name[128], email[160], line[TOKEN_MAX];
-        snprintf(customer, sizeof customer, "%s-%d", prefix, i);
-        snprintf(name, sizeof name, "Bench Customer %d", i);
-        snprintf(email, sizeof email, "%s-%d@bench.example", prefix, i);
+        snprintf(customer, sizeof customer, "%s-%zu", prefix, i);
+        snprintf(name, sizeof name, "Bench Customer %zu", i);
+        snprintf(email, sizeof email, "%s-%zu@bench.example", prefix, i);
         char *const argv[] = {(char *)bin, "token", "--customer", customer, "--name", name,
                               "--email", email, NULL};
         if (run_capture(argv, line, sizeof line) != 0 || add_token(cfg, line) != 0) {

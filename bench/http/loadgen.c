@@ -2,18 +2,28 @@
  * loadgen.c - orders-loadgen, a small HTTP/1.1 keep-alive load generator
  * for orders-server (bench/http/README.md).
  *
- * Usage: orders-loadgen --port N [--host 127.0.0.1] [--mode get|cart-add|checkout]
+ * Usage: orders-loadgen --port N [--host 127.0.0.1] [--mode get|cart-add|checkout|place]
  *          [-c CONNECTIONS] [-t THREADS] [-n REQUESTS] [-d SECONDS]
  *          get:      [--path /ping] [-H 'Name: value']...
  *          cart-add: --product ID... [--clear-every K] and tokens
  *          checkout: --product ID... (3 or more) and tokens
- *          tokens:   --tokens FILE (one JWT a line; connection i uses line i mod lines)
+ *          place:    --product ID... (3 or more) [--rounds K] [--phase all|fill|place]
+ *                    and tokens (CONNECTIONS x K of them)
+ *          tokens:   --tokens FILE (one JWT a line; connection i uses line i mod lines;
+ *                    in place mode its round r uses line i*K + r)
  *                    or --mint ORDERS_SERVER_BIN [--jwt-secret S] [--customer-prefix P]
  *
- * Every run is bounded twice: at most REQUESTS requests start, and none
- * starts after SECONDS; a request still unanswered 10 s after that is
- * counted as an I/O error.  The report (lg_stats.c) gives requests,
- * errors by status, req/s and p50/p99/max latency per kind of request.
+ * place mode runs two phases on the same connections: an untimed fill
+ * (each connection's K customers add 3 products each), then the timed
+ * placements (each connection places its K carts one after the other).
+ * --phase fill or --phase place runs only one of them, so that something
+ * else (run.sh's raw SQLite commit rate) can run in between.
+ *
+ * Every timed run is bounded twice: at most REQUESTS requests start, and
+ * none starts after SECONDS; a request still unanswered 10 s after that is
+ * counted as an I/O error (the untimed fill phase has 600 s and exactly
+ * its requests).  The report (lg_stats.c) gives requests, errors by
+ * status, req/s and p50/p99/max latency per kind of request.
  * Exit status: 0 when the run completed (whatever the statuses), 1 on a
  * setup failure, 2 on bad usage.
  */
@@ -26,13 +36,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "loadgen.h"
 
 #define LG_HARD_STOP_NS (10LL * 1000000000)
-#define LG_MAX_CONNECTIONS 4096
-#define LG_MAX_THREADS 64
+#define LG_FILL_MAX_S 600 /* the untimed fill phase's own bound */
 
 typedef struct lg_thread {
     lg_run_t *run;
@@ -68,14 +75,14 @@ static void record(lg_thread_t *t, lg_conn_t *c, int status)
         t->failed = 1;
     c->in_flight = 0;
     t->last_ns = now;
-    lg_script_answer(c, status);
+    lg_script_answer(c, t->run->cfg, status);
 }
 
 /* Starts c's next request; 1 when one is in flight, 0 when c is done. */
 static int start_request(lg_thread_t *t, lg_conn_t *c)
 {
     const lg_config_t *cfg = t->run->cfg;
-    while (!c->dead && !t->failed && budget_left(t->run)) {
+    while (!c->dead && !t->failed && !lg_script_done(c, cfg) && budget_left(t->run)) {
         if (c->fd < 0) {
             if (lg_conn_open(c, cfg) != 0 || watch(t, c, EPOLL_CTL_ADD, EPOLLIN) != 0) {
                 fprintf(stderr, "orders-loadgen: connection %d: cannot connect\n", c->id);
@@ -134,6 +141,10 @@ static void *thread_main(void *arg)
 {
     lg_thread_t *t = arg;
     int active = 0;
+    /* connections kept open from an earlier phase join this epoll set */
+    for (int i = 0; i < t->n_conns; i++)
+        if (t->conns[i].fd >= 0 && watch(t, &t->conns[i], EPOLL_CTL_ADD, EPOLLIN) != 0)
+            lg_conn_close(&t->conns[i]);
     for (int i = 0; i < t->n_conns; i++)
         active += start_request(t, &t->conns[i]);
     struct epoll_event ev[64];
@@ -152,179 +163,6 @@ static void *thread_main(void *arg)
         if (t->conns[i].in_flight)
             record(t, &t->conns[i], 0);
     return NULL;
-}
-
-/* ---- setup ------------------------------------------------------------------------------- */
-
-typedef struct lg_args {
-    lg_config_t cfg;
-    const char *mode, *tokens_file, *mint_bin, *jwt_secret, *prefix;
-    const char *products[256];
-    size_t n_products;
-} lg_args_t;
-
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: orders-loadgen --port N [--host ADDR] [--mode get|cart-add|checkout]\n"
-            "         [-c CONNECTIONS] [-t THREADS] [-n REQUESTS] [-d SECONDS]\n"
-            "         [--path P] [-H 'Name: value']... [--product ID]... [--clear-every K]\n"
-            "         [--tokens FILE | --mint ORDERS_SERVER_BIN [--jwt-secret S]]\n"
-            "         [--customer-prefix P]\n");
-    return 2;
-}
-
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Appends "line\r\n" to cfg->headers. */
-static int add_header(lg_config_t *cfg, const char *line)
-{
-    size_t old = cfg->headers ? strlen(cfg->headers) : 0, add = strlen(line);
-    if (add == 0 || strchr(line, '\r') || strchr(line, '\n') || !strchr(line, ':'))
-        return -1;
-    char *p = realloc(cfg->headers, old + add + 3);
-    if (p == NULL)
-        return -1;
-    memcpy(p + old, line, add);
-    memcpy(p + old + add, "\r\n", 3);
-    cfg->headers = p;
-    return 0;
-}
-
-/* One option with its value; -1 when unknown or out of range. */
-static int parse_option(lg_args_t *a, const char *opt, const char *val)
-{
-    lg_config_t *cfg = &a->cfg;
-    long long v = 0;
-    if (strcmp(opt, "--port") == 0 && parse_int(val, 1, 65535, &v) == 0)
-        cfg->port = (int)v;
-    else if (strcmp(opt, "--host") == 0)
-        cfg->host = val;
-    else if (strcmp(opt, "--mode") == 0)
-        a->mode = val;
-    else if ((!strcmp(opt, "-c") || !strcmp(opt, "--connections")) &&
-             parse_int(val, 1, LG_MAX_CONNECTIONS, &v) == 0)
-        cfg->connections = (int)v;
-    else if ((!strcmp(opt, "-t") || !strcmp(opt, "--threads")) &&
-             parse_int(val, 1, LG_MAX_THREADS, &v) == 0)
-        cfg->threads = (int)v;
-    else if ((!strcmp(opt, "-n") || !strcmp(opt, "--requests")) &&
-             parse_int(val, 1, 1000000000LL, &v) == 0)
-        cfg->requests = v;
-    else if ((!strcmp(opt, "-d") || !strcmp(opt, "--duration")) && parse_int(val, 1, 3600, &v) == 0)
-        cfg->duration_s = (double)v;
-    else if (strcmp(opt, "--path") == 0 && val[0] == '/')
-        cfg->path = val;
-    else if (strcmp(opt, "-H") == 0 || strcmp(opt, "--header") == 0)
-        return add_header(cfg, val);
-    else if (strcmp(opt, "--clear-every") == 0 && parse_int(val, 1, 40, &v) == 0)
-        cfg->clear_every = (int)v;
-    else if (strcmp(opt, "--product") == 0 && a->n_products < 256 && val[0])
-        a->products[a->n_products++] = val;
-    else if (strcmp(opt, "--tokens") == 0)
-        a->tokens_file = val;
-    else if (strcmp(opt, "--mint") == 0)
-        a->mint_bin = val;
-    else if (strcmp(opt, "--jwt-secret") == 0)
-        a->jwt_secret = val;
-    else if (strcmp(opt, "--customer-prefix") == 0)
-        a->prefix = val;
-    else
-        return -1;
-    return 0;
-}
-
-static int parse_mode(const char *s, lg_mode_t *m)
-{
-    if (strcmp(s, "get") == 0)
-        *m = LG_MODE_GET;
-    else if (strcmp(s, "cart-add") == 0)
-        *m = LG_MODE_CART_ADD;
-    else if (strcmp(s, "checkout") == 0)
-        *m = LG_MODE_CHECKOUT;
-    else
-        return -1;
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, lg_args_t *a)
-{
-    for (int i = 1; i < argc; i += 2) {
-        if (i + 1 >= argc || parse_option(a, argv[i], argv[i + 1]) != 0) {
-            fprintf(stderr, "orders-loadgen: bad option %s\n", argv[i]);
-            return -1;
-        }
-    }
-    if (a->cfg.port == 0 || parse_mode(a->mode, &a->cfg.mode) != 0)
-        return -1;
-    if (a->cfg.threads > a->cfg.connections)
-        a->cfg.threads = a->cfg.connections;
-    return 0;
-}
-
-/* The JSON bodies of cart-add and checkout, made once with jansson. */
-static int build_bodies(lg_args_t *a)
-{
-    lg_config_t *cfg = &a->cfg;
-    cfg->add_bodies = calloc(a->n_products, sizeof *cfg->add_bodies);
-    if (cfg->add_bodies == NULL)
-        return -1;
-    for (size_t i = 0; i < a->n_products; i++) {
-        json_t *b = json_pack("{s:s, s:i}", "productId", a->products[i], "quantity", 1);
-        cfg->add_bodies[i] = b ? json_dumps(b, JSON_COMPACT) : NULL;
-        json_decref(b);
-        if (cfg->add_bodies[i] == NULL)
-            return -1;
-    }
-    cfg->n_products = a->n_products;
-    json_t *place = json_pack(
-        "{s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "shippingAddress", "addressLine1",
-        "1 Bench Street", "city", "Loadville", "state", "LB", "country", "US", "postalCode",
-        "10001", "contactName", "Bench Customer", "paymentMethod", "cod", "notes", "orders-loadgen");
-    cfg->place_body = place ? json_dumps(place, JSON_COMPACT) : NULL;
-    json_decref(place);
-    return cfg->place_body ? 0 : -1;
-}
-
-/* Tokens and bodies for the customer modes; -1 with a message. */
-static int prepare_customers(lg_args_t *a)
-{
-    lg_config_t *cfg = &a->cfg;
-    size_t need = cfg->mode == LG_MODE_CHECKOUT ? 3 : 1;
-    if (a->n_products < need) {
-        fprintf(stderr, "orders-loadgen: %s needs at least %zu --product\n", a->mode, need);
-        return -1;
-    }
-    if (build_bodies(a) != 0) {
-        fprintf(stderr, "orders-loadgen: out of memory\n");
-        return -1;
-    }
-    if (a->tokens_file)
-        return lg_tokens_read(a->tokens_file, cfg);
-    if (a->mint_bin)
-        return lg_tokens_mint(a->mint_bin, a->jwt_secret, a->prefix, cfg);
-    fprintf(stderr, "orders-loadgen: %s needs --tokens FILE or --mint BIN\n", a->mode);
-    return -1;
-}
-
-static void free_config(lg_config_t *cfg)
-{
-    for (size_t i = 0; i < cfg->n_tokens; i++)
-        free(cfg->tokens[i]);
-    free(cfg->tokens);
-    for (size_t i = 0; cfg->add_bodies && i < cfg->n_products; i++)
-        free(cfg->add_bodies[i]);
-    free(cfg->add_bodies);
-    free(cfg->place_body);
-    free(cfg->headers);
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -374,24 +212,23 @@ static int run_threads(lg_run_t *run, lg_thread_t *th, lg_conn_t *conns, lg_samp
     return rc;
 }
 
-static int run_load(const lg_config_t *cfg)
+/* Runs one phase of cfg on conns (their state kept from any earlier
+ * phase) and merges its samples into by_kind; *wall_ns is from its start
+ * to its last answer; -1 on failure, with a message. */
+static int run_phase(const lg_config_t *cfg, lg_conn_t *conns, lg_samples_t *by_kind,
+                     int64_t *wall_ns)
 {
-    lg_conn_t *conns = calloc((size_t)cfg->connections, sizeof *conns);
     lg_thread_t *th = calloc((size_t)cfg->threads, sizeof *th);
-    lg_samples_t by_kind[LG_KINDS];
-    memset(by_kind, 0, sizeof by_kind);
-    if (conns == NULL || th == NULL) {
-        free(conns);
-        free(th);
+    if (th == NULL)
         return -1;
-    }
-    init_conns(conns, cfg);
     lg_run_t run = {.cfg = cfg};
     atomic_init(&run.issued, 0);
     int64_t t0 = lg_now_ns(), last = t0;
     run.deadline_ns = t0 + (int64_t)(cfg->duration_s * 1e9);
     run.hard_stop_ns = run.deadline_ns + LG_HARD_STOP_NS;
     int rc = run_threads(&run, th, conns, by_kind, &last);
+    free(th);
+    *wall_ns = last - t0;
     int64_t answered = 0;
     for (int k = 0; k < LG_KINDS; k++)
         answered += (int64_t)by_kind[k].n;
@@ -399,18 +236,63 @@ static int run_load(const lg_config_t *cfg)
         fprintf(stderr, "orders-loadgen: a load thread failed (memory, epoll or a bad request)\n");
     else if (answered == 0)
         fprintf(stderr, "orders-loadgen: no request was answered\n");
-    else
-        lg_report(by_kind, last - t0, cfg);
-    rc = rc == 0 && answered > 0 ? 0 : -1;
+    return rc == 0 && answered > 0 ? 0 : -1;
+}
+
+/* place mode's untimed phase: cfg's customers fill their carts on conns. */
+static int run_fill(const lg_config_t *cfg, lg_conn_t *conns)
+{
+    lg_config_t fill = *cfg;
+    fill.mode = LG_MODE_FILL;
+    fill.requests = (int64_t)cfg->connections * cfg->rounds * LG_FILL_ADDS;
+    fill.duration_s = LG_FILL_MAX_S;
+    lg_samples_t by_kind[LG_KINDS];
+    memset(by_kind, 0, sizeof by_kind);
+    int64_t wall = 0;
+    int rc = run_phase(&fill, conns, by_kind, &wall);
+    if (rc == 0)
+        lg_report_fill(&by_kind[LG_CART_ADD], wall, cfg);
+    for (int k = 0; k < LG_KINDS; k++)
+        lg_samples_free(&by_kind[k]);
+    return rc;
+}
+
+/* The timed run of cfg on conns, and its report. */
+static int run_timed(const lg_config_t *cfg, lg_conn_t *conns)
+{
+    lg_samples_t by_kind[LG_KINDS];
+    memset(by_kind, 0, sizeof by_kind);
+    for (int i = 0; i < cfg->connections; i++)
+        lg_script_reset(&conns[i]);
+    int64_t wall = 0;
+    int rc = run_phase(cfg, conns, by_kind, &wall);
+    if (rc == 0)
+        lg_report(by_kind, wall, cfg);
+    for (int k = 0; k < LG_KINDS; k++)
+        lg_samples_free(&by_kind[k]);
+    return rc;
+}
+
+/* place mode fills first (untimed) unless told --phase place; only the
+ * placements are timed, and --phase fill times nothing. */
+static int run_load(const lg_args_t *a)
+{
+    const lg_config_t *cfg = &a->cfg;
+    lg_conn_t *conns = calloc((size_t)cfg->connections, sizeof *conns);
+    if (conns == NULL)
+        return -1;
+    init_conns(conns, cfg);
+    int rc = 0;
+    if (cfg->mode == LG_MODE_PLACE && a->phase != LG_PHASE_PLACE)
+        rc = run_fill(cfg, conns);
+    if (rc == 0 && !(cfg->mode == LG_MODE_PLACE && a->phase == LG_PHASE_FILL))
+        rc = run_timed(cfg, conns);
     for (int i = 0; i < cfg->connections; i++) {
         lg_conn_close(&conns[i]);
         free(conns[i].wbuf);
         free(conns[i].rbuf);
     }
-    for (int k = 0; k < LG_KINDS; k++)
-        lg_samples_free(&by_kind[k]);
     free(conns);
-    free(th);
     return rc;
 }
 
@@ -420,16 +302,16 @@ int main(int argc, char **argv)
     snprintf(prefix, sizeof prefix, "bench-%ld", (long)getpid());
     lg_args_t a = {.cfg = {.host = "127.0.0.1", .connections = 16, .threads = 2,
                            .requests = 100000, .duration_s = 10, .clear_every = 10,
-                           .path = "/ping"},
-                   .mode = "get", .prefix = prefix};
-    if (parse_args(argc, argv, &a) != 0)
-        return usage();
+                           .rounds = 8, .path = "/ping"},
+                   .mode = "get", .phase_name = "all", .prefix = prefix};
+    if (lg_args_parse(argc, argv, &a) != 0)
+        return lg_usage();
     signal(SIGPIPE, SIG_IGN);
     int rc = 0;
     if (a.cfg.mode != LG_MODE_GET)
-        rc = prepare_customers(&a);
+        rc = lg_args_prepare(&a);
     if (rc == 0)
-        rc = run_load(&a.cfg);
-    free_config(&a.cfg);
+        rc = run_load(&a);
+    lg_config_free(&a.cfg);
     return rc == 0 ? 0 : 1;
 }

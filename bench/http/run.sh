@@ -8,7 +8,8 @@
 # curl and jq.  Everything listens on 127.0.0.1 only; every run and every
 # wait is bounded in time.  Knobs (environment):
 #   BENCH_DURATION=5        seconds per run (checkout runs twice as long)
-#   BENCH_CONNECTIONS=64    loadgen connections (cart-add, checkout)
+#   BENCH_CONNECTIONS=64    loadgen connections (cart-add, checkout, place)
+#   BENCH_PLACE_ROUNDS=32   carts each place connection fills, then places
 #   BENCH_WRK_CONNECTIONS=32
 #   BENCH_SQLITE_COMMITS=2000   raw SQLite commits for the placement ceiling
 #   BENCH_SERVER_THREADS=64     CivetWeb workers, for both servers
@@ -27,6 +28,7 @@ conns=${BENCH_CONNECTIONS:-64}
 wrk_conns=${BENCH_WRK_CONNECTIONS:-32}
 commits=${BENCH_SQLITE_COMMITS:-2000}
 threads=${BENCH_SERVER_THREADS:-64}
+rounds=${BENCH_PLACE_ROUNDS:-32}
 secret=bench-jwt-secret-$$
 service_key=bench-service-key-$$
 
@@ -183,6 +185,26 @@ kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: orders-server died" >&2; ex
 echo "== sqlite raw commit rate again, after the checkout run"
 "$obench_bin" --sqlite-raw-only --sqlite-orders "$commits" | tee "$tmp/raw-after.out"
 
+# ---- placement only: conns x rounds customers fill their carts (untimed), then
+# only the placements are timed.  The tokens are minted once, for both phases.
+place_customers=$((conns * rounds))
+echo "== placement only: minting $place_customers customer tokens"
+: >"$tmp/place-tokens"
+for ((i = 0; i < place_customers; i++)); do
+    ORDERS_JWT_SECRET=$secret "$server_bin" token --customer "bench-place-$$-$i" \
+        --name "Bench Customer $i" --email "bench-place-$$-$i@bench.example" >>"$tmp/place-tokens"
+done
+place_args=(--mode place -c "$conns" --rounds "$rounds" --tokens "$tmp/place-tokens" "${product_args[@]}")
+echo "== placement only, untimed fill: $place_customers carts of 3 products ($conns connections)"
+run_loadgen place-fill "$port" "${place_args[@]}" --phase fill
+echo "== sqlite raw commit rate, just before the placements"
+"$obench_bin" --sqlite-raw-only --sqlite-orders "$commits" | tee "$tmp/raw-place.out"
+echo "== placement only, timed: each of $conns connections places its $rounds carts in turn"
+run_loadgen place "$port" "${place_args[@]}" --phase place -d "$((duration * 2))"
+kill -0 "$server_pid" 2>/dev/null || { echo "run.sh: orders-server died" >&2; exit 1; }
+echo "== sqlite raw commit rate again, after the placements"
+"$obench_bin" --sqlite-raw-only --sqlite-orders "$commits" | tee "$tmp/raw-place-after.out"
+
 ping_wrk=$(grep '^WRK ' "$tmp/ping-wrk.out")
 ping_lg=$(grep '^get ' "$tmp/ping-lg.out")
 get_wrk=$(grep '^WRK ' "$tmp/get-order.out")
@@ -190,6 +212,11 @@ cart_line=$(grep '^cart-add ' "$tmp/cart.out")
 place_line=$(grep '^place ' "$tmp/checkout.out")
 checkout_total=$(grep '^total ' "$tmp/checkout.out")
 placed_rate=$(field "$(grep '^checkout ' "$tmp/checkout.out")" placed_per_s)
+fill_line=$(grep '^fill ' "$tmp/place-fill.out")
+place_only_line=$(grep '^place ' "$tmp/place.out")
+place_only_rate=$(field "$(grep '^placement ' "$tmp/place.out")" placed_per_s)
+# a failed add of the untimed fill counts against the placement row too
+place_only_errors=$(($(field "$place_only_line" errors) + $(field "$fill_line" errors)))
 # raw_figure FILE FIELD: commits/s (rate) or p99 in ms (p99) of a raw line.
 raw_figure() {
     local line
@@ -200,19 +227,28 @@ raw_figure() {
         'BEGIN{printf "%.3f", us/1000}' ;;
     esac
 }
-# The placement ceiling is the faster of the two raw measurements.
+# faster_raw BEFORE_FILE AFTER_FILE: "RATE P99_MS" of the faster of the two.
+faster_raw() {
+    local a b
+    a=$(raw_figure "$1" rate) b=$(raw_figure "$2" rate)
+    if ((a >= b)); then
+        echo "$a $(raw_figure "$1" p99)"
+    else
+        echo "$b $(raw_figure "$2" p99)"
+    fi
+}
+# A placement ceiling is the faster of the raw measurements around its run.
 raw_before=$(raw_figure "$tmp/raw.out" rate)
 raw_after=$(raw_figure "$tmp/raw-after.out" rate)
-if ((raw_before >= raw_after)); then
-    raw_rate=$raw_before raw_p99_ms=$(raw_figure "$tmp/raw.out" p99)
-else
-    raw_rate=$raw_after raw_p99_ms=$(raw_figure "$tmp/raw-after.out" p99)
-fi
+read -r raw_rate raw_p99_ms < <(faster_raw "$tmp/raw.out" "$tmp/raw-after.out")
+raw_place_before=$(raw_figure "$tmp/raw-place.out" rate)
+raw_place_after=$(raw_figure "$tmp/raw-place-after.out" rate)
+read -r raw_place_rate raw_place_p99_ms < <(faster_raw "$tmp/raw-place.out" "$tmp/raw-place-after.out")
 
 # ---- the table -----------------------------------------------------------------------------------
 
 missed=0
-print_row() { printf '%-32s %10s %9s %7s   %-18s %6s  %s\n' "$@"; }
+print_row() { printf '%-36s %10s %9s %7s   %-18s %6s  %s\n' "$@"; }
 # row NAME RPS P99 ERRORS CEILING_NAME CEILING_RPS [TARGET_RATIO]
 # A target is met only when the ratio reaches it and the run had no errors.
 row() {
@@ -245,8 +281,13 @@ row "checkout: placements (201)" "$placed_rate" "$(field "$place_line" p99_ms)" 
 # every checkout request (add, place, clear) is a write transaction
 row "checkout: all requests (writes)" "$(field "$checkout_total" rps)" "-" \
     "$(field "$checkout_total" errors)" "sqlite raw commit" "$raw_rate"
+row "placement only (carts filled first)" "$place_only_rate" "$(field "$place_only_line" p99_ms)" \
+    "$place_only_errors" "sqlite raw (place)" "$raw_place_rate" 1.0
 row "sqlite raw commit (orders-bench)" "$raw_rate" "${raw_p99_ms:--}" 0 "-" 0
+row "sqlite raw (place) (orders-bench)" "$raw_place_rate" "${raw_place_p99_ms:--}" 0 "-" 0
 echo "(sqlite raw commit: the faster of $raw_before/s before and $raw_after/s after the checkout run)"
+echo "(sqlite raw (place): the faster of $raw_place_before/s before and $raw_place_after/s after" \
+    "the placements; $place_customers placements, $rounds per connection)"
 echo "(cart/add req/s counts adds only; its clears every 10 adds are in the loadgen report above)"
 if [[ ${BENCH_STRICT:-0} == 1 && $missed == 1 ]]; then
     exit 1
