@@ -108,11 +108,20 @@ Test(create, all_or_none, .init = setup, .fini = teardown)
     fm_assert_stock(&f, "p1", 2, 3, 0);
     fm_assert_stock(&f, "p2", 0, 2, 0);
 
-    /* one reservation per order id */
+    /* one reservation per order id; the same request again is a retry */
     orders_item_request_t one = {"p1", 1};
     cr_assert_eq(orders_reservation_create(f.ctx, "o1", "cust", &one, 1, 0, &r, &err), ORDERS_E_CONFLICT);
     cr_assert_null(r);
+    cr_assert_eq(orders_reservation_create(f.ctx, "o1", "other", items, 2, 0, &r, &err),
+                 ORDERS_E_CONFLICT, "another customer");
+    cr_assert_null(r);
+    cr_assert_eq(orders_reservation_create(f.ctx, "o1", "cust", items, 2, 0, &r, &err), ORDERS_OK,
+                 "%s", err.message);
+    cr_assert_not_null(r);
+    cr_assert_eq(r->total_items, 5, "the first reservation, as it is");
+    orders_reservation_free(r);
     fm_assert_stock(&f, "p1", 2, 3, 0);
+    fm_assert_stock(&f, "p2", 0, 2, 0);
 }
 
 Test(create, confirm_and_release, .init = setup, .fini = teardown)

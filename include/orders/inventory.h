@@ -59,8 +59,11 @@ orders_code_t orders_inventory_check(orders_ctx_t *ctx, const orders_item_reques
 /*
  * Holds every line for order_id for window_ms (0: the configured window),
  * all or none: ORDERS_E_OUT_OF_STOCK names the short product in err->field
- * and the message.  A second reservation for one order id is
- * ORDERS_E_CONFLICT.  *out (may be NULL) receives the reservation.
+ * and the message.  A second reservation for one order id with the same
+ * customer and the same lines (a retry) returns the first one as it is now,
+ * with ORDERS_OK and without holding anything more; with other lines or
+ * another customer it is ORDERS_E_CONFLICT.  *out (may be NULL) receives
+ * the reservation.
  */
 orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
                                         const char *customer_id,

@@ -171,6 +171,37 @@ orders_code_t orders_inventory_check(orders_ctx_t *ctx, const orders_item_reques
     return ORDERS_OK;
 }
 
+/* Whether stored is what req asks for again: the same customer and the
+ * same lines in the same order. */
+static bool same_reservation(const orders_reservation_t *stored, const orders_reservation_t *req)
+{
+    if (stored->line_count != req->line_count ||
+        !orders__str_eq(stored->customer_id, req->customer_id))
+        return false;
+    for (size_t i = 0; i < req->line_count; i++)
+        if (stored->lines[i].quantity != req->lines[i].quantity ||
+            strcmp(stored->lines[i].product_id, req->lines[i].product_id) != 0)
+            return false;
+    return true;
+}
+
+/* The order id already has a reservation: the same request again (a retry)
+ * gets that reservation, as it is now; another request is a conflict. */
+static orders_code_t replay_reservation(orders_ctx_t *ctx, const orders_reservation_t *req,
+                                        orders_reservation_t **out, orders_error_t *err)
+{
+    orders_reservation_t *stored = NULL;
+    orders_code_t rc = ctx->store->reservation_get(ctx->store_ud, req->order_id, &stored, err);
+    if (rc == ORDERS_OK && !same_reservation(stored, req))
+        rc = orders_error_set(err, ORDERS_E_CONFLICT, "orderId",
+                              "A reservation for order %s already exists", req->order_id);
+    if (rc == ORDERS_OK && out)
+        *out = stored;
+    else
+        orders_reservation_free(stored);
+    return rc;
+}
+
 orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
                                         const char *customer_id,
                                         const orders_item_request_t *items, size_t n,
@@ -217,9 +248,11 @@ orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
     rc = ctx->store->reservation_create(ctx->store_ud, r, err);
     if (rc == ORDERS_E_OUT_OF_STOCK)
         orders__stat(ctx, "reservation_conflict");
-    if (rc == ORDERS_E_CONFLICT)
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "orderId",
-                              "A reservation for order %s already exists", order_id);
+    if (rc == ORDERS_E_CONFLICT) {
+        rc = replay_reservation(ctx, r, out, err);
+        orders_reservation_free(r);
+        return rc;
+    }
     if (rc == ORDERS_OK && out)
         *out = r;
     else

@@ -208,6 +208,17 @@ Test(srv_inventory, a_second_reservation_for_one_order_is_409)
 {
     srvh_resp_t r;
     cr_assert_eq(reserve("ext-dup", "prod-mug", 2, &r), 201, "%s", r.body);
+    const char *first = json_string_value(json_object_get(srvh_data(&r), "reservationId"));
+    cr_assert_not_null(first);
+    char first_id[160];
+    snprintf(first_id, sizeof first_id, "%s", first);
+    srvh_resp_clear(&r);
+    /* the same request again (a retry) gets the first reservation and holds nothing more */
+    cr_assert_eq(reserve("ext-dup", "prod-mug", 2, &r), 201, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(srvh_data(&r), "reservationId")), first_id);
+    srvh_resp_clear(&r);
+    expect_levels("prod-mug", 98, 2, 0);
+    cr_expect_eq(reserve("ext-dup", "prod-mug", 3, &r), 409, "another quantity: %s", r.body);
     srvh_resp_clear(&r);
     cr_expect_eq(reserve("ext-dup", "prod-pen", 1, &r), 409, "%s", r.body);
     srvh_resp_clear(&r);
