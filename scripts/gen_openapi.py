@@ -687,8 +687,10 @@ route("post", V + "/inventory/reserve", "inventoryReserve", "Reserve stock for a
       [(201, success("The reservation.", "Reservation", "Inventory reserved"))],
       [404, 409, 422, 501], "ReserveRequest",
       desc="All items or none: a short product is 422 (\"Insufficient stock for P: available "
-           "1, requested 5\"), an unknown one 404 (\"product P not found\"). A second "
-           "reservation for one order id is 409. 501 when stock is held by a remote catalog.")
+           "1, requested 5\"), an unknown one 404 (\"product P not found\"). The same request "
+           "again (same orderId, customer and lines: a retry) answers 201 with the first "
+           "reservation as it is now and holds nothing more; other lines for the same orderId "
+           "are 409. 501 when stock is held by a remote catalog.")
 route("post", V + "/inventory/release", "inventoryRelease", "Release an order's reservation",
       [(200, success("Released (no data).", None, "Inventory released"))], [404, 409],
       "OrderIdRequest",
