@@ -482,9 +482,9 @@ parameters = {
     "ProductIdPath": path_param("id", "Product id"),
     "StockProductId": path_param("productId", "Product id"),
     "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
-                       "description": "The same key and body return the first order (201 "
-                                      "again); the same key with another body is 409. 1 to "
-                                      "128 bytes (else 400).",
+                       "description": "The same key and body return the first result (the "
+                                      "order, as it is now); the same key with another body "
+                                      "is 409. 1 to 128 bytes (else 400).",
                        "schema": {"type": "string", "minLength": 1, "maxLength": ID_MAX}},
     "From": time_param("from", "Start of the range (inclusive; default 30 days before to)"),
     "To": time_param("to", "End of the range (exclusive; default now); from must be before "
@@ -647,11 +647,15 @@ route("post", V + "/admin/orders/bulk-status", "adminBulkStatus",
 route("post", V + "/admin/orders/{id}/refund", "adminRefund",
       "Refund an order in full or in part",
       [(200, success("The order after the refund.", "Order", "Refund processed"))],
-      [404, 409, 422, 501], "RefundRequest", body_required=False, params=ORDER_ID,
+      [404, 409, 422, 501], "RefundRequest", body_required=False,
+      params=ORDER_ID + ["IdempotencyKey"],
       desc="Through the order's payment gateway. More than is left to refund is 400 (field "
            "amount); an order that is not paid is 409; a refund the gateway declines is 422; "
            "a gateway that cannot refund is 501; an outcome the gateway did not report is 503 "
-           "(the amount stays counted as refunded).")
+           "(the amount stays counted as refunded). With an Idempotency-Key the refund "
+           "happens at most once: the same key and amount again answers 200 with the order "
+           "as it is, without refunding again; after a decline the same key may run again; "
+           "the key with another amount is 409.")
 route("get", V + "/admin/orders/{id}/history", "adminOrderHistory",
       "Every recorded change of an order",
       [(200, success("The order's history.", "History"))], [400, 404], params=ORDER_ID)

@@ -5,7 +5,7 @@
  *
  * Each handler reads its query or body with json/, makes the library call
  * that does the work (orders_order_list, orders_order_set_status,
- * orders_seller_status_set, orders_order_refund, orders_order_history,
+ * orders_seller_status_set, orders_order_refund_keyed, orders_order_history,
  * orders_analytics_compute), and answers with a json/ encoder.  Every rule
  * (transitions, seller statuses, refund limits, ranges) is the library's.
  * Only the HTTP limits live here: list limit default and cap, query string
@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <civetweb.h>
 
 #include "json/json.h"
 #include "server.h"
@@ -185,8 +187,10 @@ static void order_refund(srv_req_t *r)
                                          &reason, &err);
     orders_order_free(order);
     order = NULL;
+    /* with an Idempotency-Key the refund happens at most once (payment.h) */
     if (rc == ORDERS_OK)
-        rc = orders_order_refund(r->ctx, r->params[0], amount, reason, r->actor, &order, &err);
+        rc = orders_order_refund_keyed(r->ctx, r->params[0], amount, reason, r->actor,
+                                       mg_get_header(r->conn, "Idempotency-Key"), &order, &err);
     srv_answer_order(r, rc, order, &err, 200, "Refund processed");
 }
 

@@ -48,6 +48,20 @@ orders_code_t orders_payment_sync(orders_ctx_t *ctx, const char *id, orders_orde
 orders_code_t orders_order_refund(orders_ctx_t *ctx, const char *id, int64_t amount,
                                   const char *reason, const char *actor, orders_order_t **out,
                                   orders_error_t *err);
+/*
+ * The same with an idempotency key (NULL: none; else 1..ORDERS_ID_MAX
+ * bytes, else ORDERS_E_INVALID, field "Idempotency-Key").  The refund of a
+ * key happens at most once: the same key and amount again returns the
+ * order as it is now, without a second refund (also while the first is
+ * still at the gateway, or when its outcome is unknown); after the gateway
+ * refused it, the same key may run again.  The same key with another
+ * amount is ORDERS_E_IDEMPOTENCY.  The key is recorded (as a hash) in the
+ * refund's history note, in the same atomic step as the refund.
+ */
+orders_code_t orders_order_refund_keyed(orders_ctx_t *ctx, const char *id, int64_t amount,
+                                        const char *reason, const char *actor,
+                                        const char *idempotency_key, orders_order_t **out,
+                                        orders_error_t *err);
 
 /* The wallet ledger: balances never go negative.  ref makes each movement
  * idempotent (the same ref twice moves money once).  *balance may be NULL. */

@@ -16,23 +16,79 @@ typedef struct refund_step {
     int64_t applied;     /* set by the mutator */
     const char *reason;
     bool undo;           /* take a failed refund back */
+    char mark[64];       /* "" or "[refund key HASH amount N]": the request's key */
+    char prefix[40];     /* "[refund key HASH ": the key whatever the amount */
+    bool replayed;       /* the key's refund is already recorded: nothing done */
 } refund_step_t;
+
+/*
+ * Idempotency keys.  A keyed refund writes the mark of its key and amount
+ * into the note of its history entry, in the same atomic step as the
+ * amount; a refund the gateway then refused writes the same mark into the
+ * entry that takes it back.  Before refunding, the mutator reads the
+ * order's history (again on every retry after a lost race, so two racing
+ * requests with one key cannot both pass): the key's last entry being a
+ * refund means this request was already made (nothing is done, the order is
+ * returned as it is); a refusal means it may run again; the key with
+ * another amount is ORDERS_E_IDEMPOTENCY.
+ */
+static void key_mark(refund_step_t *s, const char *key)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;       /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    snprintf(s->prefix, sizeof s->prefix, "[refund key %016llx ", (unsigned long long)h);
+    snprintf(s->mark, sizeof s->mark, "%samount %lld]", s->prefix, (long long)s->amount);
+}
+
+/* ORDERS_OK with s->replayed set when the key's refund is recorded. */
+static orders_code_t key_seen(orders_ctx_t *ctx, const orders_order_t *o, refund_step_t *s,
+                              orders_error_t *err)
+{
+    orders_history_list_t h = {0};
+    orders_code_t rc = ctx->store->history_list(ctx->store_ud, o->id, &h, err);
+    bool other_amount = false;
+    s->replayed = false;
+    for (size_t i = 0; rc == ORDERS_OK && i < h.count; i++) {
+        const char *note = h.items[i]->note;
+        const char *at = note ? strstr(note, s->mark) : NULL;
+        if (at != NULL)
+            s->replayed = strstr(note, "failed at the gateway") == NULL;
+        else if (note && strstr(note, s->prefix) != NULL)
+            other_amount = true;
+    }
+    orders_history_list_clear(&h);
+    if (rc == ORDERS_OK && other_amount && !s->replayed)
+        rc = orders_error_set(err, ORDERS_E_IDEMPOTENCY, "Idempotency-Key",
+                              "this Idempotency-Key was used for another refund amount");
+    return rc;
+}
 
 static orders_code_t apply_refund(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
                                   orders_error_t *err)
 {
     refund_step_t *s = ud;
     orders_order_t *o = ch->order;
-    char note[160], amount[48];
+    char note[400], amount[48];
     if (s->undo) {
         o->refund_amount.amount -= s->applied;
         o->payment_status = ORDERS_PAYMENT_PAID;
         orders_money_t m = {s->applied, {0}};
         memcpy(m.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
         orders_money_format(&m, amount, sizeof amount);
-        snprintf(note, sizeof note, "refund of %s failed at the gateway", amount);
+        snprintf(note, sizeof note, "refund of %s failed at the gateway%s%s", amount,
+                 s->mark[0] ? " " : "", s->mark);
         const char *st = orders_status_name(o->status);
         return orders__change_history(ch, st, st, note) ? ORDERS_OK : orders__nomem(err);
+    }
+    if (s->mark[0]) {
+        orders_code_t rc = key_seen(ctx, o, s, err);
+        if (rc != ORDERS_OK)
+            return rc;
+        if (s->replayed) {
+            ch->unchanged = true;
+            return ORDERS_OK;
+        }
     }
     if (o->payment_status != ORDERS_PAYMENT_PAID)
         return orders_error_set(err, ORDERS_E_CONFLICT, "paymentStatus",
@@ -52,8 +108,8 @@ static orders_code_t apply_refund(orders_ctx_t *ctx, orders__change_t *ch, void 
     orders_money_t m = {want, {0}};
     memcpy(m.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
     orders_money_format(&m, amount, sizeof amount);
-    snprintf(note, sizeof note, "refund %s%s%s", amount, s->reason ? ": " : "",
-             s->reason ? s->reason : "");
+    snprintf(note, sizeof note, "refund %s%s%s%s%s", amount, s->mark[0] ? " " : "", s->mark,
+             s->reason ? ": " : "", s->reason ? s->reason : "");
     const char *st = orders_status_name(o->status);
     if (!orders__change_history(ch, st, st, note) ||
         !orders__change_event(ctx, ch, ORDERS_EVENT_PAYMENT, o->customer_id, NULL, "refunded", &m,
@@ -66,17 +122,37 @@ orders_code_t orders_order_refund(orders_ctx_t *ctx, const char *id, int64_t amo
                                   const char *reason, const char *actor, orders_order_t **out,
                                   orders_error_t *err)
 {
+    return orders_order_refund_keyed(ctx, id, amount, reason, actor, NULL, out, err);
+}
+
+orders_code_t orders_order_refund_keyed(orders_ctx_t *ctx, const char *id, int64_t amount,
+                                        const char *reason, const char *actor,
+                                        const char *idempotency_key, orders_order_t **out,
+                                        orders_error_t *err)
+{
     if (out)
         *out = NULL;
     if (amount == 0)
         return orders_error_set(err, ORDERS_E_INVALID, "amount", "refund amount must be positive");
+    if (idempotency_key && !orders__id_valid(idempotency_key))
+        return orders_error_set(err, ORDERS_E_INVALID, "Idempotency-Key",
+                                "Idempotency-Key must be 1 to %d bytes", ORDERS_ID_MAX);
     refund_step_t s = {.amount = amount < 0 ? -1 : amount, .reason = reason};
+    if (idempotency_key)
+        key_mark(&s, idempotency_key);
     orders_order_t *o = NULL;
     actor = actor ? actor : "admin";
     orders_code_t rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, actor, apply_refund,
                                             &s, &o, err);
     if (rc)
         return rc;
+    if (s.replayed) {                 /* already made: the order as it is now */
+        if (out)
+            *out = o;
+        else
+            orders_order_free(o);
+        return ORDERS_OK;
+    }
     void *gud;
     const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
     char key[ORDERS_ID_MAX + 48];

@@ -489,3 +489,41 @@ Test(srv_admin_limit, admin_routes_are_rate_limited)
     srvh_resp_clear(&r);
     cr_expect_eq(srvh_stop(&s, false), 0, "orders-server must exit cleanly");
 }
+
+/* POST refund with an Idempotency-Key. */
+static long keyed_refund(const char *id, const char *key, const char *body, srvh_resp_t *r)
+{
+    char path[256], header[200];
+    snprintf(path, sizeof path, "/api/v1/admin/orders/%s/refund", id);
+    snprintf(header, sizeof header, "Idempotency-Key: %s", key);
+    const char *hdrs[] = {"X-Service-Key: " SRVH_SERVICE_KEY, header, NULL};
+    return srvh_call(&srv, "POST", path, hdrs, body, r);
+}
+
+Test(srv_admin_more, a_retried_keyed_refund_refunds_once)
+{
+    char *tok = srvh_token("refund-key");
+    char *id = srvh_place(&srv, tok, "prod-mug", 4, "online");   /* 50.00, paid */
+    srvh_resp_t r;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(keyed_refund(id, "rf-1", "{\"amount\":10}", &r), 200, "try %d: %s", i,
+                     r.body);
+        cr_expect_eq(au_cents(srvh_data(&r), "refundAmount"), 1000, "try %d", i);
+        srvh_resp_clear(&r);
+    }
+    cr_expect_eq(keyed_refund(id, "rf-1", "{\"amount\":5}", &r), 409,
+                 "the key with another amount: %s", r.body);
+    srvh_resp_clear(&r);
+    /* another key is another refund */
+    cr_assert_eq(keyed_refund(id, "rf-2", "{\"amount\":10}", &r), 200, "%s", r.body);
+    cr_expect_eq(au_cents(srvh_data(&r), "refundAmount"), 2000);
+    srvh_resp_clear(&r);
+    /* without a key a repeat is a new refund, as before */
+    cr_assert_eq(refund(id, "{\"amount\":1}", &r), 200, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_assert_eq(refund(id, "{\"amount\":1}", &r), 200, "%s", r.body);
+    cr_expect_eq(au_cents(srvh_data(&r), "refundAmount"), 2200);
+    srvh_resp_clear(&r);
+    free(id);
+    free(tok);
+}
