@@ -665,9 +665,13 @@ route("get", V + "/admin/analytics", "adminAnalytics", "Sales and inventory anal
 route("post", V + "/admin/products", "adminCreateProduct", "Create a product",
       [(201, success("The product (and its stock when the body set it).", "ProductStored",
                      "Product created"))], [409, 422], "ProductCreateRequest",
+      params=["IdempotencyKey"],
       desc="409 when the id exists; an unknown currency is 422; a price with more decimals "
-           "than the currency has is 400. Should setting the stock fail after the product "
-           "was stored (5xx), send the same body to PUT /admin/products/{id}.")
+           "than the currency has is 400. With an Idempotency-Key, sending the same product "
+           "again (a retry) answers 201 with the product and its stock as they are now, and "
+           "does not set the stock again; another product under that id is still 409. Should "
+           "setting the stock fail after the product was stored (5xx), send the same body to "
+           "PUT /admin/products/{id}.")
 route("get", V + "/admin/products", "adminListProducts", "List products",
       [(200, success("A page of products.", "ProductPage"))], [400],
       params=["ProductSellerFilter", "ProductPage", "ProductLimit"], desc="By id.")

@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <civetweb.h>
+
 #include "json/json.h"
 #include "server.h"
 
@@ -73,17 +75,40 @@ static void finish_put(srv_req_t *r, orders_code_t rc, const orders_error_t *err
     }
 }
 
-/* POST /admin/products: 201, or 409 when the id exists. */
+/* A retried create (an Idempotency-Key, and the same product stored
+ * already): 201 with the product and its stock as they are now; the stock
+ * is not set again, so units sold meanwhile stay sold. */
+static void answer_replay(srv_req_t *r, orders_product_t *stored, int64_t stock)
+{
+    orders_stock_t levels;
+    orders_error_t err;
+    orders_code_t rc = stock >= 0 ? orders_stock_get(r->ctx, stored->id, &levels, &err) : 0;
+    if (rc != ORDERS_OK) {
+        orders_product_free(stored);
+        srv_fail_lib(r, rc, &err);
+        return;
+    }
+    answer_product(r, 201, "Product created", stored, stock >= 0 ? &levels : NULL);
+}
+
+/* POST /admin/products: 201, or 409 when the id exists.  With an
+ * Idempotency-Key, the same product sent again is a retry (201 again). */
 static void product_create(srv_req_t *r)
 {
     orders_product_t p;
     int64_t stock;
     orders_product_t *stored = NULL;
     orders_error_t err;
+    bool replayed = false;
     orders_code_t rc = orders__json_product_request(r->body, NULL, &p, &stock, &err);
-    if (rc == ORDERS_OK)
+    if (rc == ORDERS_OK && mg_get_header(r->conn, "Idempotency-Key") != NULL)
+        rc = orders_product_create_once(r->ctx, &p, &replayed, &stored, &err);
+    else if (rc == ORDERS_OK)
         rc = orders_product_put(r->ctx, &p, true, &stored, &err);
-    finish_put(r, rc, &err, stored, stock, 201, "Product created");
+    if (replayed)
+        answer_replay(r, stored, stock);
+    else
+        finish_put(r, rc, &err, stored, stock, 201, "Product created");
 }
 
 /* A body "id" on PUT must be the path's id (absent or null is fine);

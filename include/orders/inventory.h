@@ -31,6 +31,15 @@ typedef struct orders_item_request {
  */
 orders_code_t orders_product_put(orders_ctx_t *ctx, const orders_product_t *p, bool create_only,
                                  orders_product_t **out, orders_error_t *err);
+/*
+ * Creates product p, as orders_product_put with create_only, except that
+ * when a product with p's id already exists with exactly p's fields (a
+ * retried create), that is ORDERS_OK with *replayed set and the stored
+ * product in *out.  An existing product that differs is ORDERS_E_CONFLICT.
+ */
+orders_code_t orders_product_create_once(orders_ctx_t *ctx, const orders_product_t *p,
+                                         bool *replayed, orders_product_t **out,
+                                         orders_error_t *err);
 orders_code_t orders_product_get(orders_ctx_t *ctx, const char *id, orders_product_t **out,
                                  orders_error_t *err);
 /* Products of seller_id (all when NULL), by id; page >= 1, 1 <= limit <= 1000. */

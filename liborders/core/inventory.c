@@ -62,6 +62,37 @@ orders_code_t orders_product_put(orders_ctx_t *ctx, const orders_product_t *p, b
     return rc;
 }
 
+/* Whether stored is what p describes (every field a caller sets). */
+static bool same_product(const orders_product_t *stored, const orders_product_t *p)
+{
+    return strcmp(stored->id, p->id) == 0 && strcmp(stored->seller_id, p->seller_id) == 0 &&
+           strcmp(stored->name, p->name) == 0 && orders__str_eq(stored->image, p->image) &&
+           stored->price.amount == p->price.amount &&
+           strcmp(stored->price.currency, p->price.currency) == 0 && stored->active == p->active;
+}
+
+orders_code_t orders_product_create_once(orders_ctx_t *ctx, const orders_product_t *p,
+                                         bool *replayed, orders_product_t **out,
+                                         orders_error_t *err)
+{
+    *replayed = false;
+    orders_product_t *stored = NULL;
+    orders_code_t rc = orders_product_put(ctx, p, true, &stored, err);
+    if (rc == ORDERS_E_CONFLICT) {
+        orders_error_t gerr;
+        if (ctx->store->product_get(ctx->store_ud, p->id, &stored, &gerr) == ORDERS_OK &&
+            same_product(stored, p)) {
+            rc = ORDERS_OK;
+            *replayed = true;
+        }
+    }
+    if (rc == ORDERS_OK && out)
+        *out = stored;
+    else
+        orders_product_free(stored);
+    return rc;
+}
+
 static orders_code_t product_not_found(orders_code_t rc, orders_error_t *err)
 {
     if (rc == ORDERS_E_NOT_FOUND)

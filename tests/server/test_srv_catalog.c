@@ -123,6 +123,44 @@ Test(srv_catalog, an_existing_id_is_409_and_left_alone)
     srvh_resp_clear(&r);
 }
 
+/* POST /admin/products with an Idempotency-Key. */
+static long keyed_create(const char *key, const char *body, srvh_resp_t *r)
+{
+    char header[160];
+    snprintf(header, sizeof header, "Idempotency-Key: %s", key);
+    const char *hdrs[] = {"X-Service-Key: " SRVH_SERVICE_KEY, header, NULL};
+    return srvh_call(&srv, "POST", "/api/v1/admin/products", hdrs, body, r);
+}
+
+Test(srv_catalog, a_retried_keyed_create_answers_201_and_keeps_the_stock)
+{
+    const char *body = "{\"id\":\"prod-retry\",\"sellerId\":\"s-r\",\"name\":\"Retry\","
+                       "\"price\":3.5,\"stock\":10}";
+    srvh_resp_t r;
+    cr_assert_eq(keyed_create("c-1", body, &r), 201, "%s", r.body);
+    srvh_resp_clear(&r);
+    /* two units are sold meanwhile... */
+    cr_assert_eq(srvh_admin(&srv, "POST", "/api/v1/inventory/reserve",
+                            "{\"orderId\":\"retry-o\",\"items\":[{\"productId\":\"prod-retry\","
+                            "\"quantity\":2}]}",
+                            &r),
+                 201, "%s", r.body);
+    srvh_resp_clear(&r);
+    /* ...and the retry neither fails nor sets the stock back to 10 */
+    cr_assert_eq(keyed_create("c-1", body, &r), 201, "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "name"), "Retry");
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(srvh_data(&r), "stock"),
+                                                    "available")),
+                 8, "%s", r.body);
+    srvh_resp_clear(&r);
+    /* another product under the same id is still 409 */
+    cr_expect_eq(keyed_create("c-2", "{\"id\":\"prod-retry\",\"sellerId\":\"s-r\","
+                                      "\"name\":\"Other\",\"price\":3.5}",
+                              &r),
+                 409, "%s", r.body);
+    srvh_resp_clear(&r);
+}
+
 Test(srv_catalog, prices_print_exactly_and_too_many_decimals_is_400)
 {
     srvh_resp_t r;
