@@ -24,7 +24,9 @@
  *     at most busy_retries more times, then every operation gets
  *     ORDERS_E_UNAVAILABLE;
  *   - COMMIT fails otherwise: every operation of the batch gets the error.
- * A batch of one runs without a savepoint, as a plain transaction.
+ * A batch of one runs without a savepoint, as a plain transaction.  A
+ * larger batch first runs without savepoints too, and again with them only
+ * when one of its writes is refused (see batch_once).
  */
 #include "store/sqlite/internal.h"
 
@@ -98,13 +100,25 @@ static step_t run_one(orders__sq_conn_t *c, orders__sq_op_t *op, bool alone)
     return c->locked ? STEP_LOCKED : STEP_BROKEN;
 }
 
-/* One try at the ops not excluded: BEGIN, each op, COMMIT. */
-static batch_end_t batch_once(orders__sq_t *s, orders__sq_conn_t *c, orders__sq_op_t *ops)
+/*
+ * One try at the ops not excluded: BEGIN, each op, COMMIT.
+ *
+ * A savepoint is not free: SQLite copies the original of every page an op
+ * changes into a statement journal, so that the op alone can be rolled
+ * back.  Most writes succeed, so a batch first runs without savepoints
+ * (*careful false); the first op that is refused rolls the whole
+ * transaction back, and the batch runs again, each op in its own savepoint
+ * (*careful true).  Bodies may run more than once (internal.h), so this is
+ * the same as the retry after a lock.
+ */
+static batch_end_t batch_once(orders__sq_t *s, orders__sq_conn_t *c, orders__sq_op_t *ops,
+                              bool *careful)
 {
     for (;;) {
         size_t n = active_count(ops);
         if (n == 0)
             return BATCH_DONE;
+        bool fast = n == 1 || !*careful;
         c->locked = false;
         int rc = orders__sq_control(c, ORDERS__SQ_BEGIN_IMMEDIATE);
         if (rc != SQLITE_OK) {
@@ -114,12 +128,20 @@ static batch_end_t batch_once(orders__sq_t *s, orders__sq_conn_t *c, orders__sq_
         step_t st = STEP_OK;
         orders__sq_op_t *last = NULL;
         size_t succeeded = 0;
-        for (orders__sq_op_t *op = ops; op != NULL && st == STEP_OK; op = op->next) {
+        bool refused = false;
+        for (orders__sq_op_t *op = ops; op != NULL && st == STEP_OK && !refused;
+             op = op->next) {
             if (op->excluded)
                 continue;
             last = op;
-            st = run_one(c, op, n == 1);
+            st = run_one(c, op, fast);
             succeeded += st == STEP_OK && op->code == ORDERS_OK;
+            refused = n > 1 && fast && st == STEP_OK && op->code != ORDERS_OK;
+        }
+        if (refused) {
+            orders__sq_rollback(c);
+            *careful = true;
+            continue; /* the whole batch again, in savepoints */
         }
         if (st != STEP_OK)
             orders__sq_rollback(c);
@@ -169,7 +191,8 @@ static void run_batch(orders__sq_t *s, orders__sq_op_t *ops)
         return;
     }
     orders__sq_conn_t *c = s->writer;
-    for (int attempts = 0; batch_once(s, c, ops) == BATCH_LOCKED;) {
+    bool careful = false;
+    for (int attempts = 0; batch_once(s, c, ops, &careful) == BATCH_LOCKED;) {
         if (attempts++ >= s->opts.busy_retries) {
             for (orders__sq_op_t *op = ops; op != NULL; op = op->next)
                 if (!op->excluded)
