@@ -70,6 +70,63 @@ static int wait_ready(int fd, pid_t pid)
     return -1;
 }
 
+/* In the child: options come from the flags only. */
+static void flags_only_env(const srvh_t *s)
+{
+    (void)s;
+    unsetenv("ORDERS_CONFIG");
+}
+
+/* Forks and execs ORDERS_SERVER_BIN with args (NULL-terminated, without the
+ * program name) in s->dir, child_env (may be NULL) preparing the child's
+ * environment; waits for the ready line. */
+static void spawn(srvh_t *s, const char *const *args, void (*child_env)(const srvh_t *))
+{
+    const char *argv[64] = {ORDERS_SERVER_BIN};
+    size_t argc = 1;
+    for (size_t i = 0; args && args[i]; i++) {
+        cr_assert_lt(argc, 63, "orders-server: too many arguments");
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        char errpath[300];
+        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
+        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(pipefd[1], STDOUT_FILENO);
+        if (errfd >= 0)
+            dup2(errfd, STDERR_FILENO);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        if (child_env != NULL)
+            child_env(s);
+        execv(ORDERS_SERVER_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    s->pid = pid;
+    s->port = wait_ready(pipefd[0], pid);
+    close(pipefd[0]);
+    if (s->port <= 0) {
+        dump_file(s->dir, "stderr.log");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        s->pid = 0;
+        cr_assert_fail("orders-server did not start (%s)", ORDERS_SERVER_BIN);
+    }
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+}
+
+void srvh_spawn(srvh_t *s, const char *const *args)
+{
+    spawn(s, args, NULL);
+}
+
 void srvh_start(srvh_t *s, const char *dir_or_null, const char *const *extra)
 {
     memset(s, 0, sizeof *s);
@@ -85,46 +142,16 @@ void srvh_start(srvh_t *s, const char *dir_or_null, const char *const *extra)
     snprintf(store, sizeof store, "sqlite:%s", s->db);
     snprintf(events, sizeof events, "%s/events.log", s->dir);
     snprintf(log, sizeof log, "%s/requests.log", s->dir);
-    const char *argv[64] = {
-        ORDERS_SERVER_BIN, "--port", "0", "--store", store, "--jwt-secret", SRVH_SECRET,
+    const char *args[64] = {
+        "--port", "0", "--store", store, "--jwt-secret", SRVH_SECRET,
         "--service-key", SRVH_SERVICE_KEY, "--demo-catalog", "--rate-limit-customer", "0",
         "--rate-limit-admin", "0", "--threads", "16", "--events-log", events, "--log", log,
     };
-    size_t argc = 20;
+    size_t argc = 19;
     for (size_t i = 0; extra && extra[i] && argc < 63; i++)
-        argv[argc++] = extra[i];
-    argv[argc] = NULL;
-
-    int pipefd[2];
-    cr_assert_eq(pipe(pipefd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        char errpath[300];
-        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
-        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(pipefd[1], STDOUT_FILENO);
-        if (errfd >= 0)
-            dup2(errfd, STDERR_FILENO);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        /* Options come from flags only. */
-        unsetenv("ORDERS_CONFIG");
-        execv(ORDERS_SERVER_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    s->pid = pid;
-    s->port = wait_ready(pipefd[0], pid);
-    close(pipefd[0]);
-    if (s->port <= 0) {
-        dump_file(s->dir, "stderr.log");
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        cr_assert_fail("orders-server did not start (%s)", ORDERS_SERVER_BIN);
-    }
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+        args[argc++] = extra[i];
+    args[argc] = NULL;
+    spawn(s, args, flags_only_env);
 }
 
 void srvh_remove_dir(const char *dir)
@@ -377,42 +404,5 @@ void srvh_start_argv(srvh_t *s, const char *const *full_args)
     snprintf(s->dir, sizeof s->dir, "%s/orders-srv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
     snprintf(s->db, sizeof s->db, "%s/orders.db", s->dir);
-    const char *argv[64] = {ORDERS_SERVER_BIN};
-    size_t argc = 1;
-    for (size_t i = 0; full_args && full_args[i]; i++) {
-        cr_assert_lt(argc, 63, "srvh_start_argv: too many arguments");
-        argv[argc++] = full_args[i];
-    }
-    argv[argc] = NULL;
-
-    int pipefd[2];
-    cr_assert_eq(pipe(pipefd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        char errpath[300];
-        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
-        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(pipefd[1], STDOUT_FILENO);
-        if (errfd >= 0)
-            dup2(errfd, STDERR_FILENO);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        plumbing_env(s);
-        execv(ORDERS_SERVER_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    s->pid = pid;
-    s->port = wait_ready(pipefd[0], pid);
-    close(pipefd[0]);
-    if (s->port <= 0) {
-        dump_file(s->dir, "stderr.log");
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        cr_assert_fail("orders-server did not start with the given flags (%s)",
-                       ORDERS_SERVER_BIN);
-    }
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    spawn(s, full_args, plumbing_env);
 }

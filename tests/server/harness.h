@@ -32,6 +32,10 @@ typedef struct srvh {
  * DIR, then the NULL-terminated extra arguments (later flags win).
  * dir_or_null reuses an existing folder (restart on the same file). */
 void srvh_start(srvh_t *s, const char *dir_or_null, const char *const *extra);
+/* Starts the binary with exactly args (NULL-terminated options, without the
+ * program name) in the existing folder s->dir (s->db set), inheriting this
+ * process's environment: for tests of options, files and variables. */
+void srvh_spawn(srvh_t *s, const char *const *args);
 /* Sends SIGTERM, waits, and returns the exit status (0 = clean, and under
  * ASan, no leak).  keep_dir keeps the folder for a restart. */
 int srvh_stop(srvh_t *s, bool keep_dir);

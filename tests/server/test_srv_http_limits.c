@@ -66,35 +66,6 @@ static void expect_429(const srvh_resp_t *r)
     cr_expect(secs >= 1 && secs <= 900, "Retry-After %ld", secs);
 }
 
-/* Reads the child's stdout until "orders-server listening on HOST:PORT";
- * the port, or -1. */
-static int wait_ready(int fd, pid_t pid)
-{
-    char buf[512];
-    size_t used = 0;
-    for (int waited = 0; waited < 20000; waited += 100) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) > 0) {
-            ssize_t got = read(fd, buf + used, sizeof buf - 1 - used);
-            if (got <= 0)
-                return -1;
-            used += (size_t)got;
-            buf[used] = '\0';
-            const char *at = strstr(buf, "orders-server listening on ");
-            const char *nl = at ? strchr(at, '\n') : NULL;
-            if (nl != NULL) {
-                const char *colon = memrchr(at, ':', (size_t)(nl - at));
-                return colon ? atoi(colon + 1) : -1;
-            }
-            if (used == sizeof buf - 1)
-                return -1;
-        }
-        if (waitpid(pid, NULL, WNOHANG) == pid)
-            return -1;
-    }
-    return -1;
-}
-
 static void new_dir(srvh_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -127,43 +98,16 @@ static void start_plain(srvh_t *s, const char *const *extra)
     snprintf(store, sizeof store, "sqlite:%s", s->db);
     snprintf(events, sizeof events, "%s/events.log", s->dir);
     snprintf(log, sizeof log, "%s/requests.log", s->dir);
-    const char *argv[32] = {
-        ORDERS_SERVER_BIN, "--port", "0", "--store", store, "--jwt-secret", SRVH_SECRET,
+    const char *args[32] = {
+        "--port", "0", "--store", store, "--jwt-secret", SRVH_SECRET,
         "--service-key", SRVH_SERVICE_KEY, "--demo-catalog", "--threads", "4",
         "--events-log", events, "--log", log,
     };
-    size_t argc = 16;
+    size_t argc = 15;
     for (size_t i = 0; extra && extra[i] && argc < 31; i++)
-        argv[argc++] = extra[i];
-    argv[argc] = NULL;
-    int pipefd[2];
-    cr_assert_eq(pipe(pipefd), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        char errpath[300];
-        snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
-        int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(pipefd[1], STDOUT_FILENO);
-        if (errfd >= 0)
-            dup2(errfd, STDERR_FILENO);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        execv(ORDERS_SERVER_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    s->pid = pid;
-    s->port = wait_ready(pipefd[0], pid);
-    close(pipefd[0]);
-    if (s->port <= 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        s->pid = 0;
-        cr_assert_fail("orders-server did not start");
-    }
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+        args[argc++] = extra[i];
+    args[argc] = NULL;
+    srvh_spawn(s, args);
 }
 
 /* The customer limit the running server applies: requests before a 429. */
