@@ -406,10 +406,16 @@ orders_code_t orders_order_place(orders_ctx_t *ctx, const orders_identity_t *who
         }
         orders_order_free(paid); /* set when a recorded outcome's follow-up failed */
     }
+    /* An order accepted in the placement step itself (cash on delivery) is
+     * stored exactly as drafted: answer with a copy instead of reading it
+     * back.  A replay, or an order the payment step changed, is read. */
+    if (rc == ORDERS_OK && out && !*out && !replayed && accepted && d.order != NULL &&
+        (*out = orders_order_copy(d.order)) == NULL)
+        rc = orders__nomem(err);
     orders__draft_clear(&d); /* before what it borrows from: the customer and address */
     orders_customer_clear(&cust);
     orders_address_clear(&addr);
-    if (rc || !out || *out) /* failed, not wanted, or the payment's answer is in hand */
+    if (rc || !out || *out) /* failed, not wanted, or the answer is in hand */
         return rc;
     return ctx->store->order_get(ctx->store_ud, order_id, out, err);
 }
