@@ -14,8 +14,6 @@
 #include "json/json.h"
 #include "server.h"
 
-#define WINDOW_MS (15 * 60 * 1000)
-
 static const char *reason(int status)
 {
     switch (status) {
@@ -91,16 +89,23 @@ static void log_request(srv_req_t *r, int64_t started_ms, int64_t micros)
         json_object_set_new(line, "customer", json_string(r->who.id));
     if (r->detail[0] != '\0')
         json_object_set_new(line, "error", json_string(r->detail));
-    char text[2048];
-    size_t n = json_dumpb(line, text, sizeof text - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    /* on the stack when it fits; a long path or error text takes the heap */
+    char stack[2048];
+    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(6);
+    size_t n = json_dumpb(line, stack, sizeof stack, flags);
+    char *text = n > 0 && n <= sizeof stack ? stack : json_dumps(line, flags);
     json_decref(line);
-    if (n > 0 && n < sizeof text) {
-        text[n++] = '\n';
-        flockfile(f);
-        fwrite(text, 1, n, f);
-        fflush(f);
-        funlockfile(f);
-    }
+    if (text == NULL)
+        return;
+    if (text != stack)
+        n = strlen(text);
+    flockfile(f);
+    fwrite(text, 1, n, f);
+    fputc('\n', f);
+    fflush(f);
+    funlockfile(f);
+    if (text != stack)
+        free(text);
 }
 
 /* Credentials for the route's access level; false after answering 401. */

@@ -1,6 +1,7 @@
 /*
- * server/list.c - the order lists of GET /orders (a customer's) and
- * GET /admin/orders: the query parameters and the paged answer.
+ * server/list.c - paged lists: ?page and ?limit for every list route, and
+ * the order lists of GET /orders (a customer's) and GET /admin/orders: the
+ * status filter and the paged answer.
  */
 #include "json/json.h"
 #include "server.h"
@@ -15,26 +16,29 @@ static bool list_status(srv_req_t *r, orders_list_query_t *q)
     if (!srv_query_str(r, "status", name, sizeof name, &bad))
         return !bad;
     q->has_status = orders_status_parse(name, &q->status);
-    if (!q->has_status) {
-        orders_error_t err;
-        orders_error_set(&err, ORDERS_E_INVALID, "status",
-                         "status must be one of pending, confirmed, processing, shipped, "
-                         "delivered, cancelled, failed");
-        srv_fail_lib(r, ORDERS_E_INVALID, &err);
-    }
+    if (!q->has_status)
+        srv_fail_field(r, "status",
+                       "status must be one of pending, confirmed, processing, shipped, "
+                       "delivered, cancelled, failed");
     return q->has_status;
+}
+
+bool srv_page_query(srv_req_t *r, int64_t *page, int64_t *limit, int64_t limit_default,
+                    int64_t limit_max)
+{
+    if (!srv_query_int(r, "page", 1, 1, QUERY_INT_MAX, page) ||
+        !srv_query_int(r, "limit", limit_default, 1, QUERY_INT_MAX, limit))
+        return false;
+    if (*limit > limit_max)
+        *limit = limit_max;
+    return true;
 }
 
 bool srv_list_query(srv_req_t *r, orders_list_query_t *q, int64_t limit_default,
                     int64_t limit_max)
 {
-    if (!srv_query_int(r, "page", 1, 1, QUERY_INT_MAX, &q->page) ||
-        !srv_query_int(r, "limit", limit_default, 1, QUERY_INT_MAX, &q->limit) ||
-        !list_status(r, q))
-        return false;
-    if (q->limit > limit_max)
-        q->limit = limit_max;
-    return true;
+    return srv_page_query(r, &q->page, &q->limit, limit_default, limit_max) &&
+           list_status(r, q);
 }
 
 void srv_answer_order_list(srv_req_t *r, const orders_list_query_t *q,

@@ -4,9 +4,9 @@
  * serve: loads the options, opens the context and its store, registers the
  * JSON-lines notifier, starts CivetWeb and the background threads, prints
  * "orders-server listening on HOST:PORT", and waits for SIGTERM or SIGINT.
- * Then CivetWeb stops accepting and finishes the requests in flight
- * (mg_stop joins its workers), the background threads stop, and the store
- * is closed.
+ * Then new requests get 503 while the ones in flight finish (drain), CivetWeb
+ * stops (mg_stop joins its workers), the background threads stop, and the
+ * store is closed.
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>

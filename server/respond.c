@@ -130,16 +130,23 @@ void srv_fail(srv_req_t *r, int status, const char *message)
     finish(r, status, error_envelope(message));
 }
 
+const char *srv_client_message(orders_code_t rc, const orders_error_t *err)
+{
+    int status = srv_status_of(rc);
+    if (status == 503)
+        return "Service temporarily unavailable";
+    if (status >= 500)
+        return "Internal server error";
+    return err && err->message[0] ? err->message : orders_strerror(rc);
+}
+
 void srv_fail_lib(srv_req_t *r, orders_code_t rc, const orders_error_t *err)
 {
     int status = srv_status_of(rc);
-    const char *msg = err && err->message[0] ? err->message : orders_strerror(rc);
+    const char *msg = srv_client_message(rc, err);
     if (status >= 500)
-        snprintf(r->detail, sizeof r->detail, "%s", msg);
-    if (status >= 500 && status != 503)
-        msg = "Internal server error";
-    else if (status == 503)
-        msg = "Service temporarily unavailable";
+        snprintf(r->detail, sizeof r->detail, "%s",
+                 err && err->message[0] ? err->message : orders_strerror(rc));
     json_t *root = error_envelope(msg);
     if (root != NULL && status == 400 && err != NULL && err->field[0] != '\0') {
         json_t *e = json_pack("[{s:s, s:s}]", "field", err->field, "message", msg);
@@ -180,13 +187,18 @@ static int query_get(srv_req_t *r, const char *name, char *buf, size_t len)
     return 1;
 }
 
+void srv_fail_field(srv_req_t *r, const char *field, const char *message)
+{
+    orders_error_t err;
+    orders_error_set(&err, ORDERS_E_INVALID, field, "%s", message);
+    srv_fail_lib(r, ORDERS_E_INVALID, &err);
+}
+
 static void bad_query(srv_req_t *r, const char *name, const char *what)
 {
     char msg[160];
     snprintf(msg, sizeof msg, "%s %s", name, what);
-    orders_error_t err;
-    orders_error_set(&err, ORDERS_E_INVALID, name, "%s", msg);
-    srv_fail_lib(r, ORDERS_E_INVALID, &err);
+    srv_fail_field(r, name, msg);
 }
 
 bool srv_query_int(srv_req_t *r, const char *name, int64_t def, int64_t min, int64_t max,

@@ -25,16 +25,6 @@
 #define LIST_LIMIT_MAX 100
 #define ANALYTICS_DEFAULT_MS (30LL * 24 * 60 * 60 * 1000)
 
-/* ---- answers --------------------------------------------------------------------- */
-
-/* A 400 naming field, in the library's error shape. */
-static void fail_field(srv_req_t *r, const char *field, const char *message)
-{
-    orders_error_t err;
-    orders_error_set(&err, ORDERS_E_INVALID, field, "%s", message);
-    srv_fail_lib(r, ORDERS_E_INVALID, &err);
-}
-
 /* ---- GET /admin/orders ----------------------------------------------------------- */
 
 /* page, limit (clamped to LIST_LIMIT_MAX), status and sellerId into q
@@ -136,15 +126,8 @@ static json_t *bulk_one(srv_req_t *r, const char *id, orders_status_t to, const 
     orders_code_t rc = orders_order_set_status(r->ctx, id, to, r->actor, notes,
                                                ORDERS_ANY_VERSION, &order, &err);
     orders_order_free(order);
-    const char *message = NULL;
-    if (rc != ORDERS_OK) {
-        int status = srv_status_of(rc);
-        message = status == 503   ? "Service temporarily unavailable"
-                  : status >= 500 ? "Internal server error"
-                  : err.message[0] != '\0' ? err.message
-                                           : NULL;
-    }
-    return orders__json_bulk_entry(id, rc, to, message);
+    return orders__json_bulk_entry(id, rc, to,
+                                   rc != ORDERS_OK ? srv_client_message(rc, &err) : NULL);
 }
 
 static void bulk_status(srv_req_t *r)
@@ -249,7 +232,7 @@ static bool query_time(srv_req_t *r, const char *name, int64_t *ms, bool *given)
                  "%s must be an ISO-8601 date (2024-01-31 or 2024-01-31T00:00:00.000Z) or "
                  "epoch milliseconds",
                  name);
-        fail_field(r, name, msg);
+        srv_fail_field(r, name, msg);
         return false;
     }
     return true;

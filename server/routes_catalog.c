@@ -16,7 +16,6 @@
 
 #define LIST_LIMIT_DEFAULT 20
 #define LIST_LIMIT_MAX 100          /* larger asks are cut to this */
-#define LIST_ASK_MAX 1000000000     /* page or limit above this: 400 */
 
 /* Answers status with the product (freed here), plus "stock" (the levels
  * after a stock set) when stock is not NULL. */
@@ -119,9 +118,7 @@ static bool body_id_matches(srv_req_t *r, const char *path_id)
     if (v == NULL || json_is_null(v) ||
         (json_is_string(v) && strcmp(json_string_value(v), path_id) == 0))
         return true;
-    orders_error_t err;
-    orders_error_set(&err, ORDERS_E_INVALID, "id", "id must be the product id of the path");
-    srv_fail_lib(r, ORDERS_E_INVALID, &err);
+    srv_fail_field(r, "id", "id must be the product id of the path");
     return false;
 }
 
@@ -175,14 +172,11 @@ static void product_list(srv_req_t *r)
     int64_t page, limit;
     char seller[ORDERS_ID_MAX + 1];
     bool bad;
-    if (!srv_query_int(r, "page", 1, 1, LIST_ASK_MAX, &page) ||
-        !srv_query_int(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_ASK_MAX, &limit))
+    if (!srv_page_query(r, &page, &limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX))
         return;
     bool by_seller = srv_query_str(r, "sellerId", seller, sizeof seller, &bad);
     if (bad)
         return;
-    if (limit > LIST_LIMIT_MAX)
-        limit = LIST_LIMIT_MAX;
     orders_product_list_t list = {0};
     orders_error_t err;
     orders_code_t rc =
@@ -194,11 +188,7 @@ static void product_list(srv_req_t *r)
     }
     json_t *data = orders__json_product_page(&list, page, limit);
     orders_product_list_clear(&list);
-    if (data == NULL) {
-        srv_fail(r, 500, "Internal server error");
-        return;
-    }
-    srv_ok(r, 200, NULL, data);
+    srv_ok_data(r, 200, NULL, data);
 }
 
 const srv_route_t srv_routes_catalog[] = {

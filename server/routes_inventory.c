@@ -34,8 +34,9 @@ static void inventory_check(srv_req_t *r)
 }
 
 /* POST /inventory/reserve {orderId, items, expirationMinutes?}: 201 with
- * the reservation; all items or none (422 naming the short product), 409
- * for a second reservation of one order. */
+ * the reservation; all items or none (422 naming the short product).  The
+ * same request again returns the first reservation; other lines for the
+ * same order id are 409 (orders_reservation_create). */
 static void inventory_reserve(srv_req_t *r)
 {
     orders_item_request_t items[ORDERS__JSON_ITEMS_MAX];

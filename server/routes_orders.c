@@ -47,7 +47,6 @@ static void order_list(srv_req_t *r)
         srv_answer_order_list(r, &q, orders__json_order_summary);
 }
 
-/* GET /orders/:id */
 /* GET /orders/:id: the order's current version first (scoped to the
  * customer), then the rendered answer of that version from the cache, or
  * the order read, rendered and kept (order_cache.c). */

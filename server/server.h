@@ -271,6 +271,12 @@ void srv_fail(srv_req_t *r, int status, const char *message);
 void srv_fail_lib(srv_req_t *r, orders_code_t rc, const orders_error_t *err);
 /* Frees the answer body (if it is not in r->space); r->out becomes NULL. */
 void srv_drop_out(srv_req_t *r);
+/* 400 with "errors": [{field, message}], as a library refusal would be. */
+void srv_fail_field(srv_req_t *r, const char *field, const char *message);
+/* What a client may read of a library failure: its message, or a generic
+ * one for 5xx (which may carry file names or SQLite text).  Static or
+ * borrowed from err. */
+const char *srv_client_message(orders_code_t rc, const orders_error_t *err);
 /* A non-JSON answer (metrics, openapi); body is copied. */
 void srv_text(srv_req_t *r, int status, const char *content_type, const char *body,
               size_t len);
@@ -285,9 +291,11 @@ void srv_answer_order(srv_req_t *r, orders_code_t rc, orders_order_t *order,
 /* The same for a cart, always 200 on success. */
 void srv_answer_cart(srv_req_t *r, orders_code_t rc, orders_cart_t *cart,
                      const orders_error_t *err, const char *message);
-/* list.c: ?page (>= 1), ?limit (>= 1, default limit_default, larger asks
- * cut to limit_max) and ?status (a status name, any case) into q; false
- * after answering 400 naming the parameter. */
+/* list.c: ?page (>= 1) and ?limit (>= 1, default limit_default, larger
+ * asks cut to limit_max); false after answering 400 naming the parameter. */
+bool srv_page_query(srv_req_t *r, int64_t *page, int64_t *limit, int64_t limit_default,
+                    int64_t limit_max);
+/* The same into q, and ?status (a status name, any case). */
 bool srv_list_query(srv_req_t *r, orders_list_query_t *q, int64_t limit_default,
                     int64_t limit_max);
 /* Lists orders for q and answers {"orders": [summary(o)...], "pagination"}. */
