@@ -192,15 +192,17 @@ static bool read_body(srv_req_t *r, json_t **out)
         srv_fail(r, 415, "Content-Type must be application/json");
         return false;
     }
-    char *buf = malloc(SRV_BODY_MAX + 1);
+    /* a declared length is read into a buffer of its size (one byte more
+     * shows a body longer than declared); a chunked one, into the limit's */
+    size_t cap = declared > 0 ? (size_t)declared + 1 : SRV_BODY_MAX + 1;
+    char *buf = malloc(cap);
     if (buf == NULL) {
         srv_fail(r, 500, "Internal server error");
         return false;
     }
     size_t got = 0;
     int n = 0;
-    while (got <= SRV_BODY_MAX &&
-           (n = mg_read(r->conn, buf + got, SRV_BODY_MAX + 1 - got)) > 0)
+    while (got < cap && (n = mg_read(r->conn, buf + got, cap - got)) > 0)
         got += (size_t)n;
     if (got > SRV_BODY_MAX) {
         free(buf);

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +63,31 @@ Test(numbers, contexts_on_one_store_take_separate_blocks)
     cr_assert_eq(place_seq(B, "c5"), 102);
 }
 
-Test(numbers, a_used_up_block_is_followed_by_a_fresh_one)
+/* Places n orders through A, each with the next number after *last. */
+static void place_run(int n, long long *last)
+{
+    for (int i = 0; i < n; i++) {
+        char customer[24];
+        snprintf(customer, sizeof customer, "c%lld", *last + 1);
+        long long seq = place_seq(A.ctx, customer);
+        cr_assert_eq(seq, *last + 1, "got %lld after %lld", seq, *last);
+        *last = seq;
+    }
+}
+
+/* A takes its next block from the store when it hands out the middle number
+ * of the current one, so that no placement waits for it; a block used up
+ * is followed by the one taken ahead. */
+Test(numbers, the_next_block_is_taken_ahead_and_follows_the_used_up_one)
 {
     long long last = 0;
-    for (int i = 0; i < 100; i++) {
-        char customer[16];
-        snprintf(customer, sizeof customer, "c%d", i);
-        long long seq = place_seq(A.ctx, customer);
-        cr_assert_eq(seq, last + 1, "order %d got %lld after %lld", i, seq, last);
-        last = seq;
-    }
-    cr_assert_eq(place_seq(B, "b1"), 101, "B takes the second block");
-    cr_assert_eq(place_seq(A.ctx, "c100"), 201, "A, out of numbers, takes the third");
-    cr_assert_eq(place_seq(B, "b2"), 102);
+    place_run(49, &last);
+    cr_assert_eq(place_seq(B, "b1"), 101, "A has not taken a second block yet: B takes it");
+    place_run(1, &last); /* number 50: A takes its next block ahead, the third */
+    cr_assert_eq(place_seq(B, "b2"), 102, "B goes on with its block");
+    place_run(50, &last); /* 51 .. 100 */
+    cr_assert_eq(place_seq(A.ctx, "c-next"), 201, "A, out of numbers, goes on with the third block");
+    cr_assert_eq(place_seq(B, "b3"), 103);
 }
 
 /* The date part follows the context's clock across midnight (UTC), though
@@ -98,4 +111,67 @@ Test(numbers, the_date_part_follows_the_clock_across_days)
                      o->order_number, want[i]);
         orders_order_free(o);
     }
+}
+
+/* Many threads placing through one context at once: every number is handed
+ * out once, while blocks are taken ahead and switched under them. */
+#define NUM_THREADS 8
+#define NUM_EACH 40
+
+typedef struct num_worker {
+    pthread_t tid;
+    int index;
+    long long seq[NUM_EACH];
+    int failures;
+} num_worker_t;
+
+static void *num_work(void *arg)
+{
+    num_worker_t *w = arg;
+    orders_place_request_t req = {.shipping_address = fix_address(),
+                                  .payment_method = ORDERS_METHOD_COD};
+    for (int i = 0; i < NUM_EACH; i++) {
+        char customer[32];
+        snprintf(customer, sizeof customer, "t%d-%d", w->index, i);
+        orders_identity_t who = {.id = customer, .name = "N", .email = "n@example.com"};
+        orders_order_t *o = NULL;
+        if (orders_cart_add(A.ctx, customer, "p1", 1, ORDERS_ANY_VERSION, NULL, NULL) != ORDERS_OK ||
+            orders_order_place(A.ctx, &who, &req, &o, NULL) != ORDERS_OK) {
+            w->failures++;
+            continue;
+        }
+        w->seq[i] = atoll(o->order_number + 11);
+        orders_order_free(o);
+    }
+    return NULL;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+Test(numbers, threads_of_one_context_never_share_a_number)
+{
+    num_worker_t w[NUM_THREADS] = {0};
+    for (int t = 0; t < NUM_THREADS; t++) {
+        w[t].index = t;
+        cr_assert_eq(pthread_create(&w[t].tid, NULL, num_work, &w[t]), 0);
+    }
+    long long all[NUM_THREADS * NUM_EACH];
+    size_t n = 0;
+    for (int t = 0; t < NUM_THREADS; t++) {
+        pthread_join(w[t].tid, NULL);
+        cr_assert_eq(w[t].failures, 0, "thread %d: %d placements failed", t, w[t].failures);
+        for (int i = 0; i < NUM_EACH; i++)
+            all[n++] = w[t].seq[i];
+    }
+    qsort(all, n, sizeof all[0], cmp_ll);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_neq(all[i], all[i - 1], "number %lld handed out twice", all[i]);
+    /* one context hands its blocks out in order, taking at most one ahead:
+     * 320 numbers come from the first four blocks */
+    cr_assert_geq(all[0], 1);
+    cr_assert_leq(all[n - 1], 400, "highest number %lld", all[n - 1]);
 }

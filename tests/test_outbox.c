@@ -76,6 +76,33 @@ Test(outbox, delivers_and_counts, .init = setup, .fini = teardown)
     orders_order_free(o);
 }
 
+/* A store older than outbox_ack_many (version 3) is told of each attempt
+ * with one outbox_ack each, with the same outcome. */
+Test(outbox, a_version_3_store_gets_one_ack_per_event, .init = setup, .fini = teardown)
+{
+    static orders_store_vtable_t v3;
+    v3 = *orders_store_memory_vtable();
+    v3.version = 3;
+    v3.outbox_ack_many = NULL;
+    void *ud = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_store_memory_new(&ud, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(orders_ctx_set_store(f.ctx, &v3, ud, orders_store_memory_free, &err), ORDERS_OK,
+                 "%s", err.message);
+    fix_product(&f, "p1", "s1", 9999, 100);
+    fm_notifier(&f, &ev);
+    orders_order_t *o = cod_order("c1");
+    orders_order_t *o2 = cod_order("c2");
+    counts(6, 0);
+    dispatch(6, 0);
+    counts(0, 0);
+    cr_assert_eq(ev.calls, 6);
+    dispatch(0, 0);
+    cr_assert_eq(ev.calls, 6, "a delivered event was handed over again");
+    orders_order_free(o);
+    orders_order_free(o2);
+}
+
 Test(outbox, limit_is_respected, .init = setup, .fini = teardown)
 {
     fm_notifier(&f, &ev);

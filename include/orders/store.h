@@ -1,5 +1,5 @@
 /*
- * orders/store.h - the storage plugin interface (version 3).
+ * orders/store.h - the storage plugin interface (version 4).
  *
  * A store keeps products and stock, carts, orders, reservations, the outbox,
  * history, idempotency keys, wallets, sequences and analytics counters.  The
@@ -38,7 +38,7 @@
 extern "C" {
 #endif
 
-#define ORDERS_STORE_VERSION 3
+#define ORDERS_STORE_VERSION 4
 
 /* What happens to an order's reservation (and to stock, when the reservation
  * has local_stock) in the same atomic step as an order update. */
@@ -52,6 +52,16 @@ typedef enum orders_res_effect {
                                    ORDERS_E_CONFLICT unless active and now >= expires_at. */
     ORDERS_RES_EFFECT_RETURN    /* confirmed -> cancelled: sold -= q, available += q */
 } orders_res_effect_t;
+
+/* One delivery attempt to record (outbox_ack_many): the arguments of one
+ * outbox_ack call. */
+typedef struct orders_outbox_ack {
+    const char *event_id;
+    bool delivered;
+    bool dead;
+    int64_t next_attempt_at;
+    const char *error;          /* NULL when delivered */
+} orders_outbox_ack_t;
 
 /* How stock_change changes a product's stock. */
 typedef enum orders_stock_op {
@@ -276,6 +286,20 @@ typedef struct orders_store_vtable {
      * ORDERS_E_NOT_FOUND when there is no such order. */
     orders_code_t (*order_version)(void *ud, const char *id, int64_t *version,
                                    char *customer_id, orders_error_t *err);
+
+    /* ---- added in version 4; optional (NULL, or an older vtable: the
+     * core calls outbox_ack once per event) ---- */
+
+    /* Records the delivery attempts acks[0..n) in one atomic step (with
+     * SQLite, one commit for all of them instead of one each).  Each ack
+     * means what outbox_ack means; results[i] receives ack i's own code, so
+     * an event that is gone or dead (ORDERS_E_NOT_FOUND, ORDERS_E_CONFLICT)
+     * refuses only its own ack.  Returns ORDERS_OK when the step was
+     * applied, refusals included; any other code means nothing was recorded
+     * (results are then unspecified).  ORDERS_E_INVALID for NULL acks,
+     * results or event_id.  n == 0 succeeds and writes nothing. */
+    orders_code_t (*outbox_ack_many)(void *ud, const orders_outbox_ack_t *acks, size_t n,
+                                     orders_code_t *results, orders_error_t *err);
 } orders_store_vtable_t;
 
 /* Built-in: a store kept in process memory under one lock.  Nothing

@@ -83,6 +83,7 @@ orders_code_t orders_ctx_new(const orders_config_t *cfg, orders_ctx_t **out, ord
     }
     ctx->clock = system_clock;
     pthread_mutex_init(&ctx->number_lock, NULL);
+    pthread_cond_init(&ctx->number_cond, NULL);
     uint64_t seed = 0;
     if (getrandom(ctx->id_random, sizeof ctx->id_random, 0) != (ssize_t)sizeof ctx->id_random ||
         getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
@@ -114,6 +115,7 @@ void orders_ctx_destroy(orders_ctx_t *ctx)
     release(ctx->catalog_ud, ctx->catalog_free);
     release(ctx->store_ud, ctx->store_free);
     pthread_mutex_destroy(&ctx->number_lock);
+    pthread_cond_destroy(&ctx->number_cond);
     free(ctx);
 }
 

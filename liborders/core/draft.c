@@ -134,38 +134,6 @@ static orders_code_t apply_pricing(orders_ctx_t *ctx, orders_order_t *o, orders_
     return ORDERS_OK;
 }
 
-/*
- * The next order sequence number.  The store's "order" counter counts
- * blocks of ORDERS__NUMBER_BLOCK numbers: value v stands for the numbers
- * (v-1)*BLOCK+1 .. v*BLOCK, which this context then hands out in order.  So
- * the store is asked once per block, not once per order (for SQLite, one
- * commit saved per placement), numbers stay unique across contexts and
- * processes, and a restart or a second process starts at a fresh block:
- * numbers are increasing within a context but may have gaps.  The block size
- * is fixed, because a database's counter must mean the same thing to every
- * process that opens it.
- */
-static orders_code_t next_number(orders_ctx_t *ctx, int64_t *seq, orders_error_t *err)
-{
-    orders_code_t rc = ORDERS_OK;
-    pthread_mutex_lock(&ctx->number_lock);
-    if (ctx->number_next == ctx->number_end) {
-        int64_t block = 0;
-        rc = ctx->store->sequence_next(ctx->store_ud, "order", &block, err);
-        if (rc == ORDERS_OK && (block < 1 || block > INT64_MAX / ORDERS__NUMBER_BLOCK))
-            rc = orders_error_set(err, ORDERS_E_BACKEND, NULL,
-                                  "store returned order block %lld", (long long)block);
-        if (rc == ORDERS_OK) {
-            ctx->number_next = (block - 1) * ORDERS__NUMBER_BLOCK + 1;
-            ctx->number_end = ctx->number_next + ORDERS__NUMBER_BLOCK;
-        }
-    }
-    if (rc == ORDERS_OK)
-        *seq = ctx->number_next++;
-    pthread_mutex_unlock(&ctx->number_lock);
-    return rc;
-}
-
 /* now's UTC date as the number YYYYMMDD.  Each thread remembers the day it
  * converted last: placements of one day skip gmtime_r. */
 static int64_t utc_date(int64_t now)
@@ -186,7 +154,7 @@ static orders_code_t order_number(orders_ctx_t *ctx, int64_t now, char *buf, siz
                                   orders_error_t *err)
 {
     int64_t seq = 0;
-    orders_code_t rc = next_number(ctx, &seq, err);
+    orders_code_t rc = orders__next_order_seq(ctx, &seq, err);
     if (rc)
         return rc;
     /* "ORD" YYYYMMDD and the sequence, at least 6 digits */

@@ -15,7 +15,7 @@
 
 /* Bound on optimistic-concurrency retries before a race is reported. */
 #define ORDERS__MAX_RETRIES 64
-/* Order numbers taken from the store at a time (draft.c: next_number). */
+/* Order numbers taken from the store at a time (numbers.c). */
 #define ORDERS__NUMBER_BLOCK 100
 
 struct orders_ctx {
@@ -50,9 +50,12 @@ struct orders_ctx {
     void *pricing_ud;
 
     /* order numbers: handed out from blocks of ORDERS__NUMBER_BLOCK taken
-     * from the store's "order" sequence (draft.c) */
+     * from the store's "order" sequence, the next block ahead (numbers.c) */
     pthread_mutex_t number_lock;
+    pthread_cond_t number_cond;      /* signalled when a block fetch ends */
     int64_t number_next, number_end; /* next to hand out; end of block (exclusive) */
+    int64_t number_spare;            /* first number of the block taken ahead, or 0 */
+    bool number_fetching;            /* a thread is taking a block from the store */
 
     /* default id generator state */
     unsigned char id_random[5];
@@ -66,6 +69,9 @@ struct orders_ctx {
 orders_code_t orders__check_id(const char *id, const char *field, orders_error_t *err);
 /* A new id (the context's id generator, or an ObjectId-like default). */
 void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1]);
+/* The next order sequence number of this context (numbers.c); a store
+ * error when a block of numbers cannot be taken. */
+orders_code_t orders__next_order_seq(orders_ctx_t *ctx, int64_t *seq, orders_error_t *err);
 /* The same with the caller's clock reading now (ms), for a caller making
  * several ids at one moment: the default id embeds now's seconds. */
 void orders__new_id_at(orders_ctx_t *ctx, int64_t now, char out[ORDERS_ID_MAX + 1]);

@@ -4,6 +4,8 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
+
 /* backoff * 2^(attempts-1), capped at one hour, plus up to 25% jitter. */
 static int64_t retry_delay(orders_ctx_t *ctx, int attempts)
 {
@@ -15,6 +17,42 @@ static int64_t retry_delay(orders_ctx_t *ctx, int attempts)
     return d + (d > 0 ? (int64_t)(orders__random(ctx) % (uint64_t)(d / 4 + 1)) : 0);
 }
 
+/* Records the attempts acks[0..n): in one store step when the store can,
+ * else one ack at a time.  Returns the first failure, after recording
+ * every ack the store accepts. */
+static orders_code_t record_acks(orders_ctx_t *ctx, const orders_outbox_ack_t *acks, size_t n,
+                                 orders_code_t *results, orders_error_t *err)
+{
+    const orders_store_vtable_t *st = ctx->store;
+    if (st->version >= 4 && st->outbox_ack_many != NULL) {
+        orders_code_t rc = st->outbox_ack_many(ctx->store_ud, acks, n, results, err);
+        for (size_t i = 0; rc == ORDERS_OK && i < n; i++)
+            if (results[i] != ORDERS_OK)
+                rc = orders_error_set(err, results[i], "event_id",
+                                      "event %s was not acknowledged: it is %s", acks[i].event_id,
+                                      results[i] == ORDERS_E_NOT_FOUND ? "gone" : "dead");
+        return rc;
+    }
+    orders_code_t first = ORDERS_OK;
+    for (size_t i = 0; i < n; i++) {
+        const orders_outbox_ack_t *a = &acks[i];
+        orders_error_t aerr = {0};
+        orders_code_t rc = st->outbox_ack(ctx->store_ud, a->event_id, a->delivered, a->dead,
+                                          a->next_attempt_at, a->error, &aerr);
+        if (rc != ORDERS_OK && first == ORDERS_OK) {
+            first = rc;
+            if (err)
+                *err = aerr;
+        }
+    }
+    return first;
+}
+
+/*
+ * Every due event goes to the notifier first, then every attempt is
+ * recorded at once.  Delivery is at least once: a crash between the two
+ * hands the batch out again, which the event ids let a receiver detect.
+ */
 orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *delivered,
                                      int64_t *failed, orders_error_t *err)
 {
@@ -30,21 +68,36 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
     orders_event_list_t due = {0};
     int64_t now = orders_ctx_now(ctx);
     orders_code_t rc = ctx->store->outbox_fetch(ctx->store_ud, now, limit, &due, err);
+    orders_outbox_ack_t *acks = NULL;
+    orders_code_t *results = NULL;
+    orders_error_t *derrs = NULL;
+    if (rc == ORDERS_OK && due.count > 0 &&
+        (!(acks = calloc(due.count, sizeof *acks)) ||
+         !(results = calloc(due.count, sizeof *results)) ||
+         !(derrs = calloc(due.count, sizeof *derrs))))
+        rc = orders__nomem(err);
     for (size_t i = 0; rc == ORDERS_OK && i < due.count; i++) {
         const orders_event_t *e = due.items[i];
-        orders_error_t derr = {0};
-        orders_code_t d = ctx->notifier->deliver(ctx->notifier_ud, e, &derr);
+        orders_code_t d = ctx->notifier->deliver(ctx->notifier_ud, e, &derrs[i]);
         int attempts = e->attempts + 1;
-        bool dead = d != ORDERS_OK &&
-                    (d == ORDERS_E_INVALID || attempts >= ctx->cfg.outbox_max_attempts);
-        rc = ctx->store->outbox_ack(ctx->store_ud, e->id, d == ORDERS_OK, dead,
-                                    now + retry_delay(ctx, attempts),
-                                    d == ORDERS_OK ? NULL : derr.message, err);
+        acks[i] = (orders_outbox_ack_t){
+            .event_id = e->id,
+            .delivered = d == ORDERS_OK,
+            .dead = d != ORDERS_OK && (d == ORDERS_E_INVALID ||
+                                       attempts >= ctx->cfg.outbox_max_attempts),
+            .next_attempt_at = now + retry_delay(ctx, attempts),
+            .error = d == ORDERS_OK ? NULL : derrs[i].message,
+        };
         if (d == ORDERS_OK)
             ok++;
         else
             bad++;
     }
+    if (rc == ORDERS_OK && due.count > 0)
+        rc = record_acks(ctx, acks, due.count, results, err);
+    free(acks);
+    free(results);
+    free(derrs);
     orders_event_list_clear(&due);
     if (delivered)
         *delivered = ok;

@@ -424,6 +424,7 @@ static const orders_store_vtable_t memory_vtable = {
     .stat_count = orders__mem_stat_count,
     .products_read = products_read,
     .order_version = orders__mem_order_version,
+    .outbox_ack_many = orders__mem_outbox_ack_many,
 };
 
 const orders_store_vtable_t *orders_store_memory_vtable(void)

@@ -311,6 +311,8 @@ orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
 orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
                                      int64_t next_attempt_at, const char *error,
                                      orders_error_t *err);
+orders_code_t orders__mem_outbox_ack_many(void *ud, const orders_outbox_ack_t *acks, size_t n,
+                                          orders_code_t *results, orders_error_t *err);
 orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
                                         orders_error_t *err);
 orders_code_t orders__mem_history_list(void *ud, const char *order_id,

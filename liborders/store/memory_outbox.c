@@ -256,47 +256,92 @@ orders_code_t orders__mem_outbox_fetch(void *ud, int64_t now, int64_t limit,
     return rc;
 }
 
+/* Under m->lock: records one attempt.  *error_copy (the ack's error, owned
+ * by the caller) is taken when the event keeps it, and set to NULL then. */
+static orders_code_t ack_locked(orders__mem_t *m, const orders_outbox_ack_t *a,
+                                char **error_copy, orders_error_t *err)
+{
+    orders__mem_event_t *w = orders__mem_event_find(m, a->event_id);
+    if (w == NULL)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
+                                "event %s is not in the outbox", a->event_id);
+    if (w->dead)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is a dead letter",
+                                a->event_id);
+    if (a->delivered) {
+        pending_unlink(m, w);
+        index_remove(m, w);
+        orders__mem_event_free(w);
+        return ORDERS_OK;
+    }
+    w->e.attempts++;
+    w->e.next_attempt_at = a->next_attempt_at;
+    free(w->error_heap); /* a packed last_error stays in the block */
+    w->error_heap = *error_copy;
+    w->e.last_error = *error_copy;
+    *error_copy = NULL;
+    if (a->dead) {
+        pending_unlink(m, w);
+        w->dead = true;
+        m->dead_count++;
+    }
+    return ORDERS_OK;
+}
+
+/* The copy of an ack's error that the event will keep (NULL when none is
+ * needed); false when memory runs out. */
+static bool copy_error(const orders_outbox_ack_t *a, char **out)
+{
+    *out = NULL;
+    if (a->delivered || a->error == NULL)
+        return true;
+    return (*out = orders__strdup(a->error)) != NULL;
+}
+
 orders_code_t orders__mem_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
                                      int64_t next_attempt_at, const char *error,
                                      orders_error_t *err)
 {
     orders__mem_t *m = ud;
-    orders_code_t rc = ORDERS_OK;
-    char *error_copy = NULL;
-
     if (event_id == NULL)
         return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
-    if (!delivered && error != NULL && (error_copy = orders__strdup(error)) == NULL)
+    orders_outbox_ack_t a = {event_id, delivered, dead, next_attempt_at, error};
+    char *error_copy;
+    if (!copy_error(&a, &error_copy))
         return orders__mem_nomem(err);
-
     pthread_mutex_lock(&m->lock);
-    orders__mem_event_t *w = orders__mem_event_find(m, event_id);
-    if (w == NULL) {
-        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
-                              "event %s is not in the outbox", event_id);
-    } else if (w->dead) {
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id",
-                              "event %s is a dead letter", event_id);
-    } else if (delivered) {
-        pending_unlink(m, w);
-        index_remove(m, w);
-        orders__mem_event_free(w);
-    } else {
-        w->e.attempts++;
-        w->e.next_attempt_at = next_attempt_at;
-        free(w->error_heap); /* a packed last_error stays in the block */
-        w->error_heap = error_copy;
-        w->e.last_error = error_copy;
-        error_copy = NULL;
-        if (dead) {
-            pending_unlink(m, w);
-            w->dead = true;
-            m->dead_count++;
-        }
-    }
+    orders_code_t rc = ack_locked(m, &a, &error_copy, err);
     pthread_mutex_unlock(&m->lock);
     free(error_copy);
     return rc;
+}
+
+orders_code_t orders__mem_outbox_ack_many(void *ud, const orders_outbox_ack_t *acks, size_t n,
+                                          orders_code_t *results, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    if (n == 0)
+        return ORDERS_OK;
+    if (acks == NULL || results == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "acks", "acks and results are required");
+    for (size_t i = 0; i < n; i++)
+        if (acks[i].event_id == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    /* every copy first, so that the step cannot fail half way */
+    char **copies = calloc(n, sizeof *copies);
+    bool ok = copies != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = copy_error(&acks[i], &copies[i]);
+    if (ok) {
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < n; i++)
+            results[i] = ack_locked(m, &acks[i], &copies[i], NULL);
+        pthread_mutex_unlock(&m->lock);
+    }
+    for (size_t i = 0; copies != NULL && i < n; i++)
+        free(copies[i]);
+    free(copies);
+    return ok ? ORDERS_OK : orders__mem_nomem(err);
 }
 
 orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,

@@ -40,9 +40,13 @@ typedef struct orders__sq_op {
     orders_error_t scratch;
     orders_code_t code;
     bool excluded;              /* its error ended a transaction: not run again */
+    struct orders__sq_op *next; /* guarded by group_lock while queued */
+    /* The hand-over from the leader, guarded by `lock` (not group_lock, so
+     * that a woken writer never wakes only to wait for the leader's lock). */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;        /* signalled when done or lead is set */
     bool done;                  /* the caller may return code */
-    pthread_cond_t wake;        /* signalled when done, or when it is to lead */
-    struct orders__sq_op *next;
+    bool lead;                  /* the caller is to lead the next batch */
 } orders__sq_op_t;
 
 typedef enum { BATCH_DONE, BATCH_LOCKED } batch_end_t;
@@ -208,18 +212,42 @@ static void run_batch(orders__sq_t *s, orders__sq_op_t *ops)
     pthread_mutex_unlock(&s->write_lock);
 }
 
+/* Sets *flag of op and wakes its writer.  After the unlock op may be gone:
+ * its writer can return at once (destroying a mutex just unlocked by
+ * another thread is allowed). */
+static void hand_over(orders__sq_op_t *op, bool *flag)
+{
+    pthread_mutex_lock(&op->lock);
+    *flag = true;
+    pthread_cond_signal(&op->wake);
+    pthread_mutex_unlock(&op->lock);
+}
+
+/* Takes every queued write as the next batch; NULL when none is queued,
+ * and then nobody leads.  Under group_lock. */
+static orders__sq_op_t *take_queue(orders__sq_t *s)
+{
+    orders__sq_op_t *batch = s->queue_head;
+    s->queue_head = s->queue_tail = NULL;
+    s->leading = batch != NULL;
+    return batch;
+}
+
 /*
- * Each waiter sleeps on its own condition variable, and is woken only when
- * its write is done or when it is at the head of the queue and must lead
- * the next batch.  (One shared condition woke every waiter after every
- * batch, and with dozens of writers most of the time went to threads that
- * woke up only to sleep again.)
+ * Each writer sleeps on its own condition variable and mutex, and is woken
+ * once: when its write is done, or when it is to lead the next batch.  The
+ * leader detaches the queue under group_lock, runs it, picks the next
+ * leader (the head of what queued meanwhile) under group_lock, and wakes
+ * the next leader and then its own batch without holding group_lock.  (One
+ * shared condition woke every waiter after every batch, and waking under
+ * group_lock made each woken writer sleep again on that lock.)
  */
 orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, void *arg,
                                    orders_error_t *err)
 {
     orders__sq_op_t me = {.body = body, .arg = arg};
     me.err = err != NULL ? err : &me.scratch;
+    pthread_mutex_init(&me.lock, NULL);
     pthread_cond_init(&me.wake, NULL);
 
     pthread_mutex_lock(&s->group_lock);
@@ -228,29 +256,37 @@ orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, voi
     else
         s->queue_head = &me;
     s->queue_tail = &me;
-    while (!me.done) {
-        if (s->leading || s->queue_head != &me) {
-            pthread_cond_wait(&me.wake, &s->group_lock);
-            continue;
-        }
-        /* lead: take the whole queue (this op first) as one batch */
-        orders__sq_op_t *batch = s->queue_head;
-        s->queue_head = s->queue_tail = NULL;
-        s->leading = true;
-        pthread_mutex_unlock(&s->group_lock);
-        run_batch(s, batch);
-        pthread_mutex_lock(&s->group_lock);
-        for (orders__sq_op_t *op = batch, *next; op != NULL; op = next) {
-            next = op->next; /* read before op's owner may return */
-            op->done = true;
-            if (op != &me)
-                pthread_cond_signal(&op->wake); /* under the lock: op is still alive */
-        }
-        s->leading = false;
-        if (s->queue_head != NULL)
-            pthread_cond_signal(&s->queue_head->wake); /* the next leader */
-    }
+    me.lead = !s->leading; /* nobody leads: this write leads, the queue is just itself */
+    orders__sq_op_t *batch = me.lead ? take_queue(s) : NULL;
     pthread_mutex_unlock(&s->group_lock);
+
+    if (!me.lead) {
+        pthread_mutex_lock(&me.lock);
+        while (!me.done && !me.lead)
+            pthread_cond_wait(&me.wake, &me.lock);
+        pthread_mutex_unlock(&me.lock);
+        if (!me.done) { /* made leader: leading is still set for us */
+            pthread_mutex_lock(&s->group_lock);
+            batch = s->queue_head;
+            s->queue_head = s->queue_tail = NULL;
+            pthread_mutex_unlock(&s->group_lock);
+        }
+    }
+    if (!me.done) {
+        run_batch(s, batch); /* me is in it: the head of the queue when we lead */
+        pthread_mutex_lock(&s->group_lock);
+        orders__sq_op_t *next = s->queue_head;
+        s->leading = next != NULL; /* the next leader takes over at once */
+        pthread_mutex_unlock(&s->group_lock);
+        if (next != NULL)
+            hand_over(next, &next->lead);
+        for (orders__sq_op_t *op = batch, *after; op != NULL; op = after) {
+            after = op->next; /* read before op's writer may return */
+            if (op != &me)
+                hand_over(op, &op->done);
+        }
+    }
+    pthread_mutex_destroy(&me.lock);
     pthread_cond_destroy(&me.wake);
     return me.code;
 }

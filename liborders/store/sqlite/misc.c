@@ -124,16 +124,10 @@ orders_code_t orders__sq_outbox_fetch(void *ud, int64_t now, int64_t limit,
     return orders__sq_run(ud, ORDERS__SQ_READ, fetch_body, &a, err);
 }
 
-typedef struct ack_args {
-    const char *event_id;
-    bool delivered, dead;
-    int64_t next_attempt_at;
-    const char *error;
-} ack_args_t;
-
-static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+/* Records one delivery attempt; a refusal (gone, dead) writes nothing. */
+static orders_code_t ack_one(orders__sq_conn_t *c, const orders_outbox_ack_t *a,
+                             orders_error_t *err)
 {
-    ack_args_t *a = arg;
     sqlite3_stmt *st;
     orders_code_t rc =
         orders__sq_need(c, ORDERS__SQ_OUTBOX_STATE, a->event_id, "cannot read the outbox",
@@ -157,14 +151,58 @@ static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *e
     return orders__sq_exec(c, st, "cannot update the outbox", err);
 }
 
+static orders_code_t ack_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    return ack_one(c, arg, err);
+}
+
 orders_code_t orders__sq_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
                                     int64_t next_attempt_at, const char *error,
                                     orders_error_t *err)
 {
     if (event_id == NULL)
         return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
-    ack_args_t a = {event_id, delivered, dead, next_attempt_at, error};
+    orders_outbox_ack_t a = {event_id, delivered, dead, next_attempt_at, error};
     return orders__sq_run(ud, ORDERS__SQ_WRITE, ack_body, &a, err);
+}
+
+typedef struct ack_many_args {
+    const orders_outbox_ack_t *acks;
+    size_t n;
+    orders_code_t *results;
+} ack_many_args_t;
+
+/* Every ack in one write: a refusal is its own result, any other failure
+ * (the database's) fails the whole write.  A body may run more than once
+ * (internal.h): results are written afresh each time. */
+static orders_code_t ack_many_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    ack_many_args_t *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        orders_error_t one = {0};
+        orders_code_t rc = ack_one(c, &a->acks[i], &one);
+        a->results[i] = rc;
+        if (rc != ORDERS_OK && rc != ORDERS_E_NOT_FOUND && rc != ORDERS_E_CONFLICT) {
+            if (err != NULL)
+                *err = one;
+            return rc;
+        }
+    }
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_outbox_ack_many(void *ud, const orders_outbox_ack_t *acks, size_t n,
+                                         orders_code_t *results, orders_error_t *err)
+{
+    if (n == 0)
+        return ORDERS_OK;
+    if (acks == NULL || results == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "acks", "acks and results are required");
+    for (size_t i = 0; i < n; i++)
+        if (acks[i].event_id == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    ack_many_args_t a = {acks, n, results};
+    return orders__sq_run(ud, ORDERS__SQ_WRITE, ack_many_body, &a, err);
 }
 
 /* One COUNT(*) of statement id with an optional integer parameter. */

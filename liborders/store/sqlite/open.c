@@ -46,6 +46,7 @@ static const orders_store_vtable_t sqlite_vtable = {
     .stat_count = orders__sq_stat_count,
     .products_read = orders__sq_products_read,
     .order_version = orders__sq_order_version,
+    .outbox_ack_many = orders__sq_outbox_ack_many,
 };
 
 const orders_store_vtable_t *orders_store_sqlite_vtable(void)
@@ -205,9 +206,26 @@ static orders__sq_t *handle_new(const char *path, const orders_sqlite_options_t 
     return s;
 }
 
+/*
+ * SQLite keeps memory statistics by default, under one process-wide mutex
+ * taken by every allocation of every connection: with dozens of threads
+ * that mutex was a steady source of sleeps.  The statistics can only be
+ * turned off before SQLite initializes, so the first store open does it
+ * when SQLite is not yet initialized (an application that wants them, e.g.
+ * for sqlite3_soft_heap_limit64, initializes SQLite before; the call then
+ * fails with SQLITE_MISUSE and changes nothing).
+ */
+static void sqlite_config_once(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
 orders_code_t orders_store_sqlite_open(const char *path, const orders_sqlite_options_t *opts,
                                        void **ud, orders_error_t *err)
 {
+    pthread_once(&config_once, sqlite_config_once);
     if (ud == NULL)
         return orders_error_set(err, ORDERS_E_INVALID, "ud", "no output");
     *ud = NULL;
