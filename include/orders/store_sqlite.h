@@ -29,6 +29,13 @@
  * ORDERS_E_UNAVAILABLE ("database is locked").  Other SQLite failures (I/O,
  * a full disk, a corrupt file) are ORDERS_E_BACKEND.
  *
+ * Process-wide effect: the first orders_store_sqlite_open of a process
+ * turns off SQLite's memory statistics (sqlite3_config with
+ * SQLITE_CONFIG_MEMSTATUS, 0), whose counters take one global mutex per
+ * allocation, when SQLite is not yet initialized.  An application that
+ * needs them (sqlite3_memory_used, sqlite3_soft_heap_limit64) calls
+ * sqlite3_initialize() before opening a store, and keeps them.
+ *
  * Ownership: orders_store_sqlite_open gives a new handle in *ud, owned by
  * the caller until it is registered with orders_ctx_set_store (the context
  * then frees it with orders_store_sqlite_free).  Records the store returns
