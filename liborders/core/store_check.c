@@ -360,6 +360,19 @@ orders_code_t orders__check_products_read(const char *const *ids, size_t n,
     return ORDERS_OK;
 }
 
+orders_code_t orders__check_acks(const orders_outbox_ack_t *acks, size_t n,
+                                 const orders_code_t *results, orders_error_t *err)
+{
+    if (n == 0)
+        return ORDERS_OK;
+    if (acks == NULL || results == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "acks", "acks and results are required");
+    for (size_t i = 0; i < n; i++)
+        if (acks[i].event_id == NULL)
+            return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id %zu is missing", i);
+    return ORDERS_OK;
+}
+
 void orders__products_avail_clear(orders_product_avail_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -42,6 +42,10 @@ orders__move_t orders__effect_move(orders_res_effect_t effect);
  * given, so that a refusal leaves no product behind. */
 orders_code_t orders__check_products_read(const char *const *ids, size_t n,
                                           orders_product_avail_t *out, orders_error_t *err);
+/* The arguments of outbox_ack_many (store.h): acks, results and every
+ * event id present (n == 0 needs none of them). */
+orders_code_t orders__check_acks(const orders_outbox_ack_t *acks, size_t n,
+                                 const orders_code_t *results, orders_error_t *err);
 /* Frees the products of out[0..n) and empties the entries. */
 void orders__products_avail_clear(orders_product_avail_t *out, size_t n);
 

@@ -320,13 +320,9 @@ orders_code_t orders__mem_outbox_ack_many(void *ud, const orders_outbox_ack_t *a
                                           orders_code_t *results, orders_error_t *err)
 {
     orders__mem_t *m = ud;
-    if (n == 0)
-        return ORDERS_OK;
-    if (acks == NULL || results == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "acks", "acks and results are required");
-    for (size_t i = 0; i < n; i++)
-        if (acks[i].event_id == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    orders_code_t rc = orders__check_acks(acks, n, results, err);
+    if (rc != ORDERS_OK || n == 0)
+        return rc;
     /* every copy first, so that the step cannot fail half way */
     char **copies = calloc(n, sizeof *copies);
     bool ok = copies != NULL;

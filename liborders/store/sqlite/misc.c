@@ -194,13 +194,9 @@ static orders_code_t ack_many_body(orders__sq_conn_t *c, void *arg, orders_error
 orders_code_t orders__sq_outbox_ack_many(void *ud, const orders_outbox_ack_t *acks, size_t n,
                                          orders_code_t *results, orders_error_t *err)
 {
-    if (n == 0)
-        return ORDERS_OK;
-    if (acks == NULL || results == NULL)
-        return orders_error_set(err, ORDERS_E_INVALID, "acks", "acks and results are required");
-    for (size_t i = 0; i < n; i++)
-        if (acks[i].event_id == NULL)
-            return orders_error_set(err, ORDERS_E_INVALID, "event_id", "event id is missing");
+    orders_code_t rc = orders__check_acks(acks, n, results, err);
+    if (rc != ORDERS_OK || n == 0)
+        return rc;
     ack_many_args_t a = {acks, n, results};
     return orders__sq_run(ud, ORDERS__SQ_WRITE, ack_many_body, &a, err);
 }
