@@ -124,6 +124,23 @@ Test(create, all_or_none, .init = setup, .fini = teardown)
     fm_assert_stock(&f, "p2", 0, 2, 0);
 }
 
+/* A line whose product does not exist: the error names that line and
+ * product, and no stock is held for the others. */
+Test(create, unknown_product_is_named, .init = setup, .fini = teardown)
+{
+    orders_item_request_t items[3] = {{"p1", 1}, {"p2", 1}, {"ghost", 1}};
+    orders_reservation_t *r = NULL;
+    orders_error_t err = {0};
+    cr_assert_eq(orders_reservation_create(f.ctx, "o9", "cust", items, 3, 0, &r, &err),
+                 ORDERS_E_NOT_FOUND);
+    cr_assert_null(r);
+    cr_assert_str_eq(err.field, "items[2].productId");
+    cr_assert_str_eq(err.message, "Product not found: ghost");
+    fm_assert_stock(&f, "p1", 5, 0, 0);
+    fm_assert_stock(&f, "p2", 2, 0, 0);
+    cr_assert_eq(orders_reservation_get(f.ctx, "o9", &r, &err), ORDERS_E_NOT_FOUND);
+}
+
 Test(create, confirm_and_release, .init = setup, .fini = teardown)
 {
     orders_error_t err = {0};

@@ -233,6 +233,24 @@ static orders_code_t replay_reservation(orders_ctx_t *ctx, const orders_reservat
     return rc;
 }
 
+/* The store found no product for a line: says which, as the contract
+ * does ("Product not found: ID", field items[i].productId). */
+static orders_code_t unknown_product(orders_ctx_t *ctx, const orders_item_request_t *items,
+                                     size_t n, orders_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t available = 0;
+        if (ctx->catalog->stock_available(ctx->catalog_ud, items[i].product_id, &available,
+                                          NULL) != ORDERS_E_NOT_FOUND)
+            continue;
+        char field[ORDERS_ERROR_FIELD_MAX];
+        snprintf(field, sizeof field, "items[%zu].productId", i);
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, field, "Product not found: %s",
+                                items[i].product_id);
+    }
+    return orders_error_set(err, ORDERS_E_NOT_FOUND, "items", "Product not found");
+}
+
 orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
                                         const char *customer_id,
                                         const orders_item_request_t *items, size_t n,
@@ -279,6 +297,8 @@ orders_code_t orders_reservation_create(orders_ctx_t *ctx, const char *order_id,
     rc = ctx->store->reservation_create(ctx->store_ud, r, err);
     if (rc == ORDERS_E_OUT_OF_STOCK)
         orders__stat(ctx, "reservation_conflict");
+    if (rc == ORDERS_E_NOT_FOUND)
+        rc = unknown_product(ctx, items, n, err);
     if (rc == ORDERS_E_CONFLICT) {
         rc = replay_reservation(ctx, r, out, err);
         orders_reservation_free(r);

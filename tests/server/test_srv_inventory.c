@@ -242,7 +242,17 @@ Test(srv_inventory, reserve_is_all_or_none)
                  "no reservation was made: %s", r.body);
     srvh_resp_clear(&r);
     cr_expect_eq(reserve("ext-ghost", "no-such", 1, &r), 404, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Product not found: no-such");
     srvh_resp_clear(&r);
+    /* an unknown product among known ones: named, and nothing is held */
+    cr_expect_eq(post("/api/v1/inventory/reserve",
+                      "{\"orderId\":\"ext-ghost2\",\"items\":[{\"productId\":\"prod-mug\","
+                      "\"quantity\":1},{\"productId\":\"ghost-2\",\"quantity\":1}]}",
+                      &r),
+                 404, "%s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Product not found: ghost-2");
+    srvh_resp_clear(&r);
+    expect_levels("prod-mug", 100, 0, 0);
 }
 
 Test(srv_inventory, reserve_refuses_bad_bodies_naming_the_field)
