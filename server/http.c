@@ -34,6 +34,26 @@ static const char *reason(int status)
     }
 }
 
+/* CivetWeb's own error answers (a request it will not hand to a handler:
+ * an unknown method, a malformed request line or header) in the contract's
+ * envelope instead of CivetWeb's plain-text page.  CivetWeb's text (errmsg)
+ * stays out of the answer; the connection is closed after it. */
+int srv_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+    (void)errmsg;
+    char body[96], out[512];
+    int blen = snprintf(body, sizeof body, "{\"success\":false,\"message\":\"%s\"}",
+                        reason(status));
+    int n = snprintf(out, sizeof out,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %d\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n%s",
+                     status, reason(status), blen, body);
+    if (blen < 0 || n < 0 || (size_t)n >= sizeof out)
+        return 1; /* CivetWeb's own page, then */
+    mg_write(conn, out, (size_t)n);
+    return 0;
+}
+
 /* Headers and body in one buffer, one mg_write (no Nagle stalls, one
  * syscall).  A body dumped into r->space gets its headers written in the
  * room left in front of it. */

@@ -156,7 +156,7 @@ static struct mg_context *start_http(srv_t *s, int *port)
         "request_timeout_ms", "30000",
         NULL,
     };
-    struct mg_callbacks cb = {.log_message = log_civetweb};
+    struct mg_callbacks cb = {.log_message = log_civetweb, .http_error = srv_http_error};
     struct mg_context *mg = mg_start(&cb, s, options);
     if (mg == NULL) {
         fprintf(stderr, "orders-server: cannot listen on %s\n", ports);

@@ -258,6 +258,9 @@ struct srv_req {
 
 /* The CivetWeb handler for every URI. */
 int srv_dispatch(struct mg_connection *conn, void *cbdata);
+/* CivetWeb's http_error callback: its own error answers (requests it does
+ * not hand to srv_dispatch) in the error envelope.  Returns 0 (answered). */
+int srv_http_error(struct mg_connection *conn, int status, const char *errmsg);
 
 /* ---- answers (respond.c) ---------------------------------------------------------------- */
 

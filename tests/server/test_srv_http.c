@@ -152,6 +152,26 @@ Test(srv_http, wrong_method_is_405_with_an_allow_header)
     srvh_resp_clear(&r);
 }
 
+/* A method CivetWeb itself does not accept never reaches the router; its
+ * 400 still comes in the error envelope, as JSON, and the server goes on. */
+Test(srv_http, an_unknown_method_is_400_with_the_error_envelope)
+{
+    static const char *const methods[] = {"FOO", "BREW"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        srvh_resp_t r;
+        cr_expect_eq(srvh_customer(&srv, tok, methods[i], "/api/v1/cart", NULL, &r), 400,
+                     "%s: %s", methods[i], r.body);
+        char type[64] = "";
+        cr_expect(srvh_header(&r, "Content-Type", type, sizeof type));
+        cr_expect_str_eq(type, "application/json");
+        expect_error_envelope(&r, "Bad Request");
+        srvh_resp_clear(&r);
+    }
+    srvh_resp_t r;
+    cr_expect_eq(srvh_customer(&srv, tok, "GET", "/api/v1/cart", NULL, &r), 200, "%s", r.body);
+    srvh_resp_clear(&r);
+}
+
 /* ---- request bodies ------------------------------------------------------------------------ */
 
 Test(srv_http, non_json_content_type_is_415_and_changes_nothing)
