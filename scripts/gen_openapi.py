@@ -604,13 +604,17 @@ route("put", V + "/orders/{id}/cancel", "cancelOrder", "Cancel an order",
            "/admin/orders/{id}/refund).")
 route("post", V + "/orders/{id}/pay", "payOrder", "Pay a pending online or wallet order",
       [(200, success("The order after the payment attempt.", "Order", "Payment processed"))],
-      [400, 404, 409, 501], "IgnoredBody", body_required=False, params=ORDER_ID,
+      [400, 404, 409, 501], "IgnoredBody", body_required=False,
+      params=ORDER_ID + ["IdempotencyKey"],
       desc="For pending online and wallet orders (placed with deferPayment, or whose payment "
            "timed out). A cod order is 400 (field paymentMethod); an order that is not pending "
            "is 409; a reservation that expired first is 409. An approved payment confirms the "
            "order and converts its reservation; a declined one (insufficient wallet balance) "
            "releases the reservation and fails the order: both answer 200 with the order. A "
-           "gateway that times out is 503 and the order stays pending.")
+           "gateway that times out is 503 and the order stays pending. With an Idempotency-Key "
+           "(scoped to the order), the same key after its payment settled answers 200 with "
+           "the order as it is now, without asking the gateway again; another key on a "
+           "settled order is 409.")
 # admin orders
 route("get", V + "/admin/orders", "adminListOrders", "List orders",
       [(200, success("A page of orders.", "AdminOrderPage"))], [400],

@@ -84,12 +84,16 @@ static void order_cancel(srv_req_t *r)
     srv_answer_order(r, rc, order, &err, 200, "Order cancelled successfully");
 }
 
-/* POST /orders/:id/pay: the body, if any, is ignored. */
+/* POST /orders/:id/pay: the body, if any, is ignored.  With an
+ * Idempotency-Key a retry after the payment settled gets the order again
+ * (payment.h). */
 static void order_pay(srv_req_t *r)
 {
     orders_order_t *order = NULL;
     orders_error_t err;
-    orders_code_t rc = orders_order_pay(r->ctx, r->params[0], r->who.id, &order, &err);
+    orders_code_t rc = orders_order_pay_keyed(r->ctx, r->params[0], r->who.id,
+                                              mg_get_header(r->conn, "Idempotency-Key"), &order,
+                                              &err);
     srv_answer_order(r, rc, order, &err, 200, "Payment processed");
 }
 

@@ -24,6 +24,19 @@ extern "C" {
 orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *customer_id,
                                orders_order_t **out, orders_error_t *err);
 
+/* The same with an idempotency key (NULL: none; else 1..ORDERS_ID_MAX
+ * bytes, else ORDERS_E_INVALID, field "Idempotency-Key").  A key is scoped
+ * to its order.  Once the payment of a request with the key has settled
+ * (confirmed or failed), the same key again returns the order as it is now
+ * with ORDERS_OK, without asking the gateway; while the order is still
+ * pending it is asked again (the gateway sees one payment per order however
+ * often it is asked).  Another key, or none, on a settled order is
+ * ORDERS_E_CONFLICT as for orders_order_pay.  The key is recorded (as a
+ * hash) in the order's history, in the same atomic step as the outcome. */
+orders_code_t orders_order_pay_keyed(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                     const char *idempotency_key, orders_order_t **out,
+                                     orders_error_t *err);
+
 /* Reports the gateway's final answer for a pending payment: success confirms
  * the order as paid and converts its reservation; failure fails the order
  * and releases the reservation.  A success that arrives after the

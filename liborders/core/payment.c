@@ -16,7 +16,32 @@ typedef struct outcome {
     bool money_taken;
     const char *txn_id;
     const char *message;
+    const char *mark;      /* NULL, or "[pay key HASH]": the request's Idempotency-Key */
 } outcome_t;
+
+/*
+ * Idempotency keys of payments.  A keyed payment writes the mark of its key
+ * into the order's history in the same atomic step as its outcome; a later
+ * request with the key finds the mark and gets the order as it is.  A key is
+ * scoped to its order; the gateway sees one payment per order ("pay:ID")
+ * however often it is asked, so a still-pending order is simply asked for
+ * again.
+ */
+static void pay_mark(const char *key, char out[48])
+{
+    snprintf(out, 48, "[pay key %016llx]", (unsigned long long)orders__fnv1a(key));
+}
+
+/* Records oc's key mark, if any, in the change's history. */
+static bool record_mark(orders__change_t *ch, const outcome_t *oc)
+{
+    if (!oc->mark)
+        return true;
+    const char *st = orders_status_name(ch->order->status);
+    char note[96];
+    snprintf(note, sizeof note, "payment request %s", oc->mark);
+    return orders__change_history(ch, st, st, note);
+}
 
 void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id)
 {
@@ -36,8 +61,9 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
                      o->status != ORDERS_STATUS_CANCELLED) ||
                     (oc->outcome == ORDERS_PAY_DECLINED && o->status == ORDERS_STATUS_FAILED);
         if (same) {
-            ch->unchanged = true;
-            return ORDERS_OK;
+            /* a racing request settled it: this one's key is recorded too */
+            ch->unchanged = !oc->mark;
+            return record_mark(ch, oc) ? ORDERS_OK : orders__nomem(err);
         }
         return orders_error_set(err, ORDERS_E_CONFLICT, "status", "order is %s, not pending",
                                 orders_status_name(o->status));
@@ -65,7 +91,7 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
     if (oc->money_taken && !orders__change_event(ctx, ch, ORDERS_EVENT_PAYMENT, o->customer_id,
                                                  NULL, "paid", &o->total_amount, oc->txn_id))
         return orders__nomem(err);
-    return ORDERS_OK;
+    return record_mark(ch, oc) ? ORDERS_OK : orders__nomem(err);
 }
 
 /* ---- money that arrives for an order that has ended ---- */
@@ -197,8 +223,10 @@ static orders_code_t settle(orders_ctx_t *ctx, const char *id, const char *scope
                                 : "reservation expired before payment");
 }
 
-orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
-                                  orders_order_t **out, orders_error_t *err)
+/* Asks the gateway to pay pending order o and applies its answer; mark is
+ * the request's key mark (NULL: none). */
+static orders_code_t run_payment(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
+                                 const char *mark, orders_order_t **out, orders_error_t *err)
 {
     if (o->status != ORDERS_STATUS_PENDING)
         return orders_error_set(err, ORDERS_E_CONFLICT, "status", "order is %s, not pending",
@@ -217,17 +245,46 @@ orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, co
     orders_code_t rc = gw->authorize(gud, ctx, &p, &res, err);
     if (rc) /* timeout or outage: the order stays pending, to be synced */
         return rc;
-    outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL};
+    outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL,
+                    mark};
     return settle(ctx, o->id, scope, &oc, out, err);
 }
 
+orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
+                                  orders_order_t **out, orders_error_t *err)
+{
+    return run_payment(ctx, o, scope, NULL, out, err);
+}
+
+/* Is mark in the history of order id? */
+static orders_code_t mark_seen(orders_ctx_t *ctx, const char *id, const char *mark, bool *seen,
+                               orders_error_t *err)
+{
+    orders_history_list_t h = {0};
+    orders_code_t rc = ctx->store->history_list(ctx->store_ud, id, &h, err);
+    *seen = false;
+    for (size_t i = 0; rc == ORDERS_OK && i < h.count && !*seen; i++)
+        *seen = h.items[i]->note && strstr(h.items[i]->note, mark) != NULL;
+    orders_history_list_clear(&h);
+    return rc;
+}
+
+/* Pays order id; with a key mark, an order the key already paid (or
+ * failed) is returned as it is. */
 static orders_code_t payment_start(orders_ctx_t *ctx, const char *id, const char *scope,
-                                   orders_order_t **out, orders_error_t *err)
+                                   const char *mark, orders_order_t **out, orders_error_t *err)
 {
     orders_order_t *o = NULL;
     orders_code_t rc = orders_order_get(ctx, id, scope, &o, err);
-    if (rc == ORDERS_OK)
-        rc = orders__payment_run(ctx, o, scope, out, err);
+    bool seen = false;
+    if (rc == ORDERS_OK && mark && o->status != ORDERS_STATUS_PENDING)
+        rc = mark_seen(ctx, o->id, mark, &seen, err);
+    if (rc == ORDERS_OK && seen && out) {
+        *out = o; /* the key's payment settled it: its result, as it is now */
+        return ORDERS_OK;
+    }
+    if (rc == ORDERS_OK && !seen)
+        rc = run_payment(ctx, o, scope, mark, out, err);
     orders_order_free(o);
     return rc;
 }
@@ -256,7 +313,25 @@ orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *cu
     orders_code_t rc = refuse_cod(ctx, id, customer_id, err);
     if (rc)
         return rc;
-    return payment_start(ctx, id, customer_id, out, err);
+    return payment_start(ctx, id, customer_id, NULL, out, err);
+}
+
+orders_code_t orders_order_pay_keyed(orders_ctx_t *ctx, const char *id, const char *customer_id,
+                                     const char *idempotency_key, orders_order_t **out,
+                                     orders_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (idempotency_key && !orders__id_valid(idempotency_key))
+        return orders_error_set(err, ORDERS_E_INVALID, "Idempotency-Key",
+                                "Idempotency-Key must be 1 to %d bytes", ORDERS_ID_MAX);
+    orders_code_t rc = refuse_cod(ctx, id, customer_id, err);
+    if (rc)
+        return rc;
+    char mark[48];
+    if (idempotency_key)
+        pay_mark(idempotency_key, mark);
+    return payment_start(ctx, id, customer_id, idempotency_key ? mark : NULL, out, err);
 }
 
 orders_code_t orders_payment_complete(orders_ctx_t *ctx, const char *id, bool success,
@@ -269,7 +344,7 @@ orders_code_t orders_payment_complete(orders_ctx_t *ctx, const char *id, bool su
     if (rc)
         return rc;
     outcome_t oc = {success ? ORDERS_PAY_APPROVED : ORDERS_PAY_DECLINED, success, txn_id,
-                    success ? "payment completed" : "payment failed"};
+                    success ? "payment completed" : "payment failed", NULL};
     return settle(ctx, id, NULL, &oc, out, err);
 }
 
@@ -307,6 +382,7 @@ orders_code_t orders_payment_sync(orders_ctx_t *ctx, const char *id, orders_orde
         return rc;
     if (res.outcome == ORDERS_PAY_PENDING && !res.txn_id[0])
         return orders_order_get(ctx, id, NULL, out, err);
-    outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL};
+    outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL,
+                    NULL};
     return settle(ctx, id, NULL, &oc, out, err);
 }

@@ -34,10 +34,8 @@ typedef struct refund_step {
  */
 static void key_mark(refund_step_t *s, const char *key)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;       /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ULL;
-    snprintf(s->prefix, sizeof s->prefix, "[refund key %016llx ", (unsigned long long)h);
+    snprintf(s->prefix, sizeof s->prefix, "[refund key %016llx ",
+             (unsigned long long)orders__fnv1a(key));
     snprintf(s->mark, sizeof s->mark, "%samount %lld]", s->prefix, (long long)s->amount);
 }
 

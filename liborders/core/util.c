@@ -119,6 +119,14 @@ void orders__hex64(uint64_t v, char out[17])
     orders__hex_bytes(b, 8, out);
 }
 
+uint64_t orders__fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    return h;
+}
+
 size_t orders__decimal(int64_t v, int width, char *buf, size_t len)
 {
     char tmp[24];

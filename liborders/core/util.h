@@ -44,6 +44,8 @@ char *orders__join(char *buf, size_t len, const char *a, const char *b);
 
 /* Writes v as 16 lower-case hex digits and a NUL into out. */
 void orders__hex64(uint64_t v, char out[17]);
+/* FNV-1a of s: the hash an idempotency key is recorded under. */
+uint64_t orders__fnv1a(const char *s);
 /* The n bytes at b as 2n lower-case hex digits and a NUL at out. */
 void orders__hex_bytes(const unsigned char *b, size_t n, char *out);
 

@@ -285,6 +285,49 @@ Test(srv_orders_flow, deferred_online_payment_is_completed_by_pay)
     free(id);
 }
 
+static long pay_with_key(const char *token, const char *id, const char *key, srvh_resp_t *r)
+{
+    char path[256], auth[8300], header[200];
+    snprintf(path, sizeof path, "/api/v1/orders/%s/pay", id);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    snprintf(header, sizeof header, "Idempotency-Key: %s", key);
+    const char *hdrs[] = {auth, header, NULL};
+    return srvh_call(&srv, "POST", path, hdrs, NULL, r);
+}
+
+/* A pay retried with its Idempotency-Key gets the paid order again (200),
+ * not 409, and the order is paid once; another key is still 409. */
+Test(srv_orders_flow, pay_retried_with_its_key_answers_the_paid_order)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/cart/add",
+                               "{\"productId\":\"prod-mug\",\"quantity\":1}", &r),
+                 200);
+    srvh_resp_clear(&r);
+    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
+                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":true}",
+                               &r),
+                 201, "%s", r.body);
+    char *id = strdup(str_of(srvh_data(&r), "id"));
+    srvh_resp_clear(&r);
+    cr_assert_eq(pay_with_key(tok, id, "pay-attempt-1", &r), 200, "%s", r.body);
+    char *updated = strdup(str_of(srvh_data(&r), "updatedAt"));
+    srvh_resp_clear(&r);
+    cr_assert_eq(pay_with_key(tok, id, "pay-attempt-1", &r), 200, "retry: %s", r.body);
+    cr_expect_str_eq(srvh_message(&r), "Payment processed");
+    cr_expect_str_eq(str_of(srvh_data(&r), "paymentStatus"), "paid", "%s", r.body);
+    cr_expect_str_eq(str_of(srvh_data(&r), "updatedAt"), updated,
+                     "the retry changed the order: %s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay_with_key(tok, id, "pay-attempt-2", &r), 409, "another key: %s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(pay_with_key(other, id, "pay-attempt-1", &r), 404, "another customer: %s",
+                 r.body);
+    srvh_resp_clear(&r);
+    free(updated);
+    free(id);
+}
+
 /* ---- idempotency ------------------------------------------------------------------------ */
 
 static long place_with_key(const char *token, const char *key, const char *body,
