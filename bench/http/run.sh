@@ -153,6 +153,25 @@ order_id=$(api POST /api/v1/orders/place "$place_body" "$auth" | jq -r '.data.id
 [[ -n $order_id ]] || { echo "run.sh: orders/place failed: $(cat "$tmp/api.body")" >&2; exit 1; }
 echo "== order $order_id placed for GET /api/v1/orders/:id"
 
+# settle NAME: waits (up to 60 s) until the server has delivered its outbox
+# backlog, then flushes the page cache to disk and rests a second, so that
+# the raw commit rate and the run after it start on an idle server and a
+# quiet disk (a write run leaves thousands of events to deliver, each
+# dispatch a commit, and megabytes of WAL being written back).  Prints how
+# long it waited.
+settle() {
+    local i pending=unknown started=$SECONDS
+    for ((i = 0; i < 600; i++)); do
+        pending=$(curl -s --max-time 5 "$base/metrics" |
+            sed -n 's/^orders_outbox_pending \([0-9][0-9]*\)$/\1/p')
+        [[ $pending == 0 ]] && break
+        sleep 0.1
+    done
+    sync
+    sleep 1
+    echo "== settled before $1: outbox pending $pending, waited $((SECONDS - started)) s"
+}
+
 # ---- the runs: each one's output shows and is kept in $tmp/NAME.out ----------------------------
 run_wrk() { # NAME URL [TOKEN]
     BENCH_TOKEN=${3:-} wrk -t2 -c"$wrk_conns" -d"${duration}s" --timeout 10s \
@@ -175,6 +194,7 @@ run_loadgen cart "$port" --mode cart-add -c "$conns" -d "$duration" --clear-ever
     --mint "$server_bin" --jwt-secret "$secret" --customer-prefix "bench-cart-$$" "${product_args[@]}"
 # the placement ceiling: raw SQLite commits, with both servers idle, just
 # before the checkout run (the disk is shared and its speed drifts)
+settle checkout
 echo "== sqlite raw commit rate ($commits commits, WAL, synchronous=FULL)"
 "$obench_bin" --sqlite-raw-only --sqlite-orders "$commits" | tee "$tmp/raw.out"
 echo "== checkout: 3 adds + place (orders-loadgen checkout, $conns connections)"
@@ -197,6 +217,7 @@ done
 place_args=(--mode place -c "$conns" --rounds "$rounds" --tokens "$tmp/place-tokens" "${product_args[@]}")
 echo "== placement only, untimed fill: $place_customers carts of 3 products ($conns connections)"
 run_loadgen place-fill "$port" "${place_args[@]}" --phase fill
+settle placements
 echo "== sqlite raw commit rate, just before the placements"
 "$obench_bin" --sqlite-raw-only --sqlite-orders "$commits" | tee "$tmp/raw-place.out"
 echo "== placement only, timed: each of $conns connections places its $rounds carts in turn"
