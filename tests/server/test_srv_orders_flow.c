@@ -253,19 +253,16 @@ Test(srv_orders_flow, wallet_without_funds_fails_the_order_and_pay_is_409)
     free(id);
 }
 
-Test(srv_orders_flow, deferred_online_payment_is_completed_by_pay)
+/* A mug in token's cart, placed online with deferPayment: the new order's
+ * id (free it), checked to be pending. */
+static char *place_deferred_online(const char *token)
 {
     srvh_resp_t r;
-    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/cart/add",
+    cr_assert_eq(srvh_customer(&srv, token, "POST", "/api/v1/cart/add",
                                "{\"productId\":\"prod-mug\",\"quantity\":1}", &r),
                  200);
     srvh_resp_clear(&r);
-    cr_expect_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
-                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":1}",
-                               &r),
-                 400, "deferPayment must be a boolean: %s", r.body);
-    srvh_resp_clear(&r);
-    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
+    cr_assert_eq(srvh_customer(&srv, token, "POST", "/api/v1/orders/place",
                                "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":true}",
                                &r),
                  201, "%s", r.body);
@@ -273,6 +270,18 @@ Test(srv_orders_flow, deferred_online_payment_is_completed_by_pay)
     cr_expect_str_eq(str_of(srvh_data(&r), "paymentStatus"), "pending", "%s", r.body);
     char *id = strdup(str_of(srvh_data(&r), "id"));
     srvh_resp_clear(&r);
+    return id;
+}
+
+Test(srv_orders_flow, deferred_online_payment_is_completed_by_pay)
+{
+    srvh_resp_t r;
+    cr_expect_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
+                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":1}",
+                               &r),
+                 400, "deferPayment must be a boolean: %s", r.body);
+    srvh_resp_clear(&r);
+    char *id = place_deferred_online(tok);
     cr_assert_eq(pay(other, id, &r), 404, "another customer cannot pay it: %s", r.body);
     srvh_resp_clear(&r);
     cr_assert_eq(pay(tok, id, &r), 200, "%s", r.body);
@@ -300,16 +309,7 @@ static long pay_with_key(const char *token, const char *id, const char *key, srv
 Test(srv_orders_flow, pay_retried_with_its_key_answers_the_paid_order)
 {
     srvh_resp_t r;
-    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/cart/add",
-                               "{\"productId\":\"prod-mug\",\"quantity\":1}", &r),
-                 200);
-    srvh_resp_clear(&r);
-    cr_assert_eq(srvh_customer(&srv, tok, "POST", "/api/v1/orders/place",
-                               "{" ADDRESS ",\"paymentMethod\":\"online\",\"deferPayment\":true}",
-                               &r),
-                 201, "%s", r.body);
-    char *id = strdup(str_of(srvh_data(&r), "id"));
-    srvh_resp_clear(&r);
+    char *id = place_deferred_online(tok);
     cr_assert_eq(pay_with_key(tok, id, "pay-attempt-1", &r), 200, "%s", r.body);
     char *updated = strdup(str_of(srvh_data(&r), "updatedAt"));
     srvh_resp_clear(&r);
