@@ -2,11 +2,15 @@
 # ./test.sh - the whole check, as CI runs it (.ci/run):
 #   1. scripts/deps.sh (installs only what is missing);
 #   2. builds build/release and build/asan (ASan + UBSan), warnings as errors;
-#   3. ctest in both (in build/asan a leak fails the test that leaked:
+#   3. starts the MongoDB-wire test server (scripts/mongo-test-server.sh)
+#      and exports ORDERS_TEST_MONGO_URI for the tests, unless the variable
+#      is already set (a real MongoDB); when the server cannot start, the
+#      Mongo tests run without it and say they skipped, and why;
+#   4. ctest in both (in build/asan a leak fails the test that leaked:
 #      tests/support/leakcheck.c);
-#   4. installs build/release into a temporary prefix and builds and runs
+#   5. installs build/release into a temporary prefix and builds and runs
 #      tests/consumer against it with find_package and with pkg-config;
-#   5. runs build/release/bench/orders-bench --quick when it exists.
+#   6. runs build/release/bench/orders-bench --quick when it exists.
 # Last line: "N passed, F failed" (ctest tests of both builds; a failed
 # consumer or bench step counts as one more failure).  Exit status 0 only
 # when F is 0.
@@ -17,7 +21,8 @@ passed=0
 failed=0
 logs=$(mktemp -d)
 prefix=$(mktemp -d)
-trap 'rm -rf "$logs" "$prefix"' EXIT
+mongo_state=$(mktemp -d)
+trap 'scripts/mongo-test-server.sh stop "$mongo_state"; rm -rf "$logs" "$prefix" "$mongo_state"' EXIT
 
 section() { printf '\n==== %s\n' "$*"; }
 
@@ -72,6 +77,16 @@ for kind in release asan; do
         summary_and_exit
     fi
 done
+
+section "MongoDB for the tests"
+if [[ -n ${ORDERS_TEST_MONGO_URI:-} ]]; then
+    echo "ORDERS_TEST_MONGO_URI is set: the Mongo tests use $ORDERS_TEST_MONGO_URI"
+elif uri=$(scripts/mongo-test-server.sh start "$mongo_state"); then
+    export ORDERS_TEST_MONGO_URI=$uri
+    echo "wire test server at $uri (ORDERS_TEST_MONGO_URI)"
+else
+    echo "test.sh: no MongoDB for the tests: the Mongo tests will say they skipped" >&2
+fi
 
 run_ctest build/release
 run_ctest build/asan \
