@@ -2,10 +2,10 @@
 # scripts/mongo-test-server.sh - the MongoDB-wire test server for the tests.
 #
 #   scripts/mongo-test-server.sh start STATE_DIR
-#       Copies ../shared/tools/mongo-wire-test-server (or the directory in
-#       ORDERS_MONGO_WIRE_SERVER_DIR) into STATE_DIR (the original may be
-#       read-only), runs `npm ci` there, starts `node server.mjs PORT` on a
-#       free port of 127.0.0.1, waits for its READY line, and prints the URI
+#       Copies ../shared/tools/mongo-wire-test-server (see find_source) into
+#       STATE_DIR (the original may be read-only), runs `npm ci` there,
+#       starts `node server.mjs PORT` on a free port of 127.0.0.1, waits for
+#       its READY line, and prints the URI
 #       (mongodb://127.0.0.1:PORT) on stdout.  Exit 1, with the reason on
 #       stderr, when any of that fails: the caller then runs the tests
 #       without ORDERS_TEST_MONGO_URI, and the Mongo tests say they skipped.
@@ -31,10 +31,25 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+# The wire test server's sources: ORDERS_MONGO_WIRE_SERVER_DIR, else
+# ../shared/tools next to the checkout, else the development machine's
+# /work/shared/tools (a clone made elsewhere, e.g. in /tmp, still finds it).
+find_source() {
+    local d
+    for d in ${ORDERS_MONGO_WIRE_SERVER_DIR:+"$ORDERS_MONGO_WIRE_SERVER_DIR"} \
+        "$root/../shared/tools/mongo-wire-test-server" /work/shared/tools/mongo-wire-test-server; do
+        if [[ -f $d/server.mjs && -f $d/package-lock.json ]]; then
+            echo "$d"
+            return 0
+        fi
+    done
+    return 1
+}
+
 start() {
-    local state=$1 src=${ORDERS_MONGO_WIRE_SERVER_DIR:-$root/../shared/tools/mongo-wire-test-server}
-    [[ -f $src/server.mjs && -f $src/package-lock.json ]] ||
-        die "no wire test server at $src (set ORDERS_MONGO_WIRE_SERVER_DIR)"
+    local state=$1 src
+    src=$(find_source) ||
+        die "no wire test server in ../shared/tools or /work/shared/tools (set ORDERS_MONGO_WIRE_SERVER_DIR)"
     command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed"
     mkdir -p "$state"
     rm -rf "$state/server"
