@@ -22,13 +22,18 @@ die() {
     exit 1
 }
 
-# A free TCP port on 127.0.0.1 (the kernel's choice, released at once).
+# A free TCP port on 127.0.0.1: the kernel's choice, released at once
+# (without python3, a random high port; start() retries a taken one).
 free_port() {
-    python3 -c 'import socket
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
+    else
+        echo $((20000 + RANDOM % 40000))
+    fi
 }
 
 # The wire test server's sources: ORDERS_MONGO_WIRE_SERVER_DIR, else
