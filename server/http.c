@@ -244,7 +244,11 @@ static bool read_body(srv_req_t *r, json_t **out)
     free(buf);
     if (*out == NULL) {
         char msg[200];
-        snprintf(msg, sizeof msg, "Malformed JSON: %s at line %d, column %d", jerr.text,
+        /* jansson names its own flag for a NUL escape: say what is wrong instead */
+        const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") != NULL
+                              ? "\\u0000 is not allowed in strings"
+                              : jerr.text;
+        snprintf(msg, sizeof msg, "Malformed JSON: %s at line %d, column %d", why,
                  jerr.line, jerr.column);
         srv_fail(r, 400, msg);
         return false;

@@ -226,6 +226,13 @@ Test(srv_http, malformed_json_is_400_naming_the_problem)
                  400, "duplicate keys are refused: %s", r.body);
     cr_expect(strstr(srvh_message(&r), "duplicate") != NULL, "%s", srvh_message(&r));
     srvh_resp_clear(&r);
+    /* a NUL escape: said plainly, without jansson's flag names */
+    cr_expect_eq(add_with_type(NULL, "{\"productId\":\"a\\u0000b\",\"quantity\":1}", &r), 400,
+                 "%s", r.body);
+    cr_expect(strstr(srvh_message(&r), "\\u0000 is not allowed in strings") != NULL, "%s",
+              srvh_message(&r));
+    cr_expect(strstr(srvh_message(&r), "JSON_") == NULL, "%s", srvh_message(&r));
+    srvh_resp_clear(&r);
     cr_expect_eq(cart_lines(), 0u);
 }
 
