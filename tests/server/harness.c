@@ -406,3 +406,21 @@ void srvh_start_argv(srvh_t *s, const char *const *full_args)
     snprintf(s->db, sizeof s->db, "%s/orders.db", s->dir);
     spawn(s, full_args, plumbing_env);
 }
+
+char *srvh_run(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "%s", cmd);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    cr_assert_not_null(mem);
+    char buf[512];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, got, mem);
+    fclose(mem);
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return out;
+}

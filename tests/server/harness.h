@@ -63,6 +63,9 @@ long srvh_customer(srvh_t *s, const char *token, const char *method, const char 
 /* The same with the service key. */
 long srvh_admin(srvh_t *s, const char *method, const char *path, const char *body,
                 srvh_resp_t *out);
+/* Runs cmd through the shell: its standard output (free() it) and exit
+ * status (128 + the signal when a signal ended it). */
+char *srvh_run(const char *cmd, int *status);
 void srvh_resp_clear(srvh_resp_t *r);
 /* The value of a response header (case-insensitive name) into buf; false if absent. */
 bool srvh_header(const srvh_resp_t *r, const char *name, char *buf, size_t len);

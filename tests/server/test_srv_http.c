@@ -410,30 +410,13 @@ Test(srv_http, events_log_gets_json_lines_after_a_placement)
 
 /* ---- orders-server token ---------------------------------------------------------------------- */
 
-/* Runs cmd through the shell; its output (free()) and exit status. */
-static char *run(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p, "%s", cmd);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    char buf[512];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        fwrite(buf, 1, got, mem);
-    fclose(mem);
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    return out;
-}
 
 Test(srv_http, token_subcommand_prints_a_token_the_server_accepts)
 {
     setenv("ORDERS_JWT_SECRET", SRVH_SECRET, 1);
     unsetenv("ORDERS_CONFIG");
     int status;
-    char *out = run("'" ORDERS_SERVER_BIN "' token --customer c9 --name N --email E --ttl 60",
+    char *out = srvh_run("'" ORDERS_SERVER_BIN "' token --customer c9 --name N --email E --ttl 60",
                     &status);
     cr_assert_eq(status, 0, "%s", out);
     out[strcspn(out, "\r\n")] = '\0';
@@ -459,7 +442,7 @@ Test(srv_http, token_subcommand_prints_a_token_the_server_accepts)
     free(out);
 
     unsetenv("ORDERS_JWT_SECRET");
-    out = run("'" ORDERS_SERVER_BIN "' token --customer c9 2>&1", &status);
+    out = srvh_run("'" ORDERS_SERVER_BIN "' token --customer c9 2>&1", &status);
     cr_expect_neq(status, 0, "no secret: %s", out);
     cr_expect(strstr(out, "ORDERS_JWT_SECRET") != NULL, "%s", out);
     free(out);

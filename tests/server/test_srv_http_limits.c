@@ -237,18 +237,7 @@ static char *run_with_config(const char *text, int *status)
              "timeout 20 '%s' --config '%s' --port 0 --store memory: --log '%s/requests.log' "
              "2>&1",
              ORDERS_SERVER_BIN, path, srv.dir);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    char buf[512];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        fwrite(buf, 1, got, mem);
-    fclose(mem);
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    char *out = srvh_run(cmd, status);
     srvh_remove_dir(srv.dir);
     return out;
 }
