@@ -11,6 +11,7 @@
 #include <orders/types.h>
 #include <orders/store.h>
 #include <orders/store_sqlite.h>
+#include <orders/store_mongo.h>
 #include <orders/catalog.h>
 #include <orders/customers.h>
 #include <orders/gateway.h>

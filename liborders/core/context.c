@@ -254,6 +254,19 @@ orders_code_t orders_ctx_open_store(orders_ctx_t *ctx, const char *uri, orders_e
         return rc;
     }
 #endif
+#ifdef ORDERS_HAVE_MONGO
+    if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0) {
+        void *ud = NULL;
+        orders_code_t rc = orders_store_mongo_open(uri, NULL, &ud, err);
+        if (rc)
+            return rc;
+        rc = orders_ctx_set_store(ctx, orders_store_mongo_vtable(), ud, orders_store_mongo_free,
+                                  err);
+        if (rc)
+            orders_store_mongo_free(ud);
+        return rc;
+    }
+#endif
     if (strncmp(uri, "sqlite:", 7) == 0 || strncmp(uri, "mongodb://", 10) == 0 ||
         strncmp(uri, "mongodb+srv://", 14) == 0)
         return orders_error_set(err, ORDERS_E_UNSUPPORTED, "store",

@@ -3,7 +3,7 @@
  *
  * Every store backend must pass tests/conformance/suite_*.c unchanged.  The
  * build links those files and helpers.c with exactly one backend_<name>.c,
- * which implements the three hooks below, into test_conformance_<name>
+ * which implements the four hooks below, into test_conformance_<name>
  * (Criterion provides main).  Each test runs in its own process and opens a
  * fresh, empty store in .init (conf_setup) that .fini (conf_teardown) closes.
  *
@@ -24,6 +24,10 @@
 
 /* ---- backend hooks (one backend_<name>.c implements these) -------------- */
 
+/* NULL when the backend can run here; else why it cannot (a server it
+ * needs is not configured): conf_setup then prints that and skips the
+ * test.  A static string. */
+const char *conformance_skip_reason(void);
 /* Opens a fresh, empty store; returns its vtable and userdata (NULL on
  * failure, which fails the test). */
 const orders_store_vtable_t *conformance_open(void **ud);
