@@ -21,12 +21,17 @@
  *   - a reservation being changed by another caller is waited for (up to
  *     wait_ms), never read half-changed by another writer;
  *   - outbox_ack_many is not provided (the core acknowledges one event at a
- *     time), because a batch of single-document updates is not one step.
+ *     time), because a batch of single-document updates is not one step;
+ *   - a wallet ref applies once per wallet (customer and currency), where
+ *     the memory and SQLite stores keep one set of refs for all wallets
+ *     (the core's refs name an order or a payment key, so they never
+ *     repeat across wallets).
  *
  * Indexes are created when the store opens (docs/deployment.md lists them).
  * Writes use write concern "majority" with journaling unless the URI sets
  * w, so an acknowledged write survives the loss of the primary on a replica
- * set; on a standalone server that is one journaled node.  Numbers are read
+ * set; on a standalone server that is one journaled node.  Every read goes
+ * to the primary, whatever read preference the URI names.  Numbers are read
  * back with bson_iter_as_int64 whatever BSON type a server stored them as.
  *
  * These declarations are always present; the functions exist only when the

@@ -38,11 +38,12 @@
 /* ---- field tables ---------------------------------------------------------------- */
 
 typedef enum field_kind {
+    F_ID,         /* char *, required: a document without it is corrupt */
     F_STR,        /* char *, optional */
     F_I64,        /* int64_t */
     F_BOOL,       /* bool */
     F_TIME,       /* int64_t ms, always written */
-    F_OPT_TIME,   /* int64_t ms, absent when 0 */
+    F_OPT_TIME,   /* int64_t ms, null when 0 */
     F_MONEY,      /* orders_money_t against the document currency */
     F_STATUS,     /* orders_status_t, and the enums below: wire names */
     F_METHOD,     /* orders_payment_method_t */
@@ -63,14 +64,14 @@ typedef struct field {
 
 #define P_(k, kind, m) FLD(orders_product_t, k, kind, m)
 static const field_t PRODUCT_FIELDS[] = {
-    P_("sellerId", F_STR, seller_id), P_("name", F_STR, name), P_("image", F_STR, image),
+    P_("_id", F_ID, id), P_("sellerId", F_STR, seller_id), P_("name", F_STR, name), P_("image", F_STR, image),
     P_("price", F_MONEY, price), P_("active", F_BOOL, active),
     P_("createdAt", F_TIME, created_at), P_("updatedAt", F_TIME, updated_at),
 };
 
 #define C_(k, kind, m) FLD(orders_cart_t, k, kind, m)
 static const field_t CART_FIELDS[] = {
-    C_("cartId", F_STR, id), C_("customerId", F_STR, customer_id),
+    C_("cartId", F_STR, id), C_("customerId", F_ID, customer_id),
     C_("totalItems", F_I64, total_items), C_("totalAmount", F_MONEY, total_amount),
     C_("version", F_I64, version), C_("createdAt", F_TIME, created_at),
     C_("lastUpdated", F_TIME, updated_at), C_("expiresAt", F_TIME, expires_at),
@@ -87,7 +88,8 @@ static const field_t CART_LINE_FIELDS[] = {
 
 #define O_(k, kind, m) FLD(orders_order_t, k, kind, m)
 static const field_t ORDER_FIELDS[] = {
-    O_("orderNumber", F_STR, order_number), O_("customerId", F_STR, customer_id),
+    O_("_id", F_ID, id), O_("orderNumber", F_ID, order_number),
+    O_("customerId", F_ID, customer_id),
     O_("customerName", F_STR, customer_name), O_("customerEmail", F_STR, customer_email),
     O_("subtotal", F_MONEY, subtotal), O_("tax", F_MONEY, tax),
     O_("shippingFee", F_MONEY, shipping_fee), O_("discount", F_MONEY, discount),
@@ -128,7 +130,7 @@ static const field_t SELLER_FIELDS[] = {
 
 #define R_(k, kind, m) FLD(orders_reservation_t, k, kind, m)
 static const field_t RES_FIELDS[] = {
-    R_("orderId", F_STR, order_id), R_("customerId", F_STR, customer_id),
+    R_("_id", F_ID, id), R_("orderId", F_ID, order_id), R_("customerId", F_STR, customer_id),
     R_("totalItems", F_I64, total_items), R_("totalValue", F_MONEY, total_value),
     R_("localStock", F_BOOL, local_stock), R_("createdAt", F_TIME, created_at),
     R_("updatedAt", F_TIME, updated_at), R_("expiresAt", F_TIME, expires_at),
@@ -233,6 +235,7 @@ static bool put_fields(bson_t *doc, const void *rec, const field_t *f, size_t n,
         const void *m = (const char *)rec + f[i].off;
         const char *k = f[i].key;
         switch (f[i].kind) {
+        case F_ID:
         case F_STR:
             if (*(char *const *)m == NULL)
                 ok = BSON_APPEND_NULL(doc, k);
@@ -275,9 +278,12 @@ static orders_code_t get_fields(const bson_t *doc, void *rec, const field_t *f, 
     for (size_t i = 0; i < n; i++) {
         void *m = (char *)rec + f[i].off;
         switch (f[i].kind) {
+        case F_ID:
         case F_STR:
             if (!mg_dup_str(doc, f[i].key, (char **)m))
                 return mg_nomem(err);
+            if (f[i].kind == F_ID && *(char **)m == NULL)
+                return corrupt(what, owner, f[i].key, NULL, err);
             break;
         case F_I64:
         case F_TIME:
@@ -304,13 +310,6 @@ static const char *doc_currency(const bson_t *doc)
 {
     const char *c = mg_get_str(doc, "currency");
     return c != NULL ? c : "";
-}
-
-/* A required string that get_fields read: NULL is a corrupt document. */
-static orders_code_t need(const char *value, const char *what, const char *owner,
-                          const char *field, orders_error_t *err)
-{
-    return value != NULL ? ORDERS_OK : corrupt(what, owner, field, NULL, err);
 }
 
 /* ---- sub-documents and arrays ------------------------------------------------------- */
@@ -389,8 +388,10 @@ static orders_code_t get_array(const bson_t *doc, const array_spec_t *a, const c
             bson_iter_document(&it, &len, &data);
         if (data == NULL || !bson_init_static(&elem, data, len))
             return corrupt(what, owner, a->key, "(element not a document)", err);
-        orders_code_t rc = get_fields(&elem, v + i * a->size, a->fields, a->count, currency,
-                                      what, owner, err);
+        char who[ORDERS_ID_MAX + 48]; /* "o1 items[2]" */
+        snprintf(who, sizeof who, "%s %s[%zu]", owner != NULL ? owner : "(no id)", a->key, i);
+        orders_code_t rc =
+            get_fields(&elem, v + i * a->size, a->fields, a->count, currency, what, who, err);
         if (rc != ORDERS_OK)
             return rc;
     }
@@ -401,9 +402,8 @@ static orders_code_t get_array(const bson_t *doc, const array_spec_t *a, const c
 
 bool mg_product_bson(const orders_product_t *p, bson_t *doc)
 {
-    return BSON_APPEND_UTF8(doc, "_id", p->id) &&
-           BSON_APPEND_UTF8(doc, "currency", p->price.currency) &&
-           put_fields(doc, p, PRODUCT_FIELDS, COUNT(PRODUCT_FIELDS), p->price.currency);
+    return put_fields(doc, p, PRODUCT_FIELDS, COUNT(PRODUCT_FIELDS), p->price.currency) &&
+           BSON_APPEND_UTF8(doc, "currency", p->price.currency);
 }
 
 orders_code_t mg_product_from(const bson_t *doc, orders_product_t **out, orders_error_t *err)
@@ -412,12 +412,8 @@ orders_code_t mg_product_from(const bson_t *doc, orders_product_t **out, orders_
     orders_product_t *p = calloc(1, sizeof *p);
     if (p == NULL)
         return mg_nomem(err);
-    orders_code_t rc = mg_dup_str(doc, "_id", &p->id) ? ORDERS_OK : mg_nomem(err);
-    if (rc == ORDERS_OK)
-        rc = need(p->id, "product", NULL, "_id", err);
-    if (rc == ORDERS_OK)
-        rc = get_fields(doc, p, PRODUCT_FIELDS, COUNT(PRODUCT_FIELDS), doc_currency(doc),
-                        "product", p->id, err);
+    orders_code_t rc = get_fields(doc, p, PRODUCT_FIELDS, COUNT(PRODUCT_FIELDS), doc_currency(doc),
+                                  "product", mg_get_str(doc, "_id"), err);
     if (rc == ORDERS_OK && (*out = orders_product_copy(p)) == NULL) /* one block */
         rc = mg_nomem(err);
     orders_product_free(p);
@@ -454,8 +450,6 @@ orders_code_t mg_cart_from(const bson_t *doc, orders_cart_t **out, orders_error_
     void *items = NULL;
     orders_code_t rc = get_fields(doc, c, CART_FIELDS, COUNT(CART_FIELDS), cur, "cart", owner, err);
     if (rc == ORDERS_OK)
-        rc = need(c->customer_id, "cart", owner, "customerId", err);
-    if (rc == ORDERS_OK)
         rc = get_array(doc, &CART_LINES, cur, "cart", owner, &items, &c->item_count, err);
     c->items = items;
     if (rc == ORDERS_OK && (*out = orders_cart_copy(c)) == NULL) /* one block */
@@ -470,8 +464,8 @@ bool mg_order_bson(const orders_order_t *o, bson_t *doc)
 {
     const char *cur = o->total_amount.currency;
     bson_t addr;
-    if (!BSON_APPEND_UTF8(doc, "_id", o->id) || !BSON_APPEND_UTF8(doc, "currency", cur) ||
-        !put_fields(doc, o, ORDER_FIELDS, COUNT(ORDER_FIELDS), cur) ||
+    if (!put_fields(doc, o, ORDER_FIELDS, COUNT(ORDER_FIELDS), cur) ||
+        !BSON_APPEND_UTF8(doc, "currency", cur) ||
         !BSON_APPEND_DOCUMENT_BEGIN(doc, "shippingAddress", &addr))
         return false;
     bool ok = put_fields(&addr, &o->shipping_address, ADDRESS_FIELDS, COUNT(ADDRESS_FIELDS), "");
@@ -480,23 +474,24 @@ bool mg_order_bson(const orders_order_t *o, bson_t *doc)
            put_array(doc, &SELLERS, o->seller_statuses, o->seller_count, cur, NULL);
 }
 
-/* Everything of an order but its arrays. */
-static orders_code_t order_head(const bson_t *doc, orders_order_t *o, const char *cur,
-                                orders_error_t *err)
+/* Reads every part of an order into o (zeroed); on failure what was read
+ * stays in o for orders_order_free. */
+static orders_code_t order_read(const bson_t *doc, orders_order_t *o, orders_error_t *err)
 {
+    const char *cur = doc_currency(doc), *owner = mg_get_str(doc, "_id");
+    void *items = NULL, *sellers = NULL;
     bson_t addr;
-    orders_code_t rc = mg_dup_str(doc, "_id", &o->id) ? ORDERS_OK : mg_nomem(err);
-    if (rc == ORDERS_OK)
-        rc = need(o->id, "order", NULL, "_id", err);
-    if (rc == ORDERS_OK)
-        rc = get_fields(doc, o, ORDER_FIELDS, COUNT(ORDER_FIELDS), cur, "order", o->id, err);
-    if (rc == ORDERS_OK)
-        rc = need(o->order_number, "order", o->id, "orderNumber", err);
-    if (rc == ORDERS_OK)
-        rc = need(o->customer_id, "order", o->id, "customerId", err);
+    orders_code_t rc = get_fields(doc, o, ORDER_FIELDS, COUNT(ORDER_FIELDS), cur, "order", owner,
+                                  err);
     if (rc == ORDERS_OK && get_sub(doc, "shippingAddress", false, &addr))
         rc = get_fields(&addr, &o->shipping_address, ADDRESS_FIELDS, COUNT(ADDRESS_FIELDS), "",
-                        "order", o->id, err);
+                        "order", owner, err);
+    if (rc == ORDERS_OK)
+        rc = get_array(doc, &ORDER_ITEMS, cur, "order", owner, &items, &o->item_count, err);
+    o->items = items;
+    if (rc == ORDERS_OK)
+        rc = get_array(doc, &SELLERS, cur, "order", owner, &sellers, &o->seller_count, err);
+    o->seller_statuses = sellers;
     return rc;
 }
 
@@ -506,21 +501,12 @@ orders_code_t mg_order_from(const bson_t *doc, orders_order_t **out, orders_erro
     orders_order_t *o = calloc(1, sizeof *o);
     if (o == NULL)
         return mg_nomem(err);
-    const char *cur = doc_currency(doc);
-    void *items = NULL, *sellers = NULL;
-    orders_code_t rc = order_head(doc, o, cur, err);
-    if (rc == ORDERS_OK)
-        rc = get_array(doc, &ORDER_ITEMS, cur, "order", o->id, &items, &o->item_count, err);
-    o->items = items;
-    if (rc == ORDERS_OK)
-        rc = get_array(doc, &SELLERS, cur, "order", o->id, &sellers, &o->seller_count, err);
-    o->seller_statuses = sellers;
-    if (rc != ORDERS_OK) {
+    orders_code_t rc = order_read(doc, o, err);
+    if (rc != ORDERS_OK)
         orders_order_free(o);
-        return rc;
-    }
-    *out = o;
-    return ORDERS_OK;
+    else
+        *out = o;
+    return rc;
 }
 
 /* ---- reservations ------------------------------------------------------------------ */
@@ -533,8 +519,8 @@ bool mg_reservation_bson(const orders_reservation_t *r, bson_t *doc)
     bson_t extra = BSON_INITIALIZER;
     bool ok = BSON_APPEND_DATE_TIME(&extra, "reservedAt", r->created_at) &&
               BSON_APPEND_DATE_TIME(&extra, "expiresAt", r->expires_at) &&
-              BSON_APPEND_UTF8(doc, "_id", r->id) && BSON_APPEND_UTF8(doc, "currency", cur) &&
               put_fields(doc, r, RES_FIELDS, COUNT(RES_FIELDS), cur) &&
+              BSON_APPEND_UTF8(doc, "currency", cur) &&
               put_array(doc, &RES_LINES, r->lines, r->line_count, cur, &extra);
     bson_destroy(&extra);
     return ok;
@@ -547,22 +533,16 @@ orders_code_t mg_reservation_from(const bson_t *doc, orders_reservation_t **out,
     orders_reservation_t *r = calloc(1, sizeof *r);
     if (r == NULL)
         return mg_nomem(err);
-    const char *cur = doc_currency(doc);
+    const char *cur = doc_currency(doc), *owner = mg_get_str(doc, "_id");
     void *lines = NULL;
-    orders_code_t rc = mg_dup_str(doc, "_id", &r->id) ? ORDERS_OK : mg_nomem(err);
+    orders_code_t rc = get_fields(doc, r, RES_FIELDS, COUNT(RES_FIELDS), cur, "reservation",
+                                  owner, err);
     if (rc == ORDERS_OK)
-        rc = need(r->id, "reservation", NULL, "_id", err);
-    if (rc == ORDERS_OK)
-        rc = get_fields(doc, r, RES_FIELDS, COUNT(RES_FIELDS), cur, "reservation", r->id, err);
-    if (rc == ORDERS_OK)
-        rc = need(r->order_id, "reservation", r->id, "orderId", err);
-    if (rc == ORDERS_OK)
-        rc = get_array(doc, &RES_LINES, cur, "reservation", r->id, &lines, &r->line_count, err);
+        rc = get_array(doc, &RES_LINES, cur, "reservation", owner, &lines, &r->line_count, err);
     r->lines = lines;
-    if (rc != ORDERS_OK) {
+    if (rc != ORDERS_OK)
         orders_reservation_free(r);
-        return rc;
-    }
-    *out = r;
-    return ORDERS_OK;
+    else
+        *out = r;
+    return rc;
 }

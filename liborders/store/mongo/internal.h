@@ -46,24 +46,28 @@
  *              and the whole placement (order, reservation, cart, events,
  *              history, idempotency key) as sub-documents.
  *   outbox:    _id = event id, the event's fields, state ("pending" |
- *              "dead" | "held"), holder (token of the step that holds it),
- *              seq (an ObjectId, insertion order); delivered events are
- *              deleted.
- *   history:   _id = "<order id>/<version, 20 digits>/<index, 4 digits>",
- *              orderId, at, actor, fromStatus, toStatus, note.
+ *              "dead" | "held"), holder and heldAt while held, seq (an
+ *              ObjectId made when held); fetched by createdAt, then seq
+ *              (the memory store's order); delivered events are deleted.
+ *   history:   _id = "<order id>/<version, 20 digits>/<index, 4 digits>/
+ *              <token of the step>", orderId, at, actor, fromStatus,
+ *              toStatus, note; holder and heldAt while held.
  *   idempotency_keys: _id = key, hash, orderId, state ("pending" | "done"),
  *              at.
  *   wallets:   _id = "<currency>:<customer id>", customerId, currency,
- *              balance; pending: [{ref, delta, at}] -- applied, ledger
- *              entry not yet written.
- *   wallet_ledger: _id = "<currency>:<customer id>:<ref>", delta,
- *              balanceAfter, at.
+ *              balance, version (compare-and-set); pending: [{ref, delta,
+ *              balanceAfter, at (wall clock), ledgerAt}] -- applied, ledger
+ *              entry not yet written (misc.c has the protocol).
+ *   wallet_ledger: _id = "<currency>:<customer id>:<ref>" ('%' and ':' in
+ *              the customer id written %25 / %3A), customerId, currency,
+ *              ref, delta, balanceAfter, at.  A ref applies once per wallet.
  *   sequences: _id = name, value.
  *   stats:     kind, at.
  *
  * Money: an int64 amount under the field's seed name, and one "currency"
  * per document; a money field whose currency differs from the document's
- * also gets "<name>Currency" (so every field reads back exactly).
+ * also gets "<name>Currency" (so every field reads back exactly; codec.c
+ * writes it as null otherwise, so that a $set clears an earlier one).
  * Times: BSON dates (milliseconds).  An optional time that is 0 ("not
  * set") and an absent optional string are stored as null, never left out,
  * so that an update written with $set clears them.
@@ -203,7 +207,8 @@ void mg_put_time(bson_t *doc, const char *key, int64_t ms, bool optional);
  * null so that a document written with $set clears them.) */
 void mg_put_str(bson_t *doc, const char *key, const char *s);
 /* Appends money as key: amount, and keyCurrency when its currency differs
- * from doc_currency. */
+ * from doc_currency (nothing otherwise: codec.c adds the null its $set
+ * updates need). */
 void mg_put_money(bson_t *doc, const char *key, const orders_money_t *m, const char *doc_currency);
 /* Reads money written by mg_put_money. */
 void mg_get_money(const bson_t *doc, const char *key, const char *doc_currency,
@@ -254,12 +259,6 @@ orders_code_t mg_events_release(mg_store_t *s, mongoc_client_t *c, const char *t
                                 orders_error_t *err);
 orders_code_t mg_events_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
                              orders_error_t *err);
-/* Writes history entries with ids from (order id, order_version, index),
- * ignoring entries that already exist, so that a step rolled forward twice
- * writes them once (outbox.c). */
-orders_code_t mg_history_write(mg_store_t *s, mongoc_client_t *c,
-                               const orders_history_t *const *history, size_t n,
-                               int64_t order_version, orders_error_t *err);
 
 /* History entries held and released like events (journal.c): entries
  * carry holder (the step's token) and heldAt (wall clock) until released;

@@ -8,6 +8,7 @@
  */
 #include "store/mongo/internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
@@ -16,8 +17,11 @@ orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
 {
     int64_t held_at = mg_now_ms();
     for (size_t i = 0; i < n; i++) {
-        char id[MG_HISTORY_ID_MAX];
-        mg_history_id(history[i]->order_id, order_version, i, id);
+        /* The token makes the id the step's own: updates racing for one
+         * version write distinct entries, and only the winner's survive. */
+        char base[MG_HISTORY_ID_MAX], id[MG_HISTORY_ID_MAX + MG_TOKEN_LEN + 1];
+        mg_history_id(history[i]->order_id, order_version, i, base);
+        snprintf(id, sizeof id, "%s/%s", base, token);
         bson_t doc = BSON_INITIALIZER;
         if (!mg_history_bson(history[i], id, &doc)) {
             bson_destroy(&doc);
@@ -28,9 +32,13 @@ orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
         bool dup = false;
         orders_code_t rc = mg_insert_one(s, c, MG_HISTORY, &doc, &dup, "history", err);
         bson_destroy(&doc);
-        if (rc != ORDERS_OK && !dup)
+        if (dup) /* the token is fresh, so this cannot be another step's */
+            rc = orders_error_set(err, ORDERS_E_CONFLICT, "history",
+                                  "history entry %s already exists", id);
+        if (rc != ORDERS_OK) {
+            (void)mg_history_drop(s, c, token, NULL);
             return rc;
-        /* A duplicate is this step's own entry, written by an earlier try. */
+        }
     }
     return ORDERS_OK;
 }

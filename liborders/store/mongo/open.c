@@ -84,6 +84,11 @@ static orders_code_t open_pool(mg_store_t *s, const char *uri, orders_error_t *e
     uri_default_int(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, s->opts.timeout_ms);
     uri_default_int(u, MONGOC_URI_CONNECTTIMEOUTMS, s->opts.timeout_ms);
     uri_default_int(u, MONGOC_URI_SOCKETTIMEOUTMS, s->opts.timeout_ms);
+    /* Every read goes to the primary: the protocol reads what it just
+     * wrote, and a secondary may lag behind it. */
+    mongoc_read_prefs_t *primary = mongoc_read_prefs_new(MONGOC_READ_PRIMARY);
+    mongoc_uri_set_read_prefs_t(u, primary);
+    mongoc_read_prefs_destroy(primary);
     if (mongoc_uri_get_appname(u) == NULL)
         mongoc_uri_set_appname(u, "liborders");
     const char *db = s->opts.database;
@@ -141,9 +146,9 @@ static const index_spec_t indexes[] = {
     {MG_PRODUCTS, "seller_id", {"sellerId", "_id"}, false},
     {MG_PLACEMENTS, "orderNumber_unique", {"orderNumber"}, true},
     {MG_PLACEMENTS, "started", {"startedAt"}, false},
-    {MG_OUTBOX, "due", {"state", "nextAttemptAt", "seq"}, false},
+    {MG_OUTBOX, "due", {"state", "createdAt", "seq"}, false},
     {MG_OUTBOX, "holder", {"holder"}, false},
-    {MG_HISTORY, "order", {"orderId", "_id"}, false},
+    {MG_HISTORY, "order", {"orderId", "at", "_id"}, false},
     {MG_STATS, "kind_at", {"kind", "at"}, false},
     {MG_IDEM, "state_at", {"state", "at"}, false},
     {MG_WALLETS, "pending_at", {"pending.at"}, false},

@@ -1,7 +1,7 @@
 /*
  * outbox.c - the MongoDB store's outbox and history: a step's events held
- * until it commits (mg_events_hold / release / drop), history entries
- * written once per step (mg_history_write), and the vtable members
+ * until it commits (mg_events_hold / release / drop; history is held the
+ * same way in journal.c), and the vtable members
  * outbox_fetch, outbox_ack, outbox_counts and history_list.
  *
  * An outbox document is "held" (invisible) under its step's token until the
@@ -61,30 +61,6 @@ static int64_t first_error_index(const bson_t *reply, int64_t def)
     if (bson_iter_init(&it, reply) && bson_iter_find_descendant(&it, "writeErrors.0.index", &d))
         return mg_iter_i64(&d);
     return def;
-}
-
-/* Is every write error of a bulk reply a duplicate key, with no write
- * concern error (and at least one write error)? */
-static bool only_dups(const bson_t *reply)
-{
-    bson_iter_t it, arr, one;
-    if (bson_iter_init_find(&it, reply, "writeConcernErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&
-        bson_iter_recurse(&it, &arr) && bson_iter_next(&arr))
-        return false;
-    if (!bson_iter_init_find(&it, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&it) ||
-        !bson_iter_recurse(&it, &arr))
-        return false;
-    bool any = false;
-    while (bson_iter_next(&arr)) {
-        if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &one) ||
-            !bson_iter_find(&one, "code"))
-            return false;
-        int64_t code = bson_iter_as_int64(&one);
-        if (code != 11000 && code != 11001)
-            return false;
-        any = true;
-    }
-    return any;
 }
 
 /* ---- held events --------------------------------------------------------------------- */
@@ -173,53 +149,6 @@ orders_code_t mg_events_drop(mg_store_t *s, mongoc_client_t *c, const char *toke
     bson_t *filter = BCON_NEW("holder", BCON_UTF8(token), "state", BCON_UTF8("held"));
     orders_code_t rc = mg_delete(s, c, MG_OUTBOX, filter, true, NULL, "events_drop", err);
     bson_destroy(filter);
-    return rc;
-}
-
-/* ---- history written by a step ------------------------------------------------------- */
-
-/* Queues history[0..n) into bulk with their step ids. */
-static orders_code_t queue_history(mongoc_bulk_operation_t *bulk,
-                                   const orders_history_t *const *history, size_t n,
-                                   int64_t order_version, orders_error_t *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        char id[MG_HISTORY_ID_MAX];
-        bson_t doc = BSON_INITIALIZER;
-        bson_error_t e;
-        mg_history_id(history[i]->order_id, order_version, i, id);
-        bool ok = mg_history_bson(history[i], id, &doc) &&
-                  mongoc_bulk_operation_insert_with_opts(bulk, &doc, NULL, &e);
-        bson_destroy(&doc);
-        if (!ok)
-            return orders_error_set(err, ORDERS_E_BACKEND, "history",
-                                    "history entry %s cannot be stored (too large)", id);
-    }
-    return ORDERS_OK;
-}
-
-orders_code_t mg_history_write(mg_store_t *s, mongoc_client_t *c,
-                               const orders_history_t *const *history, size_t n,
-                               int64_t order_version, orders_error_t *err)
-{
-    if (n == 0)
-        return ORDERS_OK;
-    mongoc_collection_t *cl = mg_coll(s, c, MG_HISTORY);
-    bson_t opts = BSON_INITIALIZER, reply = BSON_INITIALIZER;
-    BSON_APPEND_BOOL(&opts, "ordered", false);
-    mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(cl, &opts);
-    orders_code_t rc = queue_history(bulk, history, n, order_version, err);
-    bson_error_t e;
-    if (rc == ORDERS_OK) {
-        bson_destroy(&reply);
-        /* an entry already written (a step rolled forward twice) is a duplicate key */
-        if (!mongoc_bulk_operation_execute(bulk, &reply, &e) && !only_dups(&reply))
-            rc = mg_fail(&e, "history_write", err);
-    }
-    mongoc_bulk_operation_destroy(bulk);
-    bson_destroy(&reply);
-    bson_destroy(&opts);
-    mongoc_collection_destroy(cl);
     return rc;
 }
 
