@@ -163,6 +163,14 @@ void mg_token(char out[MG_TOKEN_LEN]);
 orders_code_t mg_find_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
                           const bson_t *filter, const bson_t *projection, bson_t *doc,
                           bool *found, const char *what, orders_error_t *err);
+/* find(filter, opts) on coll, calling fn on each document in order (doc is
+ * borrowed for the call) until it fails or sets *stop; a cursor failure is
+ * mapped with mg_fail(what).  fn may use the client c for other calls. */
+typedef orders_code_t (*mg_doc_fn)(const bson_t *doc, void *arg, bool *stop,
+                                   orders_error_t *err);
+orders_code_t mg_find_each(mg_store_t *s, mongoc_client_t *c, const char *coll,
+                           const bson_t *filter, const bson_t *opts, mg_doc_fn fn, void *arg,
+                           const char *what, orders_error_t *err);
 /* updateOne with filter/update; *matched (may be NULL) gets matchedCount.
  * upsert creates the document when nothing matches. */
 orders_code_t mg_update_one(mg_store_t *s, mongoc_client_t *c, const char *coll,

@@ -461,22 +461,29 @@ static orders_code_t recover_wallet(mg_store_t *s, mongoc_client_t *c, const bso
     return ORDERS_OK;
 }
 
+typedef struct wallet_walk {
+    mg_store_t *s;
+    mongoc_client_t *c;
+    int64_t older_than;
+    int64_t *done;
+} wallet_walk_t;
+
+/* mg_doc_fn: finishes the old pending entries of one wallet. */
+static orders_code_t walk_wallet(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
+{
+    const wallet_walk_t *w = arg;
+    (void)stop;
+    return recover_wallet(w->s, w->c, doc, w->older_than, w->done, err);
+}
+
 orders_code_t mg_wallet_recover(mg_store_t *s, mongoc_client_t *c, int64_t older_than,
                                 int64_t *done, orders_error_t *err)
 {
     int64_t n = 0;
     bson_t *filter = BCON_NEW("pending.at", "{", "$lt", BCON_DATE_TIME(older_than), "}");
-    mongoc_collection_t *cl = mg_coll(s, c, MG_WALLETS);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, NULL, NULL);
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc))
-        rc = recover_wallet(s, c, doc, older_than, &n, err);
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "wallet_recover", err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(cl);
+    wallet_walk_t w = {s, c, older_than, &n};
+    orders_code_t rc =
+        mg_find_each(s, c, MG_WALLETS, filter, NULL, walk_wallet, &w, "wallet_recover", err);
     bson_destroy(filter);
     if (done != NULL)
         *done = n;

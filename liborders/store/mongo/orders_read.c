@@ -100,28 +100,29 @@ orders_code_t mg_order_version(void *ud, const char *id, int64_t *version, char 
  * keeps, whatever it returns); setting *stop ends the walk. */
 typedef orders_code_t (*order_fn)(void *ud, orders_order_t *o, bool *stop, orders_error_t *err);
 
+/* What each_order passes through mg_find_each. */
+typedef struct order_walk {
+    order_fn fn;
+    void *ud;
+} order_walk_t;
+
+/* mg_doc_fn: decodes one order and hands it to the walk's fn. */
+static orders_code_t walk_order(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
+{
+    const order_walk_t *w = arg;
+    orders_order_t *o = NULL;
+    orders_code_t rc = mg_order_from(doc, &o, err);
+    return rc != ORDERS_OK ? rc : w->fn(w->ud, o, stop, err);
+}
+
 /* Runs find(filter, opts) on the orders and hands each decoded order to
  * fn. */
 static orders_code_t each_order(mg_store_t *s, mongoc_client_t *c, const bson_t *filter,
                                 const bson_t *opts, order_fn fn, void *ud, const char *what,
                                 orders_error_t *err)
 {
-    mongoc_collection_t *coll = mg_coll(s, c, MG_ORDERS);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, opts, NULL);
-    const bson_t *doc;
-    bson_error_t e;
-    bool stop = false;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && !stop && mongoc_cursor_next(cur, &doc)) {
-        orders_order_t *o = NULL;
-        if ((rc = mg_order_from(doc, &o, err)) == ORDERS_OK)
-            rc = fn(ud, o, &stop, err);
-    }
-    if (rc == ORDERS_OK && !stop && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, what, err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(coll);
-    return rc;
+    order_walk_t w = {fn, ud};
+    return mg_find_each(s, c, MG_ORDERS, filter, opts, walk_order, &w, what, err);
 }
 
 /* ---- order_list ----------------------------------------------------------------------- */

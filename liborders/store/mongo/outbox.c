@@ -154,26 +154,17 @@ orders_code_t mg_events_drop(mg_store_t *s, mongoc_client_t *c, const char *toke
 
 /* ---- outbox_fetch -------------------------------------------------------------------- */
 
-/* Appends the events of cur to out; on failure out holds none of them. */
-static orders_code_t push_events(mongoc_cursor_t *cur, orders_event_list_t *out,
-                                 orders_error_t *err)
+/* mg_doc_fn: appends one event to the list arg. */
+static orders_code_t push_event(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
 {
-    size_t start = out->count;
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc)) {
-        orders_event_t *ev = NULL;
-        if ((rc = mg_event_from(doc, &ev, err)) == ORDERS_OK && !orders_event_list_push(out, ev)) {
-            orders_event_free(ev);
-            rc = mg_nomem(err);
-        }
+    orders_event_list_t *out = arg;
+    orders_event_t *ev = NULL;
+    orders_code_t rc = mg_event_from(doc, &ev, err);
+    (void)stop;
+    if (rc == ORDERS_OK && !orders_event_list_push(out, ev)) {
+        orders_event_free(ev);
+        rc = mg_nomem(err);
     }
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "outbox_fetch", err);
-    if (rc != ORDERS_OK)
-        while (out->count > start)
-            orders_event_free(out->items[--out->count]);
     return rc;
 }
 
@@ -188,13 +179,13 @@ orders_code_t mg_outbox_fetch(void *ud, int64_t now, int64_t limit, orders_event
                               BCON_DATE_TIME(now), "}");
     bson_t *opts = BCON_NEW("sort", "{", "createdAt", BCON_INT32(1), "seq", BCON_INT32(1), "}",
                             "limit", BCON_INT64(limit));
+    size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
-    mongoc_collection_t *cl = mg_coll(s, c, MG_OUTBOX);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, opts, NULL);
-    rc = push_events(cur, out, err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(cl);
+    rc = mg_find_each(s, c, MG_OUTBOX, filter, opts, push_event, out, "outbox_fetch", err);
     mg_push(s, c);
+    if (rc != ORDERS_OK) /* out holds none of them */
+        while (out->count > start)
+            orders_event_free(out->items[--out->count]);
     bson_destroy(opts);
     bson_destroy(filter);
     return rc;
@@ -319,27 +310,17 @@ orders_code_t mg_outbox_counts(void *ud, int64_t *pending, int64_t *dead, orders
 
 /* ---- history_list -------------------------------------------------------------------- */
 
-/* Appends the entries of cur to out; on failure out holds none of them. */
-static orders_code_t push_history(mongoc_cursor_t *cur, orders_history_list_t *out,
-                                  orders_error_t *err)
+/* mg_doc_fn: appends one history entry to the list arg. */
+static orders_code_t push_history(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
 {
-    size_t start = out->count;
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc)) {
-        orders_history_t *h = NULL;
-        if ((rc = mg_history_from(doc, &h, err)) == ORDERS_OK &&
-            !orders_history_list_push(out, h)) {
-            orders_history_free(h);
-            rc = mg_nomem(err);
-        }
+    orders_history_list_t *out = arg;
+    orders_history_t *h = NULL;
+    orders_code_t rc = mg_history_from(doc, &h, err);
+    (void)stop;
+    if (rc == ORDERS_OK && !orders_history_list_push(out, h)) {
+        orders_history_free(h);
+        rc = mg_nomem(err);
     }
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "history_list", err);
-    if (rc != ORDERS_OK)
-        while (out->count > start)
-            orders_history_free(out->items[--out->count]);
     return rc;
 }
 
@@ -355,13 +336,14 @@ orders_code_t mg_history_list(void *ud, const char *order_id, orders_history_lis
     /* oldest first: by time, then in the order the steps wrote them (the
      * _id holds the order version and the entry's index), like memory */
     bson_t *opts = BCON_NEW("sort", "{", "at", BCON_INT32(1), "_id", BCON_INT32(1), "}");
+    size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
-    mongoc_collection_t *cl = mg_coll(s, c, MG_HISTORY);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, opts, NULL);
-    orders_code_t rc = push_history(cur, out, err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(cl);
+    orders_code_t rc =
+        mg_find_each(s, c, MG_HISTORY, filter, opts, push_history, out, "history_list", err);
     mg_push(s, c);
+    if (rc != ORDERS_OK) /* out holds none of them */
+        while (out->count > start)
+            orders_history_free(out->items[--out->count]);
     bson_destroy(opts);
     bson_destroy(filter);
     return rc;

@@ -186,6 +186,20 @@ orders_code_t mg_stock_get(void *ud, const char *product_id, orders_stock_t *out
 
 /* ---- product_list ------------------------------------------------------------------ */
 
+/* mg_doc_fn: appends one product to the list arg. */
+static orders_code_t push_product(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
+{
+    orders_product_list_t *out = arg;
+    orders_product_t *p = NULL;
+    orders_code_t rc = mg_product_from(doc, &p, err);
+    (void)stop;
+    if (rc == ORDERS_OK && !orders_product_list_push(out, p)) {
+        orders_product_free(p);
+        rc = mg_nomem(err);
+    }
+    return rc;
+}
+
 /* Runs find(filter) sorted by _id with offset/limit, pushing each product
  * onto out. */
 static orders_code_t list_page(mg_store_t *s, mongoc_client_t *c, const bson_t *filter,
@@ -202,22 +216,8 @@ static orders_code_t list_page(mg_store_t *s, mongoc_client_t *c, const bson_t *
     BSON_APPEND_INT64(&opts, "skip", offset);
     BSON_APPEND_INT64(&opts, "limit", limit);
 
-    mongoc_collection_t *coll = mg_coll(s, c, MG_PRODUCTS);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, &opts, NULL);
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc)) {
-        orders_product_t *p = NULL;
-        if ((rc = mg_product_from(doc, &p, err)) == ORDERS_OK && !orders_product_list_push(out, p)) {
-            orders_product_free(p);
-            rc = mg_nomem(err);
-        }
-    }
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "product_list", err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(coll);
+    orders_code_t rc =
+        mg_find_each(s, c, MG_PRODUCTS, filter, &opts, push_product, out, "product_list", err);
     bson_destroy(&opts);
     return rc;
 }
@@ -341,6 +341,20 @@ static orders_code_t read_place(const bson_t *doc, const char *const *ids, size_
     return rc;
 }
 
+typedef struct read_args {
+    const char *const *ids;
+    size_t n;
+    orders_product_avail_t *out;
+} read_args_t;
+
+/* mg_doc_fn for read_all. */
+static orders_code_t read_doc(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
+{
+    const read_args_t *a = arg;
+    (void)stop;
+    return read_place(doc, a->ids, a->n, a->out, err);
+}
+
 /* { _id: { $in: ids } } into filter. */
 static void in_filter(const char *const *ids, size_t n, bson_t *filter)
 {
@@ -366,17 +380,9 @@ static orders_code_t read_all(mg_store_t *s, mongoc_client_t *c, const char *con
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
     BSON_APPEND_INT32(&proj, "marks", 0);
     bson_append_document_end(&opts, &proj);
-    mongoc_collection_t *coll = mg_coll(s, c, MG_PRODUCTS);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc))
-        rc = read_place(doc, ids, n, out, err);
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "products_read", err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(coll);
+    read_args_t a = {ids, n, out};
+    orders_code_t rc =
+        mg_find_each(s, c, MG_PRODUCTS, &filter, &opts, read_doc, &a, "products_read", err);
     bson_destroy(&opts);
     bson_destroy(&filter);
     return rc;

@@ -26,32 +26,42 @@
 typedef orders_code_t (*doc_fn)(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
                                 orders_mongo_recovery_t *out, orders_error_t *err);
 
+/* The documents of one kind, copied out of the cursor. */
+typedef struct batch {
+    bson_t *docs[MG_RECOVER_BATCH];
+    size_t n;
+} batch_t;
+
+/* mg_doc_fn: keeps a copy, up to MG_RECOVER_BATCH. */
+static orders_code_t collect(const bson_t *doc, void *arg, bool *stop, orders_error_t *err)
+{
+    batch_t *b = arg;
+    if ((b->docs[b->n] = bson_copy(doc)) == NULL)
+        return mg_nomem(err);
+    *stop = ++b->n == MG_RECOVER_BATCH;
+    return ORDERS_OK;
+}
+
 /* Reads up to MG_RECOVER_BATCH documents matching filter, then calls fn on
- * each (the cursor is closed first, so fn may use the client freely). */
+ * each (the cursor is closed first, so fn may change what it matched). */
 static orders_code_t each(mg_store_t *s, mongoc_client_t *c, const char *coll,
                           const bson_t *filter, doc_fn fn, orders_mongo_recovery_t *out,
                           orders_error_t *err)
 {
     bson_t *opts = BCON_NEW("limit", BCON_INT64(MG_RECOVER_BATCH));
-    mongoc_collection_t *cl = mg_coll(s, c, coll);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, opts, NULL);
-    bson_t *docs[MG_RECOVER_BATCH];
-    size_t n = 0;
-    const bson_t *d;
-    while (n < MG_RECOVER_BATCH && mongoc_cursor_next(cur, &d))
-        docs[n++] = bson_copy(d);
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    if (mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "recover", err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(cl);
-    bson_destroy(opts);
-    for (size_t i = 0; i < n; i++) {
-        if (rc == ORDERS_OK)
-            rc = fn(s, c, docs[i], out, err);
-        bson_destroy(docs[i]);
+    batch_t *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        bson_destroy(opts);
+        return mg_nomem(err);
     }
+    orders_code_t rc = mg_find_each(s, c, coll, filter, opts, collect, b, "recover", err);
+    bson_destroy(opts);
+    for (size_t i = 0; i < b->n; i++) {
+        if (rc == ORDERS_OK)
+            rc = fn(s, c, b->docs[i], out, err);
+        bson_destroy(b->docs[i]);
+    }
+    free(b);
     return rc;
 }
 

@@ -52,29 +52,17 @@ orders_code_t mg_reservation_get(void *ud, const char *order_id, orders_reservat
 
 /* ---- reservations_due ---------------------------------------------------------------- */
 
-/* Appends the orderId of every document of cur to out; on failure out
- * holds none of them. */
-static orders_code_t push_order_ids(mongoc_cursor_t *cur, orders_string_list_t *out,
-                                    orders_error_t *err)
+/* mg_doc_fn: appends a reservation's order id to the list arg. */
+static orders_code_t push_order_id(const bson_t *doc, void *arg, bool *stop,
+                                   orders_error_t *err)
 {
-    size_t start = out->count;
-    const bson_t *doc;
-    bson_error_t e;
-    orders_code_t rc = ORDERS_OK;
-    while (rc == ORDERS_OK && mongoc_cursor_next(cur, &doc)) {
-        const char *id = mg_get_str(doc, "orderId");
-        if (id == NULL)
-            rc = orders_error_set(err, ORDERS_E_BACKEND, "store",
-                                  "reservations_due: a reservation has no order id");
-        else if (!orders_string_list_push(out, id))
-            rc = mg_nomem(err);
-    }
-    if (rc == ORDERS_OK && mongoc_cursor_error(cur, &e))
-        rc = mg_fail(&e, "reservations_due", err);
-    if (rc != ORDERS_OK)
-        while (out->count > start)
-            free(out->items[--out->count]);
-    return rc;
+    orders_string_list_t *out = arg;
+    const char *id = mg_get_str(doc, "orderId");
+    (void)stop;
+    if (id == NULL)
+        return orders_error_set(err, ORDERS_E_BACKEND, "store",
+                                "reservations_due: a reservation has no order id");
+    return orders_string_list_push(out, id) ? ORDERS_OK : mg_nomem(err);
 }
 
 orders_code_t mg_reservations_due(void *ud, int64_t now, int64_t limit, orders_string_list_t *out,
@@ -92,13 +80,14 @@ orders_code_t mg_reservations_due(void *ud, int64_t now, int64_t limit, orders_s
     bson_t *opts =
         BCON_NEW("sort", "{", "expiresAt", BCON_INT32(1), "orderId", BCON_INT32(1), "}", "limit",
                  BCON_INT64(limit), "projection", "{", "orderId", BCON_INT32(1), "}");
+    size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
-    mongoc_collection_t *cl = mg_coll(s, c, MG_RESERVATIONS);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, opts, NULL);
-    rc = push_order_ids(cur, out, err);
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(cl);
+    rc = mg_find_each(s, c, MG_RESERVATIONS, filter, opts, push_order_id, out,
+                      "reservations_due", err);
     mg_push(s, c);
+    if (rc != ORDERS_OK) /* out holds none of them */
+        while (out->count > start)
+            free(out->items[--out->count]);
     bson_destroy(opts);
     bson_destroy(filter);
     return rc;

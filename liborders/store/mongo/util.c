@@ -126,6 +126,25 @@ orders_code_t mg_find_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
     return rc;
 }
 
+orders_code_t mg_find_each(mg_store_t *s, mongoc_client_t *c, const char *coll,
+                           const bson_t *filter, const bson_t *opts, mg_doc_fn fn, void *arg,
+                           const char *what, orders_error_t *err)
+{
+    mongoc_collection_t *cl = mg_coll(s, c, coll);
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(cl, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t e;
+    bool stop = false;
+    orders_code_t rc = ORDERS_OK;
+    while (rc == ORDERS_OK && !stop && mongoc_cursor_next(cur, &doc))
+        rc = fn(doc, arg, &stop, err);
+    if (rc == ORDERS_OK && !stop && mongoc_cursor_error(cur, &e))
+        rc = mg_fail(&e, what, err);
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(cl);
+    return rc;
+}
+
 orders_code_t mg_update_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
                             const bson_t *filter, const bson_t *update, bool upsert,
                             int64_t *matched, const char *what, orders_error_t *err)
