@@ -424,3 +424,46 @@ char *srvh_run(const char *cmd, int *status)
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return out;
 }
+
+/* ---- requests from worker threads ----------------------------------------------------- */
+
+static size_t append_body(char *p, size_t size, size_t n, void *ud)
+{
+    char **acc = ud;
+    size_t old = *acc ? strlen(*acc) : 0, add = size * n;
+    char *d = realloc(*acc, old + add + 1);
+    if (d == NULL)
+        return 0;
+    memcpy(d + old, p, add);
+    d[old + add] = '\0';
+    *acc = d;
+    return add;
+}
+
+long srvh_post_from_thread(void *curl, const char *base, const char *token, const char *path,
+                           const char *json, long timeout_s, char **body)
+{
+    CURL *c = curl;
+    char url[256], auth[8300];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    *body = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    long status = -1;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    return status;
+}

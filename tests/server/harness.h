@@ -63,6 +63,13 @@ long srvh_customer(srvh_t *s, const char *token, const char *method, const char 
 /* The same with the service key. */
 long srvh_admin(srvh_t *s, const char *method, const char *path, const char *body,
                 srvh_resp_t *out);
+/* One POST of json to base + path with "Authorization: Bearer token" on the
+ * caller's own curl handle, for worker threads: it asserts nothing and
+ * closes the connection after (an idle keep-alive connection would hold a
+ * server worker).  Returns the status, or -1 when the request failed;
+ * *body gets the answer (free()), or NULL. */
+long srvh_post_from_thread(void *curl, const char *base, const char *token, const char *path,
+                           const char *json, long timeout_s, char **body);
 /* Runs cmd through the shell: its standard output (free() it) and exit
  * status (128 + the signal when a signal ended it). */
 char *srvh_run(const char *cmd, int *status);

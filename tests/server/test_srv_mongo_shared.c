@@ -149,49 +149,6 @@ typedef struct buyer {
     char message[256];
 } buyer_t;
 
-static size_t sink(char *p, size_t size, size_t n, void *ud)
-{
-    char **acc = ud;
-    size_t old = *acc ? strlen(*acc) : 0, add = size * n;
-    char *d = realloc(*acc, old + add + 1);
-    if (d == NULL)
-        return 0;
-    memcpy(d + old, p, add);
-    d[old + add] = '\0';
-    *acc = d;
-    return add;
-}
-
-/* One POST on the thread's own handle; the status, or -1.  *body gets the
- * answer (free()). */
-static long post(CURL *c, const char *base, const char *token, const char *path,
-                 const char *json, char **body)
-{
-    char url[256], auth[8300];
-    snprintf(url, sizeof url, "%s%s", base, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    *body = NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    /* an idle keep-alive connection holds a server worker: close it */
-    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    long status = -1;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    return status;
-}
-
 /* Adds one unit on one server, waits for every buyer, then places on the
  * other.  No Criterion asserts here (not the test's thread): the results go
  * into *b. */
@@ -201,13 +158,15 @@ static void *buy(void *arg)
     CURL *c = curl_easy_init();
     char *body = NULL;
     if (c != NULL)
-        b->add_status = post(c, b->add_base, b->token, "/api/v1/cart/add",
-                             "{\"productId\":\"" PRODUCT "\",\"quantity\":1}", &body);
+        b->add_status = srvh_post_from_thread(c, b->add_base, b->token, "/api/v1/cart/add",
+                                           "{\"productId\":\"" PRODUCT "\",\"quantity\":1}",
+                                           REQUEST_TIMEOUT_S, &body);
     free(body);
     pthread_barrier_wait(b->gate);
     if (c == NULL)
         return NULL;
-    b->place_status = post(c, b->place_base, b->token, "/api/v1/orders/place", PLACE_COD, &body);
+    b->place_status = srvh_post_from_thread(c, b->place_base, b->token, "/api/v1/orders/place",
+                                             PLACE_COD, REQUEST_TIMEOUT_S, &body);
     json_t *j = body ? json_loads(body, 0, NULL) : NULL;
     json_t *data = json_object_get(j, "data");
     const char *id = json_string_value(json_object_get(data, "id"));

@@ -399,48 +399,6 @@ typedef struct buyer {
     char message[256];
 } buyer_t;
 
-static size_t sink(char *p, size_t size, size_t n, void *ud)
-{
-    char **acc = ud;
-    size_t old = *acc ? strlen(*acc) : 0, add = size * n;
-    char *d = realloc(*acc, old + add + 1);
-    if (d == NULL)
-        return 0;
-    memcpy(d + old, p, add);
-    d[old + add] = '\0';
-    *acc = d;
-    return add;
-}
-
-/* One request on the thread's own handle; the status, or -1.  *body gets
- * the answer (free()). */
-static long post(CURL *c, const buyer_t *b, const char *path, const char *json, char **body)
-{
-    char url[256], auth[8300];
-    snprintf(url, sizeof url, "%s%s", b->base, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", b->token);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    *body = NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    /* an idle keep-alive connection holds a server worker: close it, so
-     * buyers waiting at the gate leave the workers to the others */
-    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    long status = -1;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    return status;
-}
-
 /* Adds one unit, waits for every buyer, then places.  No Criterion
  * asserts here (not on the test's thread): the results go into *b. */
 static void *buy(void *arg)
@@ -449,13 +407,15 @@ static void *buy(void *arg)
     CURL *c = curl_easy_init();
     char *body = NULL;
     if (c != NULL)
-        b->add_status = post(c, b, "/api/v1/cart/add",
-                             "{\"productId\":\"prod-race\",\"quantity\":1}", &body);
+        b->add_status = srvh_post_from_thread(c, b->base, b->token, "/api/v1/cart/add",
+                                           "{\"productId\":\"prod-race\",\"quantity\":1}", 120L,
+                                           &body);
     free(body);
     pthread_barrier_wait(b->gate);
     if (c == NULL)
         return NULL;
-    b->place_status = post(c, b, "/api/v1/orders/place", PLACE_COD, &body);
+    b->place_status = srvh_post_from_thread(c, b->base, b->token, "/api/v1/orders/place",
+                                             PLACE_COD, 120L, &body);
     json_t *j = body ? json_loads(body, 0, NULL) : NULL;
     const char *id = json_string_value(json_object_get(json_object_get(j, "data"), "id"));
     const char *msg = json_string_value(json_object_get(j, "message"));
