@@ -38,6 +38,9 @@
 
 typedef enum lock_kind { LOCK_SETTLE, LOCK_UPDATE } lock_kind_t;
 
+static orders_code_t settle_update(mg_store_t *s, mongoc_client_t *c, const char *order_id,
+                                   const char *token, bool *committed, orders_error_t *err);
+
 /* ---- reading a reservation ----------------------------------------------------------- */
 
 static orders_code_t res_read(mg_store_t *s, mongoc_client_t *c, const char *order_id,
@@ -127,6 +130,28 @@ static orders_code_t try_lock(mg_store_t *s, mongoc_client_t *c, const lock_req_
     return rc;
 }
 
+orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bson_t *res,
+                                    bool *finished, orders_error_t *err)
+{
+    const char *id = mg_get_str(res, "_id");
+    const char *token = lock_str(res, "token");
+    bool won = false, done = false;
+    if (finished != NULL)
+        *finished = false;
+    if (id == NULL || token == NULL)
+        return ORDERS_OK;
+    int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
+    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id), "lock.token", BCON_UTF8(token), "lock.at",
+                              "{", "$lte", BCON_DATE_TIME(cutoff), "}");
+    orders_code_t rc = mg_lease(s, c, MG_RESERVATIONS, filter, "lock.at", &won, err);
+    bson_destroy(filter);
+    if (rc == ORDERS_OK && won)
+        rc = mg_effect_recover(s, c, res, &done, err);
+    if (finished != NULL)
+        *finished = done;
+    return rc;
+}
+
 /* One look at the reservation: refused (a code), locked by us (*locked),
  * or held by another caller (*busy, with *stale when old enough to
  * recover). */
@@ -146,10 +171,7 @@ static orders_code_t lock_once(mg_store_t *s, mongoc_client_t *c, const lock_req
     }
     if (lock_str(&doc, "token") != NULL) {
         *busy = true;
-        if (mg_now_ms() - lock_i64(&doc, "at") >= s->opts.recovery_grace_ms) {
-            bool finished = false;
-            rc = mg_effect_recover(s, c, &doc, &finished, err);
-        }
+        rc = mg_lock_recover_stale(s, c, &doc, NULL, err);
         bson_destroy(&doc);
         return rc;
     }
@@ -319,9 +341,10 @@ static orders_code_t order_precheck(mg_store_t *s, mongoc_client_t *c,
 }
 
 /* The commit: replaces the order if it is still at expected_version and
- * not fenced against token, and lists token in its effects. */
+ * not fenced against token, and lists token in its effects.  *unknown when
+ * the write failed without an answer (it may have applied). */
 static orders_code_t order_commit(mg_store_t *s, mongoc_client_t *c, const orders_update_tx_t *tx,
-                                  const char *token, orders_error_t *err)
+                                  const char *token, bool *unknown, orders_error_t *err)
 {
     static const char *const skip[] = {"_id", "effects", "fenced", NULL};
     bson_t order = BSON_INITIALIZER, update = BSON_INITIALIZER, set, push, entry, empty;
@@ -347,6 +370,7 @@ static orders_code_t order_commit(mg_store_t *s, mongoc_client_t *c, const order
     int64_t matched = 0;
     orders_code_t rc =
         mg_update_one(s, c, MG_ORDERS, filter, &update, false, &matched, "order_update", err);
+    *unknown = rc != ORDERS_OK;
     if (rc == ORDERS_OK && matched == 0) {
         rc = order_precheck(s, c, tx, err); /* words the refusal */
         if (rc == ORDERS_OK)
@@ -357,6 +381,27 @@ static orders_code_t order_commit(mg_store_t *s, mongoc_client_t *c, const order
     bson_destroy(&update);
     bson_destroy(&order);
     return rc;
+}
+
+/* The commit write failed without an answer: decides as recovery does
+ * (fence, then finish or undo).  ORDERS_OK when the update stands, else
+ * ORDERS_E_UNAVAILABLE. */
+static orders_code_t resolve_unknown(mg_store_t *s, mongoc_client_t *c, const char *order_id,
+                                     const char *token, orders_error_t *err)
+{
+    bool committed = false;
+    orders_error_t inner = {0};
+    orders_code_t rc = settle_update(s, c, order_id, token, &committed, &inner);
+    if (rc == ORDERS_OK && committed) {
+        (void)mg_effect_finish_entry(s, c, order_id, token, &inner);
+        return ORDERS_OK;
+    }
+    return orders_error_set(err, ORDERS_E_UNAVAILABLE, "store",
+                            rc == ORDERS_OK ? "update of order %s failed while committing; "
+                                              "nothing was changed"
+                                            : "update of order %s: the store failed while "
+                                              "committing; recovery will complete or undo it",
+                            order_id);
 }
 
 orders_code_t mg_order_update(void *ud, const orders_update_tx_t *tx, orders_error_t *err)
@@ -381,9 +426,12 @@ orders_code_t mg_order_update(void *ud, const orders_update_tx_t *tx, orders_err
                              tx->order->version, token, err);
         held = rc == ORDERS_OK;
     }
+    bool unknown = false;
     if (rc == ORDERS_OK)
-        rc = order_commit(s, c, tx, token, err);
-    if (rc == ORDERS_OK) {
+        rc = order_commit(s, c, tx, token, &unknown, err);
+    if (unknown)
+        rc = resolve_unknown(s, c, order_id, token, err);
+    else if (rc == ORDERS_OK) {
         /* Committed: what fails below is finished by recovery. */
         orders_error_t later = {0};
         (void)mg_effect_finish_entry(s, c, order_id, token, &later);
@@ -443,24 +491,49 @@ orders_code_t mg_effect_recover(mg_store_t *s, mongoc_client_t *c, const bson_t 
     char tok[MG_TOKEN_LEN];
     snprintf(tok, sizeof tok, "%s", token);
     if (kind != NULL && strcmp(kind, "settle") == 0) {
-        *finished = true;
-        return finish_lock(s, c, res, tok, err);
+        *finished = true; /* a settle lock is its own commit */
+        return finish_by_order(s, c, order_id, tok, err);
     }
     return mg_update_recover(s, c, order_id, tok, finished, err);
+}
+
+orders_code_t mg_effect_finish_stale(mg_store_t *s, mongoc_client_t *c, const char *order_id,
+                                     const char *token, bool *won, orders_error_t *err)
+{
+    int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
+    bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id), "effects", "{", "$elemMatch", "{",
+                              "token", BCON_UTF8(token), "at", "{", "$lte",
+                              BCON_DATE_TIME(cutoff), "}", "}", "}");
+    orders_code_t rc = mg_lease(s, c, MG_ORDERS, filter, "effects.$.at", won, err);
+    bson_destroy(filter);
+    if (rc == ORDERS_OK && *won)
+        rc = mg_effect_finish_entry(s, c, order_id, token, err);
+    return rc;
+}
+
+/* Fences the order against token, then undoes the update if it had not
+ * committed (journal dropped, lock removed); *committed when it had. */
+static orders_code_t settle_update(mg_store_t *s, mongoc_client_t *c, const char *order_id,
+                                   const char *token, bool *committed, orders_error_t *err)
+{
+    orders_code_t rc = fence_order(s, c, order_id, token, committed, err);
+    if (rc != ORDERS_OK || *committed)
+        return rc;
+    rc = mg_journal_drop(s, c, token, err);
+    return rc != ORDERS_OK ? rc : unlock(s, c, order_id, token, err);
 }
 
 orders_code_t mg_update_recover(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                 const char *token, bool *finished, orders_error_t *err)
 {
-    bool committed = false;
-    orders_code_t rc = fence_order(s, c, order_id, token, &committed, err);
-    if (rc != ORDERS_OK)
-        return rc;
+    bool committed = false, won = false;
+    orders_code_t rc = settle_update(s, c, order_id, token, &committed, err);
     *finished = committed;
-    if (committed)
-        return mg_effect_finish_entry(s, c, order_id, token, err);
-    rc = mg_journal_drop(s, c, token, err);
-    return rc != ORDERS_OK ? rc : unlock(s, c, order_id, token, err);
+    /* A committed update is finished by whoever holds its effects entry's
+     * lease (its owner while the entry is fresh). */
+    if (rc == ORDERS_OK && committed)
+        rc = mg_effect_finish_stale(s, c, order_id, token, &won, err);
+    return rc;
 }
 
 /* ---- reservation_create --------------------------------------------------------------------------- */
@@ -496,10 +569,12 @@ static orders_code_t create_delete(mg_store_t *s, mongoc_client_t *c, const char
 }
 
 /* Makes the reservation visible; ORDERS_E_UNAVAILABLE when recovery took
- * it away meanwhile. */
+ * it away meanwhile.  *unknown when the write failed without an answer:
+ * the document keeps `creating`, so recovery undoes it unless the publish
+ * applied. */
 static orders_code_t create_publish(mg_store_t *s, mongoc_client_t *c,
                                     const orders_reservation_t *r, const char *token,
-                                    orders_error_t *err)
+                                    bool *unknown, orders_error_t *err)
 {
     bson_t *filter = BCON_NEW("_id", BCON_UTF8(r->id), "creating", BCON_UTF8(token), "undo", "{",
                               "$exists", BCON_BOOL(false), "}");
@@ -510,6 +585,7 @@ static orders_code_t create_publish(mg_store_t *s, mongoc_client_t *c,
         mg_update_one(s, c, MG_RESERVATIONS, filter, update, false, &matched, "reservation", err);
     bson_destroy(update);
     bson_destroy(filter);
+    *unknown = rc != ORDERS_OK;
     if (rc == ORDERS_OK && matched == 0)
         rc = orders_error_set(err, ORDERS_E_UNAVAILABLE, "order_id",
                               "reservation for order %s was undone by recovery", r->order_id);
@@ -542,14 +618,19 @@ orders_code_t mg_reservation_create(void *ud, const orders_reservation_t *r,
                              ", requested %" PRId64,
                              moves[short_i].product_id, have, moves[short_i].quantity);
     }
+    bool unknown = false;
     if (rc == ORDERS_OK)
-        rc = create_publish(s, c, r, token, err);
+        rc = create_publish(s, c, r, token, &unknown, err);
     if (rc == ORDERS_OK) {
         orders_error_t later = {0}; /* leftover marks only; recovery-free */
         (void)mg_moves_unmark(s, c, moves, n, token, &later);
     } else if (inserted) {
-        (void)mg_moves_undo(s, c, moves, n, ORDERS__MOVE_RESERVE, token, NULL);
-        (void)create_delete(s, c, r->id, token, NULL, NULL);
+        /* Undo, unless the publish may have applied (then recovery's fence
+         * decides); a failed undo leaves the document to recovery. */
+        orders_error_t later = {0};
+        if (!unknown && mg_moves_undo(s, c, moves, n, ORDERS__MOVE_RESERVE, token, &later) ==
+                            ORDERS_OK)
+            (void)create_delete(s, c, r->id, token, NULL, &later);
     }
     mg_push(s, c);
     free(moves);

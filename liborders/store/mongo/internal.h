@@ -176,6 +176,13 @@ orders_code_t mg_find_each(mg_store_t *s, mongoc_client_t *c, const char *coll,
 orders_code_t mg_update_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
                             const bson_t *filter, const bson_t *update, bool upsert,
                             int64_t *matched, const char *what, orders_error_t *err);
+/* A recovery lease: sets the date field (a path, "lock.at", "effects.$.at")
+ * to now in the one document filter matches, where filter also requires
+ * that field to be old; *won when it matched.  Of several recovery passes
+ * looking at one stale step, only the one that wins acts on it; the others
+ * leave it, now fresh, to the winner. */
+orders_code_t mg_lease(mg_store_t *s, mongoc_client_t *c, const char *coll, const bson_t *filter,
+                       const char *field, bool *won, orders_error_t *err);
 /* insertOne; a duplicate key is ORDERS_E_CONFLICT (and *dup, may be NULL,
  * is set true) without filling err, so the caller words the refusal. */
 orders_code_t mg_insert_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
@@ -397,11 +404,21 @@ orders_code_t mg_place_recover(mg_store_t *s, mongoc_client_t *c, const bson_t *
  * *finished tells which. */
 orders_code_t mg_effect_recover(mg_store_t *s, mongoc_client_t *c, const bson_t *res,
                                 bool *finished, orders_error_t *err);
-/* Fences order order_id against the update of token, then finishes that
- * update (it had committed) or undoes it (journal dropped, its reservation
- * lock removed); *finished tells which. */
+/* Fences order order_id against the update of token, then undoes that
+ * update (journal dropped, its reservation lock removed) unless it had
+ * committed; a committed one is finished when its effects entry is old
+ * enough to lease (mg_effect_finish_stale).  *finished: it had committed. */
 orders_code_t mg_update_recover(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                 const char *token, bool *finished, orders_error_t *err);
+/* Takes the lease of order order_id's effects entry of token when it is
+ * at least the grace old (*won), then finishes it. */
+orders_code_t mg_effect_finish_stale(mg_store_t *s, mongoc_client_t *c, const char *order_id,
+                                     const char *token, bool *won, orders_error_t *err);
+/* Takes the lease of the reservation document res's lock when it is at
+ * least the grace old, then recovers it (mg_effect_recover); *finished
+ * (may be NULL) as there. */
+orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bson_t *res,
+                                    bool *finished, orders_error_t *err);
 /* Finishes the committed effect entry {token, at} of order order_id. */
 orders_code_t mg_effect_finish_entry(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                      const char *token, orders_error_t *err);

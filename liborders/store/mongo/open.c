@@ -46,6 +46,12 @@ static orders_code_t check_options(const orders_mongo_options_t *o, orders_error
         (rc = check_range("timeout_ms", o->timeout_ms, 100, 600000, err)) ||
         (rc = check_range("abort_at_step", o->abort_at_step, 0, 100, err)))
         return rc;
+    if (o->recovery_grace_ms > 0 && o->wait_ms >= o->recovery_grace_ms)
+        return orders_error_set(err, ORDERS_E_INVALID, "store",
+                                "MongoDB store option wait_ms (%d) must be below "
+                                "recovery_grace_ms (%d): a caller still waiting would be "
+                                "recovered",
+                                o->wait_ms, o->recovery_grace_ms);
     if (o->database != NULL && (o->database[0] == '\0' || strlen(o->database) > 63 ||
                                 strpbrk(o->database, "/\\. \"$") != NULL))
         return orders_error_set(err, ORDERS_E_INVALID, "store",
@@ -136,6 +142,7 @@ static const index_spec_t indexes[] = {
     {MG_ORDERS, "seller_created", {"items.sellerId", "-createdAt"}, false},
     {MG_ORDERS, "status_created", {"status", "-createdAt"}, false},
     {MG_ORDERS, "placed", {"placedAt"}, false},
+    {MG_ORDERS, "effects_at", {"effects.at"}, false},
     {MG_RESERVATIONS, "status_expires", {"status", "expiresAt"}, false},
     {MG_RESERVATIONS, "orderId_unique", {"orderId"}, true},
     {MG_RESERVATIONS, "updated", {"updatedAt"}, false},
@@ -146,9 +153,13 @@ static const index_spec_t indexes[] = {
     {MG_PRODUCTS, "seller_id", {"sellerId", "_id"}, false},
     {MG_PLACEMENTS, "orderNumber_unique", {"orderNumber"}, true},
     {MG_PLACEMENTS, "started", {"startedAt"}, false},
+    {MG_PLACEMENTS, "token", {"token"}, false},
     {MG_OUTBOX, "due", {"state", "createdAt", "seq"}, false},
     {MG_OUTBOX, "holder", {"holder"}, false},
+    {MG_OUTBOX, "held_at", {"heldAt"}, false},
     {MG_HISTORY, "order", {"orderId", "at", "_id"}, false},
+    {MG_HISTORY, "holder", {"holder"}, false},
+    {MG_HISTORY, "held_at", {"heldAt"}, false},
     {MG_STATS, "kind_at", {"kind", "at"}, false},
     {MG_IDEM, "state_at", {"state", "at"}, false},
     {MG_WALLETS, "pending_at", {"pending.at"}, false},
@@ -256,11 +267,14 @@ orders_code_t orders_store_mongo_open(const char *uri, const orders_mongo_option
     pthread_cond_init(&s->stop_cond, NULL);
     s->opts.database = o.database;
     if ((rc = open_pool(s, uri, err)) != ORDERS_OK || (rc = ping(s, err)) != ORDERS_OK ||
-        (rc = create_indexes(s, err)) != ORDERS_OK ||
-        (rc = orders_store_mongo_recover(s, NULL, err)) != ORDERS_OK) {
+        (rc = create_indexes(s, err)) != ORDERS_OK) {
         orders_store_mongo_free(s);
         return rc;
     }
+    /* A leftover this pass cannot fix must not keep every process from
+     * starting: the background pass (or orders_store_mongo_recover) tries
+     * again. */
+    (void)orders_store_mongo_recover(s, NULL, NULL);
     if (s->opts.recovery_interval_ms > 0) {
         if (pthread_create(&s->recovery_thread, NULL, recovery_main, s) != 0) {
             orders_store_mongo_free(s);

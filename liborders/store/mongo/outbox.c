@@ -201,14 +201,8 @@ static bson_t *fail_update(bool dead, int64_t next_attempt_at, const char *error
     bson_append_document_begin(u, "$set", -1, &set);
     BSON_APPEND_DATE_TIME(&set, "nextAttemptAt", next_attempt_at);
     BSON_APPEND_UTF8(&set, "state", dead ? "dead" : "pending");
-    mg_put_str(&set, "lastError", error);
+    mg_put_str(&set, "lastError", error); /* null clears an earlier one */
     bson_append_document_end(u, &set);
-    if (error == NULL) {
-        bson_t unset;
-        bson_append_document_begin(u, "$unset", -1, &unset);
-        BSON_APPEND_UTF8(&unset, "lastError", "");
-        bson_append_document_end(u, &unset);
-    }
     return u;
 }
 

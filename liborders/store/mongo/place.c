@@ -47,6 +47,8 @@ typedef struct placing {
     size_t nmoves;
     orders__move_t mv;
     bool idem_claimed, journal_held, res_inserted, moved;
+    bool commit_unknown;   /* the commit write failed without an answer */
+    bool finished;         /* resolve_unknown found it committed and finished it */
 } placing_t;
 
 /* ---- the placement record ---------------------------------------------------------- */
@@ -92,6 +94,27 @@ static orders_code_t record_doc(const placing_t *p, bson_t *doc, orders_error_t 
     return ORDERS_OK;
 }
 
+/* A duplicate placement record: another placement of the same order id,
+ * or else of the same order number, is in flight. */
+static orders_code_t record_dup(placing_t *p, orders_error_t *err)
+{
+    const orders_order_t *o = p->tx->order;
+    bson_t *filter = BCON_NEW("_id", BCON_UTF8(o->id));
+    bson_t doc;
+    bool same_id = false;
+    orders_code_t rc =
+        mg_find_one(p->s, p->c, MG_PLACEMENTS, filter, NULL, &doc, &same_id, "place", err);
+    bson_destroy(&doc);
+    bson_destroy(filter);
+    if (rc != ORDERS_OK)
+        return rc;
+    if (same_id)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "id", "order id %s already exists",
+                                o->id);
+    return orders_error_set(err, ORDERS_E_CONFLICT, "order_number",
+                            "order number %s already exists", o->order_number);
+}
+
 /* Step 1.  A duplicate is another placement of the same id or number in
  * flight. */
 static orders_code_t record_insert(placing_t *p, orders_error_t *err)
@@ -102,15 +125,10 @@ static orders_code_t record_insert(placing_t *p, orders_error_t *err)
         mongoc_collection_t *cl = mg_coll(p->s, p->c, MG_PLACEMENTS);
         bson_error_t e;
         if (!mongoc_collection_insert_one(cl, &doc, NULL, NULL, &e)) {
-            const orders_order_t *o = p->tx->order;
             if (!mg_is_dup(&e))
                 rc = mg_fail(&e, "place", err);
-            else if (strstr(e.message, "orderNumber") != NULL)
-                rc = orders_error_set(err, ORDERS_E_CONFLICT, "order_number",
-                                      "order number %s already exists", o->order_number);
             else
-                rc = orders_error_set(err, ORDERS_E_CONFLICT, "id", "order id %s already exists",
-                                      o->id);
+                rc = record_dup(p, err);
         }
         mongoc_collection_destroy(cl);
     }
@@ -311,12 +329,17 @@ static orders_code_t cart_commit(placing_t *p, orders_error_t *err)
     bson_append_document_begin(&update, "$push", -1, &push);
     BSON_APPEND_UTF8(&push, "placing", p->token);
     bson_append_document_end(&update, &push);
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(tx->order->customer_id), "version",
+    /* cartId pins the cart's incarnation: a cart purged and made again
+     * reaches the same versions under another id. */
+    bson_t *filter = BCON_NEW("_id", BCON_UTF8(tx->order->customer_id), "cartId",
+                              BCON_UTF8(tx->cleared_cart->id), "version",
                               BCON_INT64(tx->cart_version), "fenced", "{", "$ne",
                               BCON_UTF8(p->token), "}");
     int64_t matched = 0;
     orders_code_t rc =
         mg_update_one(p->s, p->c, MG_CARTS, filter, &update, false, &matched, "place", err);
+    if (rc != ORDERS_OK)
+        p->commit_unknown = true; /* it may have applied: see resolve_unknown */
     if (rc == ORDERS_OK && matched == 0) {
         rc = cart_check(p, err); /* words the conflict */
         if (rc == ORDERS_OK)     /* at the version, so fenced by recovery */
@@ -332,22 +355,27 @@ static orders_code_t cart_commit(placing_t *p, orders_error_t *err)
 
 /* ---- undo (before the commit) --------------------------------------------------------------- */
 
+/* Undoes steps 5 to 2 and deletes the record.  At the first write that
+ * fails it stops and keeps the record, so that recovery (which fences the
+ * cart first) finishes the undo. */
 static void undo(placing_t *p)
 {
     const orders_place_tx_t *tx = p->tx;
+    orders_code_t rc = ORDERS_OK;
     if (p->res_inserted) {
         bson_t *f = BCON_NEW("_id", BCON_UTF8(tx->reservation->id), "creating",
                              BCON_UTF8(p->token));
-        (void)mg_delete(p->s, p->c, MG_RESERVATIONS, f, false, NULL, "place", NULL);
+        rc = mg_delete(p->s, p->c, MG_RESERVATIONS, f, false, NULL, "place", NULL);
         bson_destroy(f);
     }
-    if (p->moved)
-        (void)mg_moves_undo(p->s, p->c, p->moves, p->nmoves, p->mv, p->token, NULL);
-    if (p->journal_held)
-        (void)mg_journal_drop(p->s, p->c, p->token, NULL);
-    if (p->idem_claimed)
-        (void)idem_set(p, false, NULL);
-    (void)record_delete(p->s, p->c, tx->order->id, p->token, NULL);
+    if (rc == ORDERS_OK && p->moved)
+        rc = mg_moves_undo(p->s, p->c, p->moves, p->nmoves, p->mv, p->token, NULL);
+    if (rc == ORDERS_OK && p->journal_held)
+        rc = mg_journal_drop(p->s, p->c, p->token, NULL);
+    if (rc == ORDERS_OK && p->idem_claimed)
+        rc = idem_set(p, false, NULL);
+    if (rc == ORDERS_OK)
+        (void)record_delete(p->s, p->c, tx->order->id, p->token, NULL);
 }
 
 /* ---- finishing (after the commit; shared with recovery) ------------------------------------- */
@@ -449,12 +477,15 @@ static orders_code_t finish_small(mg_store_t *s, mongoc_client_t *c, const char 
 static orders_code_t finish(mg_store_t *s, mongoc_client_t *c, const record_view_t *v,
                             orders_error_t *err)
 {
-    orders_code_t rc = finish_order(s, c, v, err);
-    if (rc == ORDERS_OK && v->reservation_id != NULL)
+    /* The reservation first: an order is never visible without it. */
+    orders_code_t rc = ORDERS_OK;
+    if (v->reservation_id != NULL)
         rc = finish_small(s, c, MG_RESERVATIONS,
                           BCON_NEW("_id", BCON_UTF8(v->reservation_id), "creating",
                                    BCON_UTF8(v->token)),
                           BCON_NEW("$unset", "{", "creating", BCON_UTF8(""), "}"), err);
+    if (rc == ORDERS_OK)
+        rc = finish_order(s, c, v, err);
     if (rc == ORDERS_OK)
         rc = mg_journal_release(s, c, v->token, err);
     if (rc == ORDERS_OK && v->idem_key != NULL)
@@ -560,6 +591,33 @@ static orders_code_t mark_committed(placing_t *p, orders_error_t *err)
     return rc;
 }
 
+/* The commit write failed without an answer: it may or may not have
+ * applied.  Decides as recovery does (fence the cart, then finish or
+ * undo): ORDERS_OK when the placement stands (finished), else
+ * ORDERS_E_UNAVAILABLE -- nothing placed, or, when even that fails, the
+ * record is left for recovery to settle. */
+static orders_code_t resolve_unknown(placing_t *p, orders_error_t *err)
+{
+    bson_t doc = BSON_INITIALIZER;
+    orders_error_t inner = {0};
+    bool finished = false;
+    orders_code_t rc = record_doc(p, &doc, &inner);
+    if (rc == ORDERS_OK)
+        rc = mg_place_recover(p->s, p->c, &doc, &finished, &inner);
+    bson_destroy(&doc);
+    p->finished = rc == ORDERS_OK && finished;
+    if (p->finished)
+        return ORDERS_OK;
+    if (rc == ORDERS_OK)
+        return orders_error_set(err, ORDERS_E_UNAVAILABLE, "store",
+                                "placement of order %s failed while committing; nothing was placed",
+                                p->tx->order->id);
+    return orders_error_set(err, ORDERS_E_UNAVAILABLE, "store",
+                            "placement of order %s: the store failed while committing; recovery "
+                            "will complete or undo it",
+                            p->tx->order->id);
+}
+
 /* Steps 1-6; on a refusal, undoes what it did. */
 static orders_code_t claim_and_commit(placing_t *p, orders_place_result_t *result, bool *replay,
                                       orders_error_t *err)
@@ -603,7 +661,9 @@ static orders_code_t claim_and_commit(placing_t *p, orders_place_result_t *resul
         goto refused;
     p->journal_held = true;
     mg_step(p->s, 5);
-    if ((rc = cart_commit(p, err)) != ORDERS_OK)
+    if ((rc = cart_commit(p, err)) != ORDERS_OK && p->commit_unknown)
+        return resolve_unknown(p, err);
+    if (rc != ORDERS_OK)
         goto refused;
     return ORDERS_OK;
 refused:
@@ -659,11 +719,13 @@ orders_code_t mg_place(void *ud, const orders_place_tx_t *tx, orders_place_resul
     bool replay = false, found = false, pending = false;
     if (tx->idem_key != NULL)
         rc = idem_read(&p, result, &replay, &pending, &found, err);
-    if (rc == ORDERS_OK && !replay)
+    /* A pending key with this request's hash: the same request is being
+     * placed (its cart may be cleared already); step 2 waits for it. */
+    if (rc == ORDERS_OK && !replay && !pending)
         rc = cart_check(&p, err);
     if (rc == ORDERS_OK && !replay)
         rc = claim_and_commit(&p, result, &replay, err);
-    if (rc == ORDERS_OK && !replay) {
+    if (rc == ORDERS_OK && !replay && !p.finished) {
         /* Committed: from here on the placement only goes forward.  A failure
          * below is finished by recovery; the caller is told the placement
          * stands. */

@@ -42,41 +42,71 @@ static orders_code_t collect(const bson_t *doc, void *arg, bool *stop, orders_er
     return ORDERS_OK;
 }
 
-/* Reads up to MG_RECOVER_BATCH documents matching filter, then calls fn on
- * each (the cursor is closed first, so fn may change what it matched). */
+/* Reads up to MG_RECOVER_BATCH documents whose field is at most cutoff,
+ * oldest first, then calls fn on each (the cursor is closed first, so fn
+ * may change what it matched).  A document fn fails on does not stop the
+ * others: the first failure is returned after all were tried. */
 static orders_code_t each(mg_store_t *s, mongoc_client_t *c, const char *coll,
-                          const bson_t *filter, doc_fn fn, orders_mongo_recovery_t *out,
-                          orders_error_t *err)
+                          const char *field, int64_t cutoff, doc_fn fn,
+                          orders_mongo_recovery_t *out, orders_error_t *err)
 {
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(MG_RECOVER_BATCH));
+    bson_t *filter = BCON_NEW(field, "{", "$lte", BCON_DATE_TIME(cutoff), "}");
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(MG_RECOVER_BATCH), "sort", "{", field,
+                            BCON_INT32(1), "}");
     batch_t *b = calloc(1, sizeof *b);
-    if (b == NULL) {
-        bson_destroy(opts);
-        return mg_nomem(err);
-    }
-    orders_code_t rc = mg_find_each(s, c, coll, filter, opts, collect, b, "recover", err);
+    orders_code_t rc = b != NULL ? mg_find_each(s, c, coll, filter, opts, collect, b, "recover",
+                                                err)
+                                 : mg_nomem(err);
     bson_destroy(opts);
-    for (size_t i = 0; i < b->n; i++) {
-        if (rc == ORDERS_OK)
-            rc = fn(s, c, b->docs[i], out, err);
+    bson_destroy(filter);
+    for (size_t i = 0; b != NULL && i < b->n; i++) {
+        orders_error_t one = {0};
+        orders_code_t r = fn(s, c, b->docs[i], out, &one);
+        if (r != ORDERS_OK && rc == ORDERS_OK) {
+            rc = r;
+            if (err != NULL)
+                *err = one;
+        }
         bson_destroy(b->docs[i]);
     }
     free(b);
     return rc;
 }
 
-static bson_t *older(const char *field, int64_t cutoff)
-{
-    return BCON_NEW(field, "{", "$lte", BCON_DATE_TIME(cutoff), "}");
-}
 
 /* ---- per kind -------------------------------------------------------------------------- */
+
+/* Takes the lease of doc (its _id, plus key == value when key is given)
+ * in coll through its date field; *won when this pass may act on it. */
+static orders_code_t lease(mg_store_t *s, mongoc_client_t *c, const char *coll, const bson_t *doc,
+                           const char *key, const char *field, bool *won, orders_error_t *err)
+{
+    bson_iter_t id;
+    *won = false;
+    const char *value = key != NULL ? mg_get_str(doc, key) : NULL;
+    if (!bson_iter_init_find(&id, doc, "_id") || (key != NULL && value == NULL))
+        return ORDERS_OK;
+    int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
+    bson_t filter = BSON_INITIALIZER, age;
+    bson_append_iter(&filter, "_id", -1, &id);
+    if (key != NULL)
+        bson_append_utf8(&filter, key, -1, value, -1);
+    bson_append_document_begin(&filter, field, -1, &age);
+    BSON_APPEND_DATE_TIME(&age, "$lte", cutoff);
+    bson_append_document_end(&filter, &age);
+    orders_code_t rc = mg_lease(s, c, coll, &filter, field, won, err);
+    bson_destroy(&filter);
+    return rc;
+}
 
 static orders_code_t on_placement(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
                                   orders_mongo_recovery_t *out, orders_error_t *err)
 {
-    bool finished = false;
-    orders_code_t rc = mg_place_recover(s, c, doc, &finished, err);
+    bool finished = false, won = false;
+    orders_code_t rc = lease(s, c, MG_PLACEMENTS, doc, "token", "startedAt", &won, err);
+    if (rc != ORDERS_OK || !won)
+        return rc;
+    rc = mg_place_recover(s, c, doc, &finished, err);
     if (rc == ORDERS_OK)
         (*(finished ? &out->placements_finished : &out->placements_undone))++;
     return rc;
@@ -100,9 +130,10 @@ static orders_code_t on_order(mg_store_t *s, mongoc_client_t *c, const bson_t *d
             mg_iter_i64(&g) > cutoff)
             continue;
         char token[MG_TOKEN_LEN];
+        bool won = false;
         snprintf(token, sizeof token, "%s", bson_iter_utf8(&f, NULL));
-        rc = mg_effect_finish_entry(s, c, order_id, token, err);
-        if (rc == ORDERS_OK)
+        rc = mg_effect_finish_stale(s, c, order_id, token, &won, err);
+        if (rc == ORDERS_OK && won)
             out->effects_finished++;
     }
     return rc;
@@ -112,8 +143,9 @@ static orders_code_t on_lock(mg_store_t *s, mongoc_client_t *c, const bson_t *do
                              orders_mongo_recovery_t *out, orders_error_t *err)
 {
     bool finished = false;
-    orders_code_t rc = mg_effect_recover(s, c, doc, &finished, err);
-    if (rc == ORDERS_OK)
+    const char *before = mg_get_str(doc, "orderId");
+    orders_code_t rc = mg_lock_recover_stale(s, c, doc, &finished, err);
+    if (rc == ORDERS_OK && before != NULL)
         (*(finished ? &out->effects_finished : &out->effects_undone))++;
     return rc;
 }
@@ -121,7 +153,11 @@ static orders_code_t on_lock(mg_store_t *s, mongoc_client_t *c, const bson_t *do
 static orders_code_t on_creating(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
                                  orders_mongo_recovery_t *out, orders_error_t *err)
 {
-    orders_code_t rc = mg_create_recover(s, c, doc, err);
+    bool won = false;
+    orders_code_t rc = lease(s, c, MG_RESERVATIONS, doc, "creating", "creatingAt", &won, err);
+    if (rc != ORDERS_OK || !won)
+        return rc;
+    rc = mg_create_recover(s, c, doc, err);
     if (rc == ORDERS_OK)
         out->reservations_undone++;
     return rc;
@@ -129,13 +165,17 @@ static orders_code_t on_creating(mg_store_t *s, mongoc_client_t *c, const bson_t
 
 /* A held journal entry: its step is a placement (left to the placement
  * record) or an order update (fenced, then finished or dropped). */
-static orders_code_t on_held(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
-                             orders_mongo_recovery_t *out, orders_error_t *err)
+static orders_code_t on_held(mg_store_t *s, mongoc_client_t *c, const char *coll,
+                             const bson_t *doc, orders_mongo_recovery_t *out, orders_error_t *err)
 {
     const char *token = mg_get_str(doc, "holder");
     const char *order_id = mg_get_str(doc, "orderId");
+    bool won = false;
     if (token == NULL || order_id == NULL)
         return ORDERS_OK;
+    orders_code_t lrc = lease(s, c, coll, doc, "holder", "heldAt", &won, err);
+    if (lrc != ORDERS_OK || !won)
+        return lrc;
     char tok[MG_TOKEN_LEN];
     snprintf(tok, sizeof tok, "%s", token);
     bson_t *filter = BCON_NEW("token", BCON_UTF8(tok));
@@ -143,6 +183,7 @@ static orders_code_t on_held(mg_store_t *s, mongoc_client_t *c, const bson_t *do
     bool placing = false;
     orders_code_t rc =
         mg_find_one(s, c, MG_PLACEMENTS, filter, NULL, &rec, &placing, "recover", err);
+    /* A placement's journal is its record's business. */
     bson_destroy(&rec);
     bson_destroy(filter);
     if (rc != ORDERS_OK || placing)
@@ -152,6 +193,18 @@ static orders_code_t on_held(mg_store_t *s, mongoc_client_t *c, const bson_t *do
     if (rc == ORDERS_OK)
         (*(finished ? &out->effects_finished : &out->effects_undone))++;
     return rc;
+}
+
+static orders_code_t on_held_history(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
+                                     orders_mongo_recovery_t *out, orders_error_t *err)
+{
+    return on_held(s, c, MG_HISTORY, doc, out, err);
+}
+
+static orders_code_t on_held_event(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
+                                   orders_mongo_recovery_t *out, orders_error_t *err)
+{
+    return on_held(s, c, MG_OUTBOX, doc, out, err);
 }
 
 /* ---- the pass ------------------------------------------------------------------------------ */
@@ -176,17 +229,26 @@ orders_code_t orders_store_mongo_recover(void *ud, orders_mongo_recovery_t *out,
         {MG_ORDERS, "effects.at", on_order},
         {MG_RESERVATIONS, "lock.at", on_lock},
         {MG_RESERVATIONS, "creatingAt", on_creating},
-        {MG_HISTORY, "heldAt", on_held},
-        {MG_OUTBOX, "heldAt", on_held},
+        {MG_HISTORY, "heldAt", on_held_history},
+        {MG_OUTBOX, "heldAt", on_held_event},
     };
     orders_code_t rc = ORDERS_OK;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && rc == ORDERS_OK; i++) {
-        bson_t *filter = older(kinds[i].field, cutoff);
-        rc = each(s, c, kinds[i].coll, filter, kinds[i].fn, out, err);
-        bson_destroy(filter);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        orders_error_t one = {0};
+        orders_code_t r = each(s, c, kinds[i].coll, kinds[i].field, cutoff, kinds[i].fn, out, &one);
+        if (r != ORDERS_OK && rc == ORDERS_OK) {
+            rc = r;
+            if (err != NULL)
+                *err = one;
+        }
     }
-    if (rc == ORDERS_OK)
-        rc = mg_wallet_recover(s, c, cutoff, &out->wallet_entries, err);
+    orders_error_t one = {0};
+    orders_code_t r = mg_wallet_recover(s, c, cutoff, &out->wallet_entries, &one);
+    if (r != ORDERS_OK && rc == ORDERS_OK) {
+        rc = r;
+        if (err != NULL)
+            *err = one;
+    }
     mg_push(s, c);
     return rc;
 }

@@ -165,6 +165,20 @@ orders_code_t mg_update_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
     return rc;
 }
 
+orders_code_t mg_lease(mg_store_t *s, mongoc_client_t *c, const char *coll, const bson_t *filter,
+                       const char *field, bool *won, orders_error_t *err)
+{
+    bson_t update = BSON_INITIALIZER, set;
+    bson_append_document_begin(&update, "$set", -1, &set);
+    bson_append_date_time(&set, field, -1, mg_now_ms());
+    bson_append_document_end(&update, &set);
+    int64_t matched = 0;
+    orders_code_t rc = mg_update_one(s, c, coll, filter, &update, false, &matched, "recover", err);
+    bson_destroy(&update);
+    *won = rc == ORDERS_OK && matched == 1;
+    return rc;
+}
+
 orders_code_t mg_insert_one(mg_store_t *s, mongoc_client_t *c, const char *coll,
                             const bson_t *doc, bool *dup, const char *what, orders_error_t *err)
 {
