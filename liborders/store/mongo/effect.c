@@ -131,13 +131,15 @@ static orders_code_t try_lock(mg_store_t *s, mongoc_client_t *c, const lock_req_
 }
 
 orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bson_t *res,
-                                    bool *finished, orders_error_t *err)
+                                    bool *acted, bool *finished, orders_error_t *err)
 {
     const char *id = mg_get_str(res, "_id");
     const char *token = lock_str(res, "token");
     bool won = false, done = false;
     if (finished != NULL)
         *finished = false;
+    if (acted != NULL)
+        *acted = false;
     if (id == NULL || token == NULL)
         return ORDERS_OK;
     int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
@@ -147,6 +149,8 @@ orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bso
     bson_destroy(filter);
     if (rc == ORDERS_OK && won)
         rc = mg_effect_recover(s, c, res, &done, err);
+    if (acted != NULL)
+        *acted = won;
     if (finished != NULL)
         *finished = done;
     return rc;
@@ -171,7 +175,7 @@ static orders_code_t lock_once(mg_store_t *s, mongoc_client_t *c, const lock_req
     }
     if (lock_str(&doc, "token") != NULL) {
         *busy = true;
-        rc = mg_lock_recover_stale(s, c, &doc, NULL, err);
+        rc = mg_lock_recover_stale(s, c, &doc, NULL, NULL, err);
         bson_destroy(&doc);
         return rc;
     }

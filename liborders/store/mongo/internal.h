@@ -415,10 +415,10 @@ orders_code_t mg_update_recover(mg_store_t *s, mongoc_client_t *c, const char *o
 orders_code_t mg_effect_finish_stale(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                      const char *token, bool *won, orders_error_t *err);
 /* Takes the lease of the reservation document res's lock when it is at
- * least the grace old, then recovers it (mg_effect_recover); *finished
- * (may be NULL) as there. */
+ * least the grace old (*acted), then recovers it (mg_effect_recover);
+ * *finished as there.  Both may be NULL. */
 orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bson_t *res,
-                                    bool *finished, orders_error_t *err);
+                                    bool *acted, bool *finished, orders_error_t *err);
 /* Finishes the committed effect entry {token, at} of order order_id. */
 orders_code_t mg_effect_finish_entry(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                      const char *token, orders_error_t *err);

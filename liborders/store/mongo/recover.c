@@ -142,10 +142,9 @@ static orders_code_t on_order(mg_store_t *s, mongoc_client_t *c, const bson_t *d
 static orders_code_t on_lock(mg_store_t *s, mongoc_client_t *c, const bson_t *doc,
                              orders_mongo_recovery_t *out, orders_error_t *err)
 {
-    bool finished = false;
-    const char *before = mg_get_str(doc, "orderId");
-    orders_code_t rc = mg_lock_recover_stale(s, c, doc, &finished, err);
-    if (rc == ORDERS_OK && before != NULL)
+    bool finished = false, acted = false;
+    orders_code_t rc = mg_lock_recover_stale(s, c, doc, &acted, &finished, err);
+    if (rc == ORDERS_OK && acted)
         (*(finished ? &out->effects_finished : &out->effects_undone))++;
     return rc;
 }
