@@ -467,3 +467,31 @@ long srvh_post_from_thread(void *curl, const char *base, const char *token, cons
     curl_slist_free_all(h);
     return status;
 }
+
+void *srvh_buy(void *arg)
+{
+    srvh_buyer_t *b = arg;
+    CURL *c = curl_easy_init();
+    char *body = NULL;
+    if (c != NULL)
+        b->add_status = srvh_post_from_thread(c, b->add_base, b->token, "/api/v1/cart/add",
+                                              b->add_json, b->timeout_s, &body);
+    free(body);
+    pthread_barrier_wait(b->gate);
+    if (c == NULL)
+        return NULL;
+    b->place_status = srvh_post_from_thread(c, b->place_base, b->token, "/api/v1/orders/place",
+                                            b->place_json, b->timeout_s, &body);
+    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+    json_t *data = json_object_get(j, "data");
+    const char *id = json_string_value(json_object_get(data, "id"));
+    const char *number = json_string_value(json_object_get(data, "orderNumber"));
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    snprintf(b->order_id, sizeof b->order_id, "%s", id ? id : "");
+    snprintf(b->order_number, sizeof b->order_number, "%s", number ? number : "");
+    snprintf(b->message, sizeof b->message, "%s", msg ? msg : (body ? body : "(no answer)"));
+    json_decref(j);
+    free(body);
+    curl_easy_cleanup(c);
+    return NULL;
+}

@@ -9,6 +9,7 @@
 #ifndef ORDERS_TEST_SERVER_HARNESS_H
 #define ORDERS_TEST_SERVER_HARNESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -70,6 +71,28 @@ long srvh_admin(srvh_t *s, const char *method, const char *path, const char *bod
  * *body gets the answer (free()), or NULL. */
 long srvh_post_from_thread(void *curl, const char *base, const char *token, const char *path,
                            const char *json, long timeout_s, char **body);
+/* One buyer of a race, run on its own thread by srvh_buy: POSTs add_json
+ * to /api/v1/cart/add on add_base, waits at gate for every buyer, then
+ * POSTs place_json to /api/v1/orders/place on place_base, and records the
+ * answers (the order's id and number, or the error message).  Asserts
+ * nothing: the test's thread checks the results. */
+typedef struct srvh_buyer {
+    const char *add_base;
+    const char *place_base;
+    char *token;                 /* the test's (it frees it) */
+    const char *add_json;
+    const char *place_json;
+    long timeout_s;
+    pthread_barrier_t *gate;
+    long add_status;
+    long place_status;
+    char order_id[160];
+    char order_number[80];
+    char message[256];
+} srvh_buyer_t;
+
+void *srvh_buy(void *buyer);
+
 /* Runs cmd through the shell: its standard output (free() it) and exit
  * status (128 + the signal when a signal ended it). */
 char *srvh_run(const char *cmd, int *status);

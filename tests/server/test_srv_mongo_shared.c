@@ -137,50 +137,6 @@ TestSuite(srv_mongo_shared, .init = up, .fini = down);
 
 /* ---- the buyers --------------------------------------------------------------------- */
 
-typedef struct buyer {
-    const char *add_base;       /* the server the buyer adds on */
-    const char *place_base;     /* the one it places on */
-    char *token;
-    pthread_barrier_t *gate;
-    long add_status;
-    long place_status;
-    char order_id[160];
-    char order_number[80];
-    char message[256];
-} buyer_t;
-
-/* Adds one unit on one server, waits for every buyer, then places on the
- * other.  No Criterion asserts here (not the test's thread): the results go
- * into *b. */
-static void *buy(void *arg)
-{
-    buyer_t *b = arg;
-    CURL *c = curl_easy_init();
-    char *body = NULL;
-    if (c != NULL)
-        b->add_status = srvh_post_from_thread(c, b->add_base, b->token, "/api/v1/cart/add",
-                                           "{\"productId\":\"" PRODUCT "\",\"quantity\":1}",
-                                           REQUEST_TIMEOUT_S, &body);
-    free(body);
-    pthread_barrier_wait(b->gate);
-    if (c == NULL)
-        return NULL;
-    b->place_status = srvh_post_from_thread(c, b->place_base, b->token, "/api/v1/orders/place",
-                                             PLACE_COD, REQUEST_TIMEOUT_S, &body);
-    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
-    json_t *data = json_object_get(j, "data");
-    const char *id = json_string_value(json_object_get(data, "id"));
-    const char *number = json_string_value(json_object_get(data, "orderNumber"));
-    const char *msg = json_string_value(json_object_get(j, "message"));
-    snprintf(b->order_id, sizeof b->order_id, "%s", id ? id : "");
-    snprintf(b->order_number, sizeof b->order_number, "%s", number ? number : "");
-    snprintf(b->message, sizeof b->message, "%s", msg ? msg : (body ? body : "(no answer)"));
-    json_decref(j);
-    free(body);
-    curl_easy_cleanup(c);
-    return NULL;
-}
-
 /* ---- reading the result --------------------------------------------------------------- */
 
 typedef struct levels {
@@ -237,7 +193,7 @@ static doc_stock_t stock_in_database(void)
 }
 
 /* Checks GET /admin/orders on server s: exactly the placed orders. */
-static void expect_admin_list(srvh_t *s, const buyer_t *buyers)
+static void expect_admin_list(srvh_t *s, const srvh_buyer_t *buyers)
 {
     srvh_resp_t r;
     cr_assert_eq(srvh_admin(s, "GET", "/api/v1/admin/orders?page=1&limit=100", NULL, &r), 200,
@@ -278,26 +234,29 @@ Test(srv_mongo_shared, hundred_buyers_twenty_units_two_servers, .timeout = 270)
     cr_assert_eq(before.available, UNITS, "second server: available %lld",
                  (long long)before.available);
 
-    static buyer_t buyers[BUYERS];
+    static srvh_buyer_t buyers[BUYERS];
     pthread_t th[BUYERS];
     pthread_barrier_t gate;
     cr_assert_eq(pthread_barrier_init(&gate, NULL, BUYERS), 0);
     for (int i = 0; i < BUYERS; i++) {
         char customer[32];
         snprintf(customer, sizeof customer, "shared-buyer-%03d", i);
-        buyers[i] = (buyer_t){.add_base = srv[i % 2].base, .place_base = srv[(i + 1) % 2].base,
-                              .token = srvh_token(customer), .gate = &gate,
-                              .add_status = -1, .place_status = -1};
+        buyers[i] = (srvh_buyer_t){.add_base = srv[i % 2].base,
+                                   .place_base = srv[(i + 1) % 2].base,
+                                   .token = srvh_token(customer),
+                                   .add_json = "{\"productId\":\"" PRODUCT "\",\"quantity\":1}",
+                                   .place_json = PLACE_COD, .timeout_s = REQUEST_TIMEOUT_S,
+                                   .gate = &gate, .add_status = -1, .place_status = -1};
     }
     for (int i = 0; i < BUYERS; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, buy, &buyers[i]), 0);
+        cr_assert_eq(pthread_create(&th[i], NULL, srvh_buy, &buyers[i]), 0);
     for (int i = 0; i < BUYERS; i++)
         pthread_join(th[i], NULL);
     pthread_barrier_destroy(&gate);
 
     int placed = 0, refused = 0, placed_on[2] = {0, 0};
     for (int i = 0; i < BUYERS; i++) {
-        buyer_t *b = &buyers[i];
+        srvh_buyer_t *b = &buyers[i];
         cr_expect_eq(b->add_status, 200, "buyer %d: add answered %ld", i, b->add_status);
         if (b->place_status == 201) {
             placed++;

@@ -389,44 +389,6 @@ Test(srv_orders_flow, same_key_with_another_body_is_409)
 #define BUYERS 50
 #define UNITS 10
 
-typedef struct buyer {
-    const char *base;
-    char *token;
-    pthread_barrier_t *gate;
-    long add_status;
-    long place_status;
-    char order_id[160];
-    char message[256];
-} buyer_t;
-
-/* Adds one unit, waits for every buyer, then places.  No Criterion
- * asserts here (not on the test's thread): the results go into *b. */
-static void *buy(void *arg)
-{
-    buyer_t *b = arg;
-    CURL *c = curl_easy_init();
-    char *body = NULL;
-    if (c != NULL)
-        b->add_status = srvh_post_from_thread(c, b->base, b->token, "/api/v1/cart/add",
-                                           "{\"productId\":\"prod-race\",\"quantity\":1}", 120L,
-                                           &body);
-    free(body);
-    pthread_barrier_wait(b->gate);
-    if (c == NULL)
-        return NULL;
-    b->place_status = srvh_post_from_thread(c, b->base, b->token, "/api/v1/orders/place",
-                                             PLACE_COD, 120L, &body);
-    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
-    const char *id = json_string_value(json_object_get(json_object_get(j, "data"), "id"));
-    const char *msg = json_string_value(json_object_get(j, "message"));
-    snprintf(b->order_id, sizeof b->order_id, "%s", id ? id : "");
-    snprintf(b->message, sizeof b->message, "%s", msg ? msg : "");
-    json_decref(j);
-    free(body);
-    curl_easy_cleanup(c);
-    return NULL;
-}
-
 static void create_race_product(void)
 {
     srvh_resp_t r;
@@ -441,24 +403,27 @@ static void create_race_product(void)
 Test(srv_orders_flow, fifty_buyers_ten_units, .timeout = 240)
 {
     create_race_product();
-    static buyer_t buyers[BUYERS];
+    static srvh_buyer_t buyers[BUYERS];
     pthread_t th[BUYERS];
     pthread_barrier_t gate;
     cr_assert_eq(pthread_barrier_init(&gate, NULL, BUYERS), 0);
     for (int i = 0; i < BUYERS; i++) {
         char customer[32];
         snprintf(customer, sizeof customer, "racer-%02d", i);
-        buyers[i] = (buyer_t){.base = srv.base, .token = srvh_token(customer), .gate = &gate};
+        buyers[i] = (srvh_buyer_t){.add_base = srv.base, .place_base = srv.base,
+                                   .token = srvh_token(customer),
+                                   .add_json = "{\"productId\":\"prod-race\",\"quantity\":1}",
+                                   .place_json = PLACE_COD, .timeout_s = 120L, .gate = &gate};
     }
     for (int i = 0; i < BUYERS; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, buy, &buyers[i]), 0);
+        cr_assert_eq(pthread_create(&th[i], NULL, srvh_buy, &buyers[i]), 0);
     for (int i = 0; i < BUYERS; i++)
         pthread_join(th[i], NULL);
     pthread_barrier_destroy(&gate);
 
     int placed = 0, refused = 0;
     for (int i = 0; i < BUYERS; i++) {
-        buyer_t *b = &buyers[i];
+        srvh_buyer_t *b = &buyers[i];
         cr_expect_eq(b->add_status, 200, "buyer %d add", i);
         if (b->place_status == 201) {
             placed++;
