@@ -43,7 +43,10 @@
  * at once (a mongoc_client_pool_t; each call pops a client and pushes it
  * back).  A background thread per handle runs the recovery pass every
  * recovery_interval_ms.  Recovery is safe to run in several processes at
- * once: every step it takes is conditional and idempotent.
+ * once: a pass leases a leftover before acting on it, and every step it
+ * takes is conditional and idempotent.  It relies on one timing bound: a
+ * live caller never stalls longer than recovery_grace_ms in the middle of
+ * an operation, and the processes' clocks agree to well within it.
  *
  * Ownership: orders_store_mongo_open gives a new handle in *ud, owned by
  * the caller until it is registered with orders_ctx_set_store (the context

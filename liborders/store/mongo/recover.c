@@ -7,14 +7,17 @@
  * MG_RECOVER_BATCH per kind per pass, and handed to the file that owns the
  * step's protocol:
  *   placements   placement records by startedAt    mg_place_recover
- *   orders       effects entries by effects.at      mg_effect_finish_entry
- *   reservations locks by lock.at                   mg_effect_recover
+ *   orders       effects entries by effects.at      mg_effect_finish_stale
+ *   reservations locks by lock.at                   mg_lock_recover_stale
  *   reservations standalone ones by creatingAt      mg_create_recover
  *   history      held entries by heldAt             mg_update_recover
  *   outbox       held events by heldAt              mg_update_recover
  *   wallets      pending entries by pending.at      mg_wallet_recover
- * Every step they take is conditional and idempotent, so passes in several
- * processes at once, or a pass racing a slow owner, stay correct.
+ * Before acting on a leftover, a pass takes its lease (mg_lease: the age
+ * field set to now, only while it is still old), so of several passes
+ * that find one leftover exactly one acts on it.  Every step they take is
+ * also conditional and idempotent.  What this relies on: a live owner
+ * never stalls longer than the grace (docs/architecture.md).
  */
 #include "store/mongo/internal.h"
 
