@@ -47,6 +47,8 @@ static const opt_t opts[] = {
     INT("--threads", "ORDERS_THREADS", "threads", threads, 2, 1024),
     STR("--events-log", "ORDERS_EVENTS_LOG", "eventsLog", events_log),
     STR("--log", "ORDERS_LOG", "log", log),
+    STR("--products-url", "ORDERS_PRODUCTS_URL", "productsUrl", products_url),
+    STR("--services-key", "ORDERS_SERVICES_KEY", "servicesKey", services_key),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

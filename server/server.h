@@ -54,6 +54,8 @@ typedef struct srv_config {
     char *events_log;              /* notifier's JSON lines; NULL = stderr */
     char *log;                     /* request log; NULL or "-" = stdout */
     char *config_file;             /* the --config file read, or NULL */
+    char *products_url;            /* Products service; NULL: the store's own catalog */
+    char *services_key;            /* sent to the services as X-Service-Key, or NULL */
 } srv_config_t;
 
 /*

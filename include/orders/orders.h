@@ -13,6 +13,7 @@
 #include <orders/store_sqlite.h>
 #include <orders/store_mongo.h>
 #include <orders/catalog.h>
+#include <orders/catalog_http.h>
 #include <orders/customers.h>
 #include <orders/gateway.h>
 #include <orders/notifier.h>
