@@ -41,7 +41,8 @@
  *
  * Threads and processes: one handle may be used from any number of threads
  * at once (a mongoc_client_pool_t; each call pops a client and pushes it
- * back).  A background thread per handle runs the recovery pass every
+ * back).  Its stack use stays small (no BCON context on the stack), so it
+ * runs in threads with small stacks, such as CivetWeb's 100 KB workers.  A background thread per handle runs the recovery pass every
  * recovery_interval_ms.  Recovery is safe to run in several processes at
  * once: a pass leases a leftover before acting on it, and every step it
  * takes is conditional and idempotent.  It relies on one timing bound: a

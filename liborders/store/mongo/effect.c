@@ -46,7 +46,7 @@ static orders_code_t settle_update(mg_store_t *s, mongoc_client_t *c, const char
 static orders_code_t res_read(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                               bson_t *doc, bool *found, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("orderId", BCON_UTF8(order_id), "creating", "{", "$exists",
+    bson_t *filter = MG_BCON("orderId", BCON_UTF8(order_id), "creating", "{", "$exists",
                               BCON_BOOL(false), "}");
     orders_code_t rc =
         mg_find_one(s, c, MG_RESERVATIONS, filter, NULL, doc, found, "reservation", err);
@@ -112,10 +112,10 @@ static orders_code_t try_lock(mg_store_t *s, mongoc_client_t *c, const lock_req_
                               const orders_reservation_t *r, orders_reservation_status_t to,
                               bool *locked, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(r->id), "status",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(r->id), "status",
                               BCON_UTF8(orders_reservation_status_name(r->status)), "lock", "{",
                               "$exists", BCON_BOOL(false), "}");
-    bson_t *update = BCON_NEW(
+    bson_t *update = MG_BCON(
         "$set", "{", "lock", "{", "token", BCON_UTF8(q->token), "kind",
         BCON_UTF8(q->kind == LOCK_SETTLE ? "settle" : "update"), "to",
         BCON_UTF8(orders_reservation_status_name(to)), "move",
@@ -143,7 +143,7 @@ orders_code_t mg_lock_recover_stale(mg_store_t *s, mongoc_client_t *c, const bso
     if (id == NULL || token == NULL)
         return ORDERS_OK;
     int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id), "lock.token", BCON_UTF8(token), "lock.at",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(id), "lock.token", BCON_UTF8(token), "lock.at",
                               "{", "$lte", BCON_DATE_TIME(cutoff), "}");
     orders_code_t rc = mg_lease(s, c, MG_RESERVATIONS, filter, "lock.at", &won, err);
     bson_destroy(filter);
@@ -212,8 +212,8 @@ static orders_code_t lock_res(mg_store_t *s, mongoc_client_t *c, const lock_req_
 static orders_code_t unlock(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                             const char *token, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("orderId", BCON_UTF8(order_id), "lock.token", BCON_UTF8(token));
-    bson_t *update = BCON_NEW("$unset", "{", "lock", BCON_UTF8(""), "}");
+    bson_t *filter = MG_BCON("orderId", BCON_UTF8(order_id), "lock.token", BCON_UTF8(token));
+    bson_t *update = MG_BCON("$unset", "{", "lock", BCON_UTF8(""), "}");
     orders_code_t rc =
         mg_update_one(s, c, MG_RESERVATIONS, filter, update, false, NULL, "reservation", err);
     bson_destroy(update);
@@ -245,8 +245,8 @@ static orders_code_t finish_lock(mg_store_t *s, mongoc_client_t *c, const bson_t
                                   " units to move, %" PRId64 " held",
                                   moves[short_i].product_id, moves[short_i].quantity, have);
         if (rc == ORDERS_OK) {
-            bson_t *filter = BCON_NEW("_id", BCON_UTF8(r->id), "lock.token", BCON_UTF8(token));
-            bson_t *update = BCON_NEW("$set", "{", "status", BCON_UTF8(lock_str(res, "to")),
+            bson_t *filter = MG_BCON("_id", BCON_UTF8(r->id), "lock.token", BCON_UTF8(token));
+            bson_t *update = MG_BCON("$set", "{", "status", BCON_UTF8(lock_str(res, "to")),
                                       "updatedAt", BCON_DATE_TIME(lock_i64(res, "now")), "}",
                                       "$unset", "{", "lock", BCON_UTF8(""), "}");
             rc = mg_update_one(s, c, MG_RESERVATIONS, filter, update, false, NULL,
@@ -282,8 +282,8 @@ orders_code_t mg_effect_finish_entry(mg_store_t *s, mongoc_client_t *c, const ch
     if (rc == ORDERS_OK)
         rc = mg_journal_release(s, c, token, err);
     if (rc == ORDERS_OK) {
-        bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id));
-        bson_t *update = BCON_NEW("$pull", "{", "effects", "{", "token", BCON_UTF8(token), "}",
+        bson_t *filter = MG_BCON("_id", BCON_UTF8(order_id));
+        bson_t *update = MG_BCON("$pull", "{", "effects", "{", "token", BCON_UTF8(token), "}",
                                   "}");
         rc = mg_update_one(s, c, MG_ORDERS, filter, update, false, NULL, "order_update", err);
         bson_destroy(update);
@@ -320,8 +320,8 @@ static orders_code_t order_precheck(mg_store_t *s, mongoc_client_t *c,
                                     const orders_update_tx_t *tx, orders_error_t *err)
 {
     const orders_order_t *o = tx->order;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(o->id));
-    bson_t *proj = BCON_NEW("version", BCON_INT32(1), "orderNumber", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(o->id));
+    bson_t *proj = MG_BCON("version", BCON_INT32(1), "orderNumber", BCON_INT32(1));
     bson_t doc;
     bool found = false;
     orders_code_t rc = mg_find_one(s, c, MG_ORDERS, filter, proj, &doc, &found, "order_update",
@@ -368,7 +368,7 @@ static orders_code_t order_commit(mg_store_t *s, mongoc_client_t *c, const order
     BSON_APPEND_DATE_TIME(&entry, "at", mg_now_ms());
     bson_append_document_end(&push, &entry);
     bson_append_document_end(&update, &push);
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(tx->order->id), "version",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(tx->order->id), "version",
                               BCON_INT64(tx->expected_version), "fenced", "{", "$ne",
                               BCON_UTF8(token), "}");
     int64_t matched = 0;
@@ -454,8 +454,8 @@ orders_code_t mg_order_update(void *ud, const orders_update_tx_t *tx, orders_err
 static orders_code_t order_lists(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                  const char *token, bool *listed, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id), "effects.token", BCON_UTF8(token));
-    bson_t *proj = BCON_NEW("_id", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(order_id), "effects.token", BCON_UTF8(token));
+    bson_t *proj = MG_BCON("_id", BCON_INT32(1));
     bson_t doc;
     orders_code_t rc = mg_find_one(s, c, MG_ORDERS, filter, proj, &doc, listed, "recover", err);
     bson_destroy(&doc);
@@ -469,9 +469,9 @@ static orders_code_t order_lists(mg_store_t *s, mongoc_client_t *c, const char *
 static orders_code_t fence_order(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                  const char *token, bool *committed, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id), "effects.token", "{", "$ne",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(order_id), "effects.token", "{", "$ne",
                               BCON_UTF8(token), "}");
-    bson_t *update = BCON_NEW("$addToSet", "{", "fenced", BCON_UTF8(token), "}");
+    bson_t *update = MG_BCON("$addToSet", "{", "fenced", BCON_UTF8(token), "}");
     int64_t matched = 0;
     orders_code_t rc =
         mg_update_one(s, c, MG_ORDERS, filter, update, false, &matched, "recover", err);
@@ -505,7 +505,7 @@ orders_code_t mg_effect_finish_stale(mg_store_t *s, mongoc_client_t *c, const ch
                                      const char *token, bool *won, orders_error_t *err)
 {
     int64_t cutoff = mg_now_ms() - s->opts.recovery_grace_ms;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id), "effects", "{", "$elemMatch", "{",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(order_id), "effects", "{", "$elemMatch", "{",
                               "token", BCON_UTF8(token), "at", "{", "$lte",
                               BCON_DATE_TIME(cutoff), "}", "}", "}");
     orders_code_t rc = mg_lease(s, c, MG_ORDERS, filter, "effects.$.at", won, err);
@@ -565,7 +565,7 @@ static orders_code_t create_insert(mg_store_t *s, mongoc_client_t *c,
 static orders_code_t create_delete(mg_store_t *s, mongoc_client_t *c, const char *res_id,
                                    const char *token, int64_t *deleted, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(res_id), "creating", BCON_UTF8(token));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(res_id), "creating", BCON_UTF8(token));
     orders_code_t rc =
         mg_delete(s, c, MG_RESERVATIONS, filter, false, deleted, "reservation", err);
     bson_destroy(filter);
@@ -580,9 +580,9 @@ static orders_code_t create_publish(mg_store_t *s, mongoc_client_t *c,
                                     const orders_reservation_t *r, const char *token,
                                     bool *unknown, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(r->id), "creating", BCON_UTF8(token), "undo", "{",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(r->id), "creating", BCON_UTF8(token), "undo", "{",
                               "$exists", BCON_BOOL(false), "}");
-    bson_t *update = BCON_NEW("$unset", "{", "creating", BCON_UTF8(""), "creatingAt",
+    bson_t *update = MG_BCON("$unset", "{", "creating", BCON_UTF8(""), "creatingAt",
                               BCON_UTF8(""), "}");
     int64_t matched = 0;
     orders_code_t rc =
@@ -651,8 +651,8 @@ orders_code_t mg_create_recover(mg_store_t *s, mongoc_client_t *c, const bson_t 
     char tok[MG_TOKEN_LEN];
     snprintf(tok, sizeof tok, "%s", token);
     /* Fence first: once marked, the creator's publish cannot match. */
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id), "creating", BCON_UTF8(tok));
-    bson_t *update = BCON_NEW("$set", "{", "undo", BCON_BOOL(true), "}");
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(id), "creating", BCON_UTF8(tok));
+    bson_t *update = MG_BCON("$set", "{", "undo", BCON_BOOL(true), "}");
     int64_t matched = 0;
     orders_code_t rc =
         mg_update_one(s, c, MG_RESERVATIONS, filter, update, false, &matched, "recover", err);

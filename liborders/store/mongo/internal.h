@@ -127,6 +127,14 @@ typedef struct mg_store {
     bool stopping;
 } mg_store_t;
 
+/* BCON_NEW with its context on the heap.  libbson's BCON_NEW keeps a
+ * context of BCON_STACK_MAX frames (about 14 KB) on the caller's stack;
+ * hosts with small thread stacks (CivetWeb's workers have 100 KB) cannot
+ * afford that deep in a request.  Same arguments and result as BCON_NEW;
+ * aborts, as bson_new does, when memory runs out. */
+#define MG_BCON(...) mg_bcon_new(NULL, __VA_ARGS__, (void *)NULL)
+bson_t *mg_bcon_new(void *unused, ...);
+
 /* ---- clients and collections (util.c) ------------------------------------------- */
 
 /* A client from the pool (blocks while all are in use); give it back with

@@ -52,7 +52,7 @@ static orders_code_t update_held(mg_store_t *s, mongoc_client_t *c, const char *
     bson_error_t e;
     bool ok;
     if (release) {
-        bson_t *update = BCON_NEW("$unset", "{", "holder", BCON_UTF8(""), "heldAt",
+        bson_t *update = MG_BCON("$unset", "{", "holder", BCON_UTF8(""), "heldAt",
                                   BCON_UTF8(""), "}");
         ok = mongoc_collection_update_many(cl, &filter, update, NULL, NULL, &e);
         bson_destroy(update);

@@ -56,8 +56,8 @@ static orders_code_t seq_bump(mg_store_t *s, mongoc_client_t *c, const char *nam
                               bool *dup, orders_error_t *err)
 {
     bson_t *query =
-        BCON_NEW("_id", BCON_UTF8(name), "value", "{", "$ne", BCON_INT64(INT64_MAX), "}");
-    bson_t *update = BCON_NEW("$inc", "{", "value", BCON_INT64(1), "}");
+        MG_BCON("_id", BCON_UTF8(name), "value", "{", "$ne", BCON_INT64(INT64_MAX), "}");
+    bson_t *update = MG_BCON("$inc", "{", "value", BCON_INT64(1), "}");
     mongoc_find_and_modify_opts_t *opts = mongoc_find_and_modify_opts_new();
     mongoc_find_and_modify_opts_set_update(opts, update);
     mongoc_find_and_modify_opts_set_flags(opts, MONGOC_FIND_AND_MODIFY_UPSERT |
@@ -91,7 +91,7 @@ static orders_code_t seq_bump(mg_store_t *s, mongoc_client_t *c, const char *nam
 static orders_code_t seq_exhausted(mg_store_t *s, mongoc_client_t *c, const char *name,
                                    bool *exhausted, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(name));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(name));
     bson_t doc;
     bool found;
     orders_code_t rc =
@@ -135,8 +135,8 @@ orders_code_t mg_idem_get(void *ud, const char *key, char *order_id, char *hash,
         return orders_error_set(err, ORDERS_E_INVALID, "key", "idempotency key is missing");
     mg_store_t *s = ud;
     /* a key whose placement has not committed ("pending") is not visible yet */
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(key), "state", BCON_UTF8("done"));
-    bson_t *proj = BCON_NEW("orderId", BCON_INT32(1), "hash", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(key), "state", BCON_UTF8("done"));
+    bson_t *proj = MG_BCON("orderId", BCON_INT32(1), "hash", BCON_INT32(1));
     bson_t doc;
     bool found = false;
     mongoc_client_t *c = mg_pop(s);
@@ -220,8 +220,8 @@ static bool pending_has(const bson_t *doc, const char *ref)
 static orders_code_t exists(mg_store_t *s, mongoc_client_t *c, const char *coll, const char *id,
                             bool *found, const char *what, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
-    bson_t *proj = BCON_NEW("_id", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(id));
+    bson_t *proj = MG_BCON("_id", BCON_INT32(1));
     bson_t doc;
     orders_code_t rc = mg_find_one(s, c, coll, filter, proj, &doc, found, what, err);
     bson_destroy(&doc);
@@ -235,7 +235,7 @@ static orders_code_t exists(mg_store_t *s, mongoc_client_t *c, const char *coll,
 static orders_code_t wallet_read(mg_store_t *s, mongoc_client_t *c, wallet_op_t *op,
                                  orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(op->id));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(op->id));
     bson_t doc;
     orders_code_t rc =
         mg_find_one(s, c, MG_WALLETS, filter, NULL, &doc, &op->exists, "wallet", err);
@@ -289,8 +289,8 @@ static orders_code_t wallet_create(mg_store_t *s, mongoc_client_t *c, const wall
 static orders_code_t wallet_swap(mg_store_t *s, mongoc_client_t *c, const wallet_op_t *op,
                                  int64_t next, bool *won, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(op->id), "version", BCON_INT64(op->version));
-    bson_t *update = BCON_NEW("$set", "{", "balance", BCON_INT64(next), "}", "$inc", "{", "version",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(op->id), "version", BCON_INT64(op->version));
+    bson_t *update = MG_BCON("$set", "{", "balance", BCON_INT64(next), "}", "$inc", "{", "version",
                               BCON_INT64(1), "}");
     if (op->ref != NULL) {
         bson_t push;
@@ -331,8 +331,8 @@ static orders_code_t wallet_finish(mg_store_t *s, mongoc_client_t *c, const char
     free(lid);
     if (rc != ORDERS_OK && rc != ORDERS_E_CONFLICT) /* a duplicate: written before */
         return rc;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
-    bson_t *update = BCON_NEW("$pull", "{", "pending", "{", "ref", BCON_UTF8(ref), "}", "}");
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(id));
+    bson_t *update = MG_BCON("$pull", "{", "pending", "{", "ref", BCON_UTF8(ref), "}", "}");
     rc = mg_update_one(s, c, MG_WALLETS, filter, update, false, NULL, "wallet_ledger", err);
     bson_destroy(update);
     bson_destroy(filter);
@@ -410,8 +410,8 @@ orders_code_t mg_wallet_balance(void *ud, const char *customer_id, const char *c
     mg_store_t *s = ud;
     char id[WALLET_ID_MAX];
     wallet_id(customer_id, currency, id);
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
-    bson_t *proj = BCON_NEW("balance", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(id));
+    bson_t *proj = MG_BCON("balance", BCON_INT32(1));
     bson_t doc;
     bool found = false;
     mongoc_client_t *c = mg_pop(s);
@@ -480,7 +480,7 @@ orders_code_t mg_wallet_recover(mg_store_t *s, mongoc_client_t *c, int64_t older
                                 int64_t *done, orders_error_t *err)
 {
     int64_t n = 0;
-    bson_t *filter = BCON_NEW("pending.at", "{", "$lt", BCON_DATE_TIME(older_than), "}");
+    bson_t *filter = MG_BCON("pending.at", "{", "$lt", BCON_DATE_TIME(older_than), "}");
     wallet_walk_t w = {s, c, older_than, &n};
     orders_code_t rc =
         mg_find_each(s, c, MG_WALLETS, filter, NULL, walk_wallet, &w, "wallet_recover", err);
@@ -497,7 +497,7 @@ orders_code_t mg_stat_add(void *ud, const char *kind, int64_t at, orders_error_t
     if (kind == NULL || kind[0] == '\0')
         return orders_error_set(err, ORDERS_E_INVALID, "kind", "counter kind is missing");
     mg_store_t *s = ud;
-    bson_t *doc = BCON_NEW("kind", BCON_UTF8(kind), "at", BCON_DATE_TIME(at));
+    bson_t *doc = MG_BCON("kind", BCON_UTF8(kind), "at", BCON_DATE_TIME(at));
     mongoc_client_t *c = mg_pop(s);
     orders_code_t rc = mg_insert_one(s, c, MG_STATS, doc, NULL, "stat_add", err);
     mg_push(s, c);
@@ -515,7 +515,7 @@ orders_code_t mg_stat_count(void *ud, const char *kind, int64_t from, int64_t to
         return ORDERS_OK;
     }
     mg_store_t *s = ud;
-    bson_t *filter = BCON_NEW("kind", BCON_UTF8(kind), "at", "{", "$gte", BCON_DATE_TIME(from),
+    bson_t *filter = MG_BCON("kind", BCON_UTF8(kind), "at", "{", "$gte", BCON_DATE_TIME(from),
                               "$lt", BCON_DATE_TIME(to), "}");
     int64_t n = 0;
     mongoc_client_t *c = mg_pop(s);

@@ -82,7 +82,7 @@ static orders_code_t why_not_moved(mg_store_t *s, mongoc_client_t *c, const mg_m
                                    const char *from, const char *token, int64_t *have,
                                    orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(m->product_id));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(m->product_id));
     bson_t doc;
     bool found = false;
     orders_code_t rc = mg_find_one(s, c, MG_PRODUCTS, filter, NULL, &doc, &found, "stock", err);
@@ -106,10 +106,10 @@ orders_code_t mg_moves_apply(mg_store_t *s, mongoc_client_t *c, const mg_move_t 
     move_fields(mv, &from, &to);
     for (size_t i = 0; i < n; i++) {
         const mg_move_t *m = &moves[i];
-        bson_t *filter = BCON_NEW("_id", BCON_UTF8(m->product_id), from, "{", "$gte",
+        bson_t *filter = MG_BCON("_id", BCON_UTF8(m->product_id), from, "{", "$gte",
                                   BCON_INT64(m->quantity), "}", "marks", "{", "$ne",
                                   BCON_UTF8(token), "}");
-        bson_t *update = BCON_NEW("$inc", "{", from, BCON_INT64(-m->quantity), to,
+        bson_t *update = MG_BCON("$inc", "{", from, BCON_INT64(-m->quantity), to,
                                   BCON_INT64(m->quantity), "}", "$push", "{", "marks",
                                   BCON_UTF8(token), "}");
         int64_t matched = 0;
@@ -133,9 +133,9 @@ orders_code_t mg_moves_undo(mg_store_t *s, mongoc_client_t *c, const mg_move_t *
     const char *from, *to;
     move_fields(mv, &from, &to);
     for (size_t i = 0; i < n; i++) {
-        bson_t *filter = BCON_NEW("_id", BCON_UTF8(moves[i].product_id), "marks",
+        bson_t *filter = MG_BCON("_id", BCON_UTF8(moves[i].product_id), "marks",
                                   BCON_UTF8(token));
-        bson_t *update = BCON_NEW("$inc", "{", from, BCON_INT64(moves[i].quantity), to,
+        bson_t *update = MG_BCON("$inc", "{", from, BCON_INT64(moves[i].quantity), to,
                                   BCON_INT64(-moves[i].quantity), "}", "$pull", "{", "marks",
                                   BCON_UTF8(token), "}");
         orders_code_t rc =
@@ -152,9 +152,9 @@ orders_code_t mg_moves_unmark(mg_store_t *s, mongoc_client_t *c, const mg_move_t
                               size_t n, const char *token, orders_error_t *err)
 {
     for (size_t i = 0; i < n; i++) {
-        bson_t *filter = BCON_NEW("_id", BCON_UTF8(moves[i].product_id), "marks",
+        bson_t *filter = MG_BCON("_id", BCON_UTF8(moves[i].product_id), "marks",
                                   BCON_UTF8(token));
-        bson_t *update = BCON_NEW("$pull", "{", "marks", BCON_UTF8(token), "}");
+        bson_t *update = MG_BCON("$pull", "{", "marks", BCON_UTF8(token), "}");
         orders_code_t rc =
             mg_update_one(s, c, MG_PRODUCTS, filter, update, false, NULL, "stock", err);
         bson_destroy(update);

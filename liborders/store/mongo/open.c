@@ -117,7 +117,7 @@ static orders_code_t open_pool(mg_store_t *s, const char *uri, orders_error_t *e
 static orders_code_t ping(mg_store_t *s, orders_error_t *err)
 {
     mongoc_client_t *c = mg_pop(s);
-    bson_t *cmd = BCON_NEW("ping", BCON_INT32(1));
+    bson_t *cmd = MG_BCON("ping", BCON_INT32(1));
     bson_t reply;
     bson_error_t e;
     bool ok = mongoc_client_command_simple(c, "admin", cmd, NULL, &reply, &e);

@@ -129,8 +129,8 @@ orders_code_t mg_events_hold(mg_store_t *s, mongoc_client_t *c, const orders_eve
 orders_code_t mg_events_release(mg_store_t *s, mongoc_client_t *c, const char *token,
                                 orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("holder", BCON_UTF8(token), "state", BCON_UTF8("held"));
-    bson_t *update = BCON_NEW("$set", "{", "state", BCON_UTF8("pending"), "}", "$unset", "{",
+    bson_t *filter = MG_BCON("holder", BCON_UTF8(token), "state", BCON_UTF8("held"));
+    bson_t *update = MG_BCON("$set", "{", "state", BCON_UTF8("pending"), "}", "$unset", "{",
                               "holder", BCON_UTF8(""), "heldAt", BCON_UTF8(""), "}");
     mongoc_collection_t *cl = mg_coll(s, c, MG_OUTBOX);
     bson_error_t e;
@@ -146,7 +146,7 @@ orders_code_t mg_events_release(mg_store_t *s, mongoc_client_t *c, const char *t
 orders_code_t mg_events_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
                              orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("holder", BCON_UTF8(token), "state", BCON_UTF8("held"));
+    bson_t *filter = MG_BCON("holder", BCON_UTF8(token), "state", BCON_UTF8("held"));
     orders_code_t rc = mg_delete(s, c, MG_OUTBOX, filter, true, NULL, "events_drop", err);
     bson_destroy(filter);
     return rc;
@@ -175,9 +175,9 @@ orders_code_t mg_outbox_fetch(void *ud, int64_t now, int64_t limit, orders_event
     if (rc != ORDERS_OK)
         return rc;
     mg_store_t *s = ud;
-    bson_t *filter = BCON_NEW("state", BCON_UTF8("pending"), "nextAttemptAt", "{", "$lte",
+    bson_t *filter = MG_BCON("state", BCON_UTF8("pending"), "nextAttemptAt", "{", "$lte",
                               BCON_DATE_TIME(now), "}");
-    bson_t *opts = BCON_NEW("sort", "{", "createdAt", BCON_INT32(1), "seq", BCON_INT32(1), "}",
+    bson_t *opts = MG_BCON("sort", "{", "createdAt", BCON_INT32(1), "seq", BCON_INT32(1), "}",
                             "limit", BCON_INT64(limit));
     size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
@@ -196,7 +196,7 @@ orders_code_t mg_outbox_fetch(void *ud, int64_t now, int64_t limit, orders_event
 /* The update recording one failed attempt. */
 static bson_t *fail_update(bool dead, int64_t next_attempt_at, const char *error)
 {
-    bson_t *u = BCON_NEW("$inc", "{", "attempts", BCON_INT64(1), "}");
+    bson_t *u = MG_BCON("$inc", "{", "attempts", BCON_INT64(1), "}");
     bson_t set;
     bson_append_document_begin(u, "$set", -1, &set);
     BSON_APPEND_DATE_TIME(&set, "nextAttemptAt", next_attempt_at);
@@ -211,7 +211,7 @@ static orders_code_t ack_write(mg_store_t *s, mongoc_client_t *c, const char *ev
                                bool delivered, const bson_t *update, bool *done,
                                orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(event_id), "state", BCON_UTF8("pending"));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(event_id), "state", BCON_UTF8("pending"));
     int64_t n = 0;
     orders_code_t rc =
         delivered ? mg_delete(s, c, MG_OUTBOX, filter, false, &n, "outbox_ack", err)
@@ -226,8 +226,8 @@ static orders_code_t ack_write(mg_store_t *s, mongoc_client_t *c, const char *ev
 static orders_code_t ack_refusal(mg_store_t *s, mongoc_client_t *c, const char *event_id,
                                  orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(event_id));
-    bson_t *proj = BCON_NEW("state", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(event_id));
+    bson_t *proj = MG_BCON("state", BCON_INT32(1));
     bson_t doc;
     bool found = false;
     orders_code_t rc = mg_find_one(s, c, MG_OUTBOX, filter, proj, &doc, &found, "outbox_ack", err);
@@ -278,7 +278,7 @@ static orders_code_t count_state(mg_store_t *s, mongoc_client_t *c, const char *
 {
     if (out == NULL)
         return ORDERS_OK;
-    bson_t *filter = BCON_NEW("state", BCON_UTF8(state));
+    bson_t *filter = MG_BCON("state", BCON_UTF8(state));
     orders_code_t rc = mg_count(s, c, MG_OUTBOX, filter, out, "outbox_counts", err);
     bson_destroy(filter);
     return rc;
@@ -326,10 +326,10 @@ orders_code_t mg_history_list(void *ud, const char *order_id, orders_history_lis
     mg_store_t *s = ud;
     /* entries of a step not yet committed (held, journal.c) are not visible */
     bson_t *filter =
-        BCON_NEW("orderId", BCON_UTF8(order_id), "holder", "{", "$exists", BCON_BOOL(false), "}");
+        MG_BCON("orderId", BCON_UTF8(order_id), "holder", "{", "$exists", BCON_BOOL(false), "}");
     /* oldest first: by time, then in the order the steps wrote them (the
      * _id holds the order version and the entry's index), like memory */
-    bson_t *opts = BCON_NEW("sort", "{", "at", BCON_INT32(1), "_id", BCON_INT32(1), "}");
+    bson_t *opts = MG_BCON("sort", "{", "at", BCON_INT32(1), "_id", BCON_INT32(1), "}");
     size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
     orders_code_t rc =

@@ -99,7 +99,7 @@ static orders_code_t record_doc(const placing_t *p, bson_t *doc, orders_error_t 
 static orders_code_t record_dup(placing_t *p, orders_error_t *err)
 {
     const orders_order_t *o = p->tx->order;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(o->id));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(o->id));
     bson_t doc;
     bool same_id = false;
     orders_code_t rc =
@@ -139,7 +139,7 @@ static orders_code_t record_insert(placing_t *p, orders_error_t *err)
 static orders_code_t record_delete(mg_store_t *s, mongoc_client_t *c, const char *order_id,
                                    const char *token, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(order_id), "token", BCON_UTF8(token));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(order_id), "token", BCON_UTF8(token));
     orders_code_t rc = mg_delete(s, c, MG_PLACEMENTS, filter, false, NULL, "place", err);
     bson_destroy(filter);
     return rc;
@@ -171,7 +171,7 @@ static orders_code_t idem_judge(const orders_place_tx_t *tx, const bson_t *doc,
 static orders_code_t idem_read(placing_t *p, orders_place_result_t *result, bool *replay,
                                bool *pending, bool *found, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(p->tx->idem_key));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(p->tx->idem_key));
     bson_t doc;
     orders_code_t rc = mg_find_one(p->s, p->c, MG_IDEM, filter, NULL, &doc, found, "place", err);
     if (rc == ORDERS_OK && *found)
@@ -189,7 +189,7 @@ static orders_code_t idem_claim(placing_t *p, orders_place_result_t *result, boo
     const orders_place_tx_t *tx = p->tx;
     int64_t deadline = mg_now_ms() + p->s->opts.wait_ms;
     for (;;) {
-        bson_t *doc = BCON_NEW("_id", BCON_UTF8(tx->idem_key), "hash", BCON_UTF8(tx->idem_hash),
+        bson_t *doc = MG_BCON("_id", BCON_UTF8(tx->idem_key), "hash", BCON_UTF8(tx->idem_hash),
                                "orderId", BCON_UTF8(tx->order->id), "state", BCON_UTF8("pending"),
                                "at", BCON_DATE_TIME(mg_now_ms()));
         bool dup = false;
@@ -216,11 +216,11 @@ static orders_code_t idem_claim(placing_t *p, orders_place_result_t *result, boo
 
 static orders_code_t idem_set(placing_t *p, bool done, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(p->tx->idem_key), "orderId",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(p->tx->idem_key), "orderId",
                               BCON_UTF8(p->tx->order->id));
     orders_code_t rc;
     if (done) {
-        bson_t *update = BCON_NEW("$set", "{", "state", BCON_UTF8("done"), "}");
+        bson_t *update = MG_BCON("$set", "{", "state", BCON_UTF8("done"), "}");
         rc = mg_update_one(p->s, p->c, MG_IDEM, filter, update, false, NULL, "place", err);
         bson_destroy(update);
     } else {
@@ -236,8 +236,8 @@ static orders_code_t idem_set(placing_t *p, bool done, orders_error_t *err)
 static orders_code_t cart_check(placing_t *p, orders_error_t *err)
 {
     const orders_place_tx_t *tx = p->tx;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(tx->order->customer_id));
-    bson_t *proj = BCON_NEW("version", BCON_INT32(1));
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(tx->order->customer_id));
+    bson_t *proj = MG_BCON("version", BCON_INT32(1));
     bson_t doc;
     bool found = false;
     orders_code_t rc = mg_find_one(p->s, p->c, MG_CARTS, filter, proj, &doc, &found, "place", err);
@@ -258,8 +258,8 @@ static orders_code_t cart_check(placing_t *p, orders_error_t *err)
 static orders_code_t exists(placing_t *p, const char *coll, const char *key, const char *value,
                             bool *found, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW(key, BCON_UTF8(value));
-    bson_t *proj = BCON_NEW("_id", BCON_INT32(1));
+    bson_t *filter = MG_BCON(key, BCON_UTF8(value));
+    bson_t *proj = MG_BCON("_id", BCON_INT32(1));
     bson_t doc;
     orders_code_t rc = mg_find_one(p->s, p->c, coll, filter, proj, &doc, found, "place", err);
     bson_destroy(&doc);
@@ -331,7 +331,7 @@ static orders_code_t cart_commit(placing_t *p, orders_error_t *err)
     bson_append_document_end(&update, &push);
     /* cartId pins the cart's incarnation: a cart purged and made again
      * reaches the same versions under another id. */
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(tx->order->customer_id), "cartId",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(tx->order->customer_id), "cartId",
                               BCON_UTF8(tx->cleared_cart->id), "version",
                               BCON_INT64(tx->cart_version), "fenced", "{", "$ne",
                               BCON_UTF8(p->token), "}");
@@ -363,7 +363,7 @@ static void undo(placing_t *p)
     const orders_place_tx_t *tx = p->tx;
     orders_code_t rc = ORDERS_OK;
     if (p->res_inserted) {
-        bson_t *f = BCON_NEW("_id", BCON_UTF8(tx->reservation->id), "creating",
+        bson_t *f = MG_BCON("_id", BCON_UTF8(tx->reservation->id), "creating",
                              BCON_UTF8(p->token));
         rc = mg_delete(p->s, p->c, MG_RESERVATIONS, f, false, NULL, "place", NULL);
         bson_destroy(f);
@@ -481,23 +481,23 @@ static orders_code_t finish(mg_store_t *s, mongoc_client_t *c, const record_view
     orders_code_t rc = ORDERS_OK;
     if (v->reservation_id != NULL)
         rc = finish_small(s, c, MG_RESERVATIONS,
-                          BCON_NEW("_id", BCON_UTF8(v->reservation_id), "creating",
+                          MG_BCON("_id", BCON_UTF8(v->reservation_id), "creating",
                                    BCON_UTF8(v->token)),
-                          BCON_NEW("$unset", "{", "creating", BCON_UTF8(""), "}"), err);
+                          MG_BCON("$unset", "{", "creating", BCON_UTF8(""), "}"), err);
     if (rc == ORDERS_OK)
         rc = finish_order(s, c, v, err);
     if (rc == ORDERS_OK)
         rc = mg_journal_release(s, c, v->token, err);
     if (rc == ORDERS_OK && v->idem_key != NULL)
         rc = finish_small(s, c, MG_IDEM,
-                          BCON_NEW("_id", BCON_UTF8(v->idem_key), "orderId",
+                          MG_BCON("_id", BCON_UTF8(v->idem_key), "orderId",
                                    BCON_UTF8(v->order_id)),
-                          BCON_NEW("$set", "{", "state", BCON_UTF8("done"), "}"), err);
+                          MG_BCON("$set", "{", "state", BCON_UTF8("done"), "}"), err);
     if (rc == ORDERS_OK)
         rc = mg_moves_unmark(s, c, v->moves, v->nmoves, v->token, err);
     if (rc == ORDERS_OK)
-        rc = finish_small(s, c, MG_CARTS, BCON_NEW("_id", BCON_UTF8(v->customer_id)),
-                          BCON_NEW("$pull", "{", "placing", BCON_UTF8(v->token), "}"), err);
+        rc = finish_small(s, c, MG_CARTS, MG_BCON("_id", BCON_UTF8(v->customer_id)),
+                          MG_BCON("$pull", "{", "placing", BCON_UTF8(v->token), "}"), err);
     if (rc == ORDERS_OK) {
         mg_step(s, 8);
         rc = record_delete(s, c, v->order_id, v->token, err);
@@ -517,9 +517,9 @@ static orders_code_t decide(mg_store_t *s, mongoc_client_t *c, const bson_t *doc
     *committed = state != NULL && strcmp(state, "committed") == 0;
     if (*committed)
         return ORDERS_OK;
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(v->customer_id), "placing", "{", "$ne",
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(v->customer_id), "placing", "{", "$ne",
                               BCON_UTF8(v->token), "}");
-    bson_t *update = BCON_NEW("$addToSet", "{", "fenced", BCON_UTF8(v->token), "}");
+    bson_t *update = MG_BCON("$addToSet", "{", "fenced", BCON_UTF8(v->token), "}");
     int64_t matched = 0;
     orders_code_t rc = mg_update_one(s, c, MG_CARTS, filter, update, false, &matched, "recover",
                                      err);
@@ -528,7 +528,7 @@ static orders_code_t decide(mg_store_t *s, mongoc_client_t *c, const bson_t *doc
     if (rc != ORDERS_OK || matched == 1)
         return rc; /* fenced: not committed */
     /* No cart (it cannot commit), or the cart lists the token. */
-    bson_t *f2 = BCON_NEW("_id", BCON_UTF8(v->customer_id), "placing", BCON_UTF8(v->token));
+    bson_t *f2 = MG_BCON("_id", BCON_UTF8(v->customer_id), "placing", BCON_UTF8(v->token));
     bool found = false;
     bson_t cart;
     rc = mg_find_one(s, c, MG_CARTS, f2, NULL, &cart, &found, "recover", err);
@@ -543,7 +543,7 @@ static orders_code_t undo_recorded(mg_store_t *s, mongoc_client_t *c, const reco
 {
     orders_code_t rc = ORDERS_OK;
     if (v->reservation_id != NULL) {
-        bson_t *f = BCON_NEW("_id", BCON_UTF8(v->reservation_id), "creating",
+        bson_t *f = MG_BCON("_id", BCON_UTF8(v->reservation_id), "creating",
                              BCON_UTF8(v->token));
         rc = mg_delete(s, c, MG_RESERVATIONS, f, false, NULL, "recover", err);
         bson_destroy(f);
@@ -553,7 +553,7 @@ static orders_code_t undo_recorded(mg_store_t *s, mongoc_client_t *c, const reco
     if (rc == ORDERS_OK)
         rc = mg_journal_drop(s, c, v->token, err);
     if (rc == ORDERS_OK && v->idem_key != NULL) {
-        bson_t *f = BCON_NEW("_id", BCON_UTF8(v->idem_key), "orderId", BCON_UTF8(v->order_id),
+        bson_t *f = MG_BCON("_id", BCON_UTF8(v->idem_key), "orderId", BCON_UTF8(v->order_id),
                              "state", BCON_UTF8("pending"));
         rc = mg_delete(s, c, MG_IDEM, f, false, NULL, "recover", err);
         bson_destroy(f);
@@ -582,8 +582,8 @@ orders_code_t mg_place_recover(mg_store_t *s, mongoc_client_t *c, const bson_t *
 
 static orders_code_t mark_committed(placing_t *p, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW("_id", BCON_UTF8(p->tx->order->id), "token", BCON_UTF8(p->token));
-    bson_t *update = BCON_NEW("$set", "{", "state", BCON_UTF8("committed"), "}");
+    bson_t *filter = MG_BCON("_id", BCON_UTF8(p->tx->order->id), "token", BCON_UTF8(p->token));
+    bson_t *update = MG_BCON("$set", "{", "state", BCON_UTF8("committed"), "}");
     orders_code_t rc = mg_update_one(p->s, p->c, MG_PLACEMENTS, filter, update, false, NULL,
                                      "place", err);
     bson_destroy(update);

@@ -53,8 +53,8 @@ static orders_code_t each(mg_store_t *s, mongoc_client_t *c, const char *coll,
                           const char *field, int64_t cutoff, doc_fn fn,
                           orders_mongo_recovery_t *out, orders_error_t *err)
 {
-    bson_t *filter = BCON_NEW(field, "{", "$lte", BCON_DATE_TIME(cutoff), "}");
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(MG_RECOVER_BATCH), "sort", "{", field,
+    bson_t *filter = MG_BCON(field, "{", "$lte", BCON_DATE_TIME(cutoff), "}");
+    bson_t *opts = MG_BCON("limit", BCON_INT64(MG_RECOVER_BATCH), "sort", "{", field,
                             BCON_INT32(1), "}");
     batch_t *b = calloc(1, sizeof *b);
     orders_code_t rc = b != NULL ? mg_find_each(s, c, coll, filter, opts, collect, b, "recover",
@@ -180,7 +180,7 @@ static orders_code_t on_held(mg_store_t *s, mongoc_client_t *c, const char *coll
         return lrc;
     char tok[MG_TOKEN_LEN];
     snprintf(tok, sizeof tok, "%s", token);
-    bson_t *filter = BCON_NEW("token", BCON_UTF8(tok));
+    bson_t *filter = MG_BCON("token", BCON_UTF8(tok));
     bson_t rec;
     bool placing = false;
     orders_code_t rc =

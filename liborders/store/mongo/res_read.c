@@ -73,12 +73,12 @@ orders_code_t mg_reservations_due(void *ud, int64_t now, int64_t limit, orders_s
         return rc;
     mg_store_t *s = ud;
     bson_t *filter =
-        BCON_NEW("status", BCON_UTF8(orders_reservation_status_name(ORDERS_RES_ACTIVE)),
+        MG_BCON("status", BCON_UTF8(orders_reservation_status_name(ORDERS_RES_ACTIVE)),
                  "expiresAt", "{", "$lte", BCON_DATE_TIME(now), "}");
     append_created(filter);
     /* earliest first, ties by order id (as memory and SQLite) */
     bson_t *opts =
-        BCON_NEW("sort", "{", "expiresAt", BCON_INT32(1), "orderId", BCON_INT32(1), "}", "limit",
+        MG_BCON("sort", "{", "expiresAt", BCON_INT32(1), "orderId", BCON_INT32(1), "}", "limit",
                  BCON_INT64(limit), "projection", "{", "orderId", BCON_INT32(1), "}");
     size_t start = out->count;
     mongoc_client_t *c = mg_pop(s);
@@ -120,7 +120,7 @@ static void count_add(orders_res_counts_t *out, const char *name, int64_t n)
 /* The pipeline: finished reservations updated in [from, to), counted by status. */
 static bson_t *counts_pipeline(int64_t from, int64_t to)
 {
-    return BCON_NEW("pipeline", "[", "{", "$match", "{", "updatedAt", "{", "$gte",
+    return MG_BCON("pipeline", "[", "{", "$match", "{", "updatedAt", "{", "$gte",
                     BCON_DATE_TIME(from), "$lt", BCON_DATE_TIME(to), "}", "creating", "{",
                     "$exists", BCON_BOOL(false), "}", "}", "}", "{", "$group", "{", "_id",
                     BCON_UTF8("$status"), "n", "{", "$sum", BCON_INT32(1), "}", "}", "}", "]");

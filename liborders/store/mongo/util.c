@@ -9,10 +9,25 @@
 #include "store/mongo/internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+bson_t *mg_bcon_new(void *unused, ...)
+{
+    bcon_append_ctx_t *ctx = bson_malloc(sizeof *ctx);
+    bson_t *b = bson_new();
+    va_list ap;
+    (void)unused;
+    bcon_append_ctx_init(ctx);
+    va_start(ap, unused);
+    bcon_append_ctx_va(b, ctx, &ap);
+    va_end(ap);
+    bson_free(ctx);
+    return b;
+}
 
 /* ---- clients and collections ------------------------------------------------------ */
 
