@@ -48,6 +48,7 @@ static const opt_t opts[] = {
     STR("--events-log", "ORDERS_EVENTS_LOG", "eventsLog", events_log),
     STR("--log", "ORDERS_LOG", "log", log),
     STR("--products-url", "ORDERS_PRODUCTS_URL", "productsUrl", products_url),
+    STR("--customers-url", "ORDERS_CUSTOMERS_URL", "customersUrl", customers_url),
     STR("--services-key", "ORDERS_SERVICES_KEY", "servicesKey", services_key),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -34,7 +34,8 @@ static void usage(FILE *f)
           "                     [--rate-limit-customer N] [--rate-limit-admin N]\n"
           "                     [--reservation-minutes N] [--demo-catalog] [--config FILE]\n"
           "                     [--threads N] [--events-log FILE] [--log FILE]\n"
-          "                     [--products-url URL] [--services-key K]\n"
+          "                     [--products-url URL] [--customers-url URL]\n"
+          "                     [--services-key K]\n"
           "       orders-server token --customer ID [--name N] [--email E] [--ttl SECONDS]\n"
           "Every option also reads an ORDERS_* environment variable; see docs/server.md.\n",
           f);
@@ -145,8 +146,31 @@ static orders_code_t open_products(srv_t *s, orders_error_t *err)
 #endif
 }
 
+/* The Customer service as the customers backend, when --customers-url
+ * names one (otherwise the built-in "claims" backend trusts the JWT). */
+static orders_code_t open_customers(srv_t *s, orders_error_t *err)
+{
+    if (s->cfg.customers_url == NULL)
+        return ORDERS_OK;
+#ifdef ORDERS_HAVE_CURL
+    orders_customers_http_options_t o = orders_customers_http_options_default();
+    o.base_url = s->cfg.customers_url;
+    o.service_key = s->cfg.services_key;
+    void *ud = NULL;
+    orders_code_t rc = orders_customers_http_new(&o, &ud, err);
+    if (rc == ORDERS_OK &&
+        (rc = orders_ctx_set_customers(s->ctx, orders_customers_http_vtable(), ud,
+                                       orders_customers_http_free, err)) != ORDERS_OK)
+        orders_customers_http_free(ud);
+    return rc;
+#else
+    return orders_error_set(err, ORDERS_E_UNSUPPORTED, "customers",
+                            "--customers-url needs liborders built with libcurl");
+#endif
+}
+
 /* The library context: store, catalog (demo or Products service),
- * notifier.  0 or -1. */
+ * customers (claims or Customer service), notifier.  0 or -1. */
 static int open_context(srv_t *s)
 {
     orders_error_t err;
@@ -154,7 +178,7 @@ static int open_context(srv_t *s)
     oc.reservation_ms = s->cfg.reservation_minutes * 60 * 1000;
     if (orders_ctx_new(&oc, &s->ctx, &err) != ORDERS_OK ||
         orders_ctx_open_store(s->ctx, s->cfg.store, &err) != ORDERS_OK ||
-        open_products(s, &err) != ORDERS_OK ||
+        open_products(s, &err) != ORDERS_OK || open_customers(s, &err) != ORDERS_OK ||
         (s->cfg.demo_catalog && srv_demo_catalog_load(s->ctx, &err) != ORDERS_OK) ||
         orders_ctx_set_notifier(s->ctx, orders_notifier_log_vtable(), s->events, NULL, &err) !=
             ORDERS_OK) {

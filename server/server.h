@@ -55,6 +55,7 @@ typedef struct srv_config {
     char *log;                     /* request log; NULL or "-" = stdout */
     char *config_file;             /* the --config file read, or NULL */
     char *products_url;            /* Products service; NULL: the store's own catalog */
+    char *customers_url;           /* Customer service; NULL: the JWT's claims */
     char *services_key;            /* sent to the services as X-Service-Key, or NULL */
 } srv_config_t;
 

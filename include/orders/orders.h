@@ -15,6 +15,7 @@
 #include <orders/catalog.h>
 #include <orders/catalog_http.h>
 #include <orders/customers.h>
+#include <orders/customers_http.h>
 #include <orders/gateway.h>
 #include <orders/notifier.h>
 #include <orders/context.h>

@@ -3,13 +3,14 @@
  * libcurl (orders/catalog_http.h; the contract is docs/integrations.md,
  * "Products service").
  *
- * Layout: options and the handle; one HTTP exchange with retries
- * (http_call); the answers' validation; the product cache; the vtable.
+ * Layout: options and the handle; the answers' validation; the product
+ * cache; the vtable.  The HTTP exchange itself (pool, attempts, retries,
+ * error mapping) is net/http_call.c, shared with the other HTTP backends.
  * Every JSON body is built and read with jansson; every field of an answer
  * is checked before it is used, and anything else is ORDERS_E_BACKEND.
  */
-#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,15 +21,12 @@
 #include <orders/catalog_http.h>
 
 #include "json/json.h"
+#include "net/http_call.h"
 
 #define HTTP_SERVICE "Products service"
-#define HTTP_POOL_MAX 8               /* idle curl handles kept for reuse */
-#define HTTP_BODY_MAX (1024 * 1024)   /* an answer larger than this is refused */
-#define HTTP_URL_MAX 512              /* base_url, without the path */
 #define HTTP_NAME_MAX 1024            /* product name, bytes */
 #define HTTP_IMAGE_MAX 4096           /* image URL, bytes */
 #define HTTP_CACHE_SIZE_MAX 65536          /* the cache is scanned linearly */
-#define HTTP_BACKOFF_CAP_MS 2000      /* no single wait between attempts is longer */
 
 typedef struct cache_entry {
     orders_product_t *product;    /* one block (orders_product_copy) */
@@ -36,45 +34,21 @@ typedef struct cache_entry {
 } cache_entry_t;
 
 typedef struct http_catalog {
-    char *base_url;               /* without a trailing '/' */
-    char *key_header;             /* "X-Service-Key: ..." or NULL */
-    long timeout_ms;
+    orders__http_t *http;         /* the Products service (net/http_call.h) */
     int retries;
-    int backoff_ms;
     int64_t ttl_ms;
     size_t cache_cap;
-
-    pthread_mutex_t pool_lock;
-    CURL *pool[HTTP_POOL_MAX];
-    size_t pool_count;
 
     pthread_mutex_t cache_lock;
     cache_entry_t *cache;         /* cache_cap slots, cache_count used; NULL when ttl_ms == 0 */
     size_t cache_count;
 } http_catalog_t;
 
-/* ---- process-wide libcurl initialization (the one unavoidable global) ---- */
-
-static pthread_once_t http_once = PTHREAD_ONCE_INIT;
-static CURLcode http_init_rc = CURLE_FAILED_INIT;
-
-static void http_global_init(void)
-{
-    http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* ---- options and the handle ------------------------------------------------------- */
@@ -101,25 +75,7 @@ static orders_code_t check_options(const orders_catalog_http_options_t *o, order
 {
     if (!o)
         return bad_option(err, "options are required");
-    if (!o->base_url || (strncmp(o->base_url, "http://", 7) != 0 &&
-                         strncmp(o->base_url, "https://", 8) != 0))
-        return bad_option(err, "base_url must be an http:// or https:// URL");
-    size_t n = strlen(o->base_url);
-    if (n > HTTP_URL_MAX)
-        return bad_option(err, "base_url is longer than 512 bytes");
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)o->base_url[i] <= ' ' || o->base_url[i] == 0x7f)
-            return bad_option(err, "base_url contains a space or a control character");
-    if (o->service_key)
-        for (const char *k = o->service_key; *k; k++)
-            if ((unsigned char)*k < ' ' || *k == 0x7f)
-                return bad_option(err, "service_key contains a control character");
-    if (o->timeout_ms < 10 || o->timeout_ms > 120000)
-        return bad_option(err, "timeout_ms must be within 10..120000");
-    if (o->retries < 0 || o->retries > 10)
-        return bad_option(err, "retries must be within 0..10");
-    if (o->retry_backoff_ms < 0 || o->retry_backoff_ms > 10000)
-        return bad_option(err, "retry_backoff_ms must be within 0..10000");
+    /* base_url, the key, timeout and retries: orders__http_new */
     if (o->cache_ttl_ms < 0 || o->cache_ttl_ms > 3600000)
         return bad_option(err, "cache_ttl_ms must be within 0..3600000");
     if (o->cache_size < 1 || o->cache_size > HTTP_CACHE_SIZE_MAX)
@@ -132,15 +88,11 @@ void orders_catalog_http_free(void *ud)
     http_catalog_t *hc = ud;
     if (!hc)
         return;
-    for (size_t i = 0; i < hc->pool_count; i++)
-        curl_easy_cleanup(hc->pool[i]);
+    orders__http_free(hc->http);
     for (size_t i = 0; i < hc->cache_count; i++)
         orders_product_free(hc->cache[i].product);
     free(hc->cache);
-    pthread_mutex_destroy(&hc->pool_lock);
     pthread_mutex_destroy(&hc->cache_lock);
-    free(hc->base_url);
-    free(hc->key_header);
     free(hc);
 }
 
@@ -153,282 +105,57 @@ orders_code_t orders_catalog_http_new(const orders_catalog_http_options_t *opts,
     orders_code_t rc = check_options(opts, err);
     if (rc)
         return rc;
-    pthread_once(&http_once, http_global_init);
-    if (http_init_rc != CURLE_OK)
-        return orders_error_set(err, ORDERS_E_BACKEND, NULL, "HTTP catalog: curl_global_init: %s",
-                                curl_easy_strerror(http_init_rc));
-
+    orders__http_t *http = NULL;
+    const orders__http_options_t ho = {
+        .label = "HTTP catalog", .field = "catalog", .service = HTTP_SERVICE,
+        .base_url = opts->base_url, .service_key = opts->service_key,
+        .timeout_ms = opts->timeout_ms, .retries = opts->retries,
+        .retry_backoff_ms = opts->retry_backoff_ms,
+    };
+    if ((rc = orders__http_new(&ho, &http, err)) != ORDERS_OK)
+        return rc;
     http_catalog_t *hc = calloc(1, sizeof *hc);
-    if (!hc)
+    if (!hc) {
+        orders__http_free(http);
         return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
-    hc->base_url = strdup(opts->base_url);
-    if (hc->base_url)
-        for (size_t n = strlen(hc->base_url); n > 0 && hc->base_url[n - 1] == '/'; n--)
-            hc->base_url[n - 1] = '\0';
-    if (opts->service_key) { /* a header line, not JSON: snprintf is fine here */
-        size_t n = strlen("X-Service-Key: ") + strlen(opts->service_key) + 1;
-        if ((hc->key_header = malloc(n)))
-            snprintf(hc->key_header, n, "X-Service-Key: %s", opts->service_key);
     }
-    hc->timeout_ms = opts->timeout_ms;
+    hc->http = http;
     hc->retries = opts->retries;
-    hc->backoff_ms = opts->retry_backoff_ms;
     hc->ttl_ms = opts->cache_ttl_ms;
     hc->cache_cap = (size_t)opts->cache_size;
-    pthread_mutex_init(&hc->pool_lock, NULL); /* default attributes: cannot fail on Linux */
-    pthread_mutex_init(&hc->cache_lock, NULL);
-    if (!hc->base_url || (opts->service_key && !hc->key_header)) {
-        orders_catalog_http_free(hc);
-        return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
-    }
+    pthread_mutex_init(&hc->cache_lock, NULL); /* default attributes: cannot fail on Linux */
     *ud = hc;
     return ORDERS_OK;
 }
 
-/* ---- one call: attempts, timeouts, retries ------------------------------------------ */
-
-typedef struct http_buf {
-    char *data;
-    size_t len;
-    bool too_large;
-} http_buf_t;
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    http_buf_t *b = ud;
-    size_t n = size * nmemb;
-    if (n > HTTP_BODY_MAX - b->len) {
-        b->too_large = true;
-        return 0; /* aborts the transfer */
-    }
-    char *grown = realloc(b->data, b->len + n + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + b->len, ptr, n);
-    b->len += n;
-    grown[b->len] = '\0';
-    b->data = grown;
-    return n;
-}
-
-static CURL *pool_take(http_catalog_t *hc)
-{
-    CURL *h = NULL;
-    pthread_mutex_lock(&hc->pool_lock);
-    if (hc->pool_count > 0)
-        h = hc->pool[--hc->pool_count];
-    pthread_mutex_unlock(&hc->pool_lock);
-    return h ? h : curl_easy_init();
-}
-
-/* Back to the pool (its connections stay open for the next call). */
-static void pool_give(http_catalog_t *hc, CURL *h)
-{
-    curl_easy_reset(h);
-    pthread_mutex_lock(&hc->pool_lock);
-    if (hc->pool_count < HTTP_POOL_MAX) {
-        hc->pool[hc->pool_count++] = h;
-        h = NULL;
-    }
-    pthread_mutex_unlock(&hc->pool_lock);
-    if (h)
-        curl_easy_cleanup(h);
-}
-
-typedef enum attempt_result {
-    ATTEMPT_ANSWERED,   /* a status that is not worth retrying (2xx, 4xx but 429) */
-    ATTEMPT_TRANSIENT,  /* refused, timed out, 5xx, 429: try again */
-    ATTEMPT_FAILED      /* no point trying again (too large, out of memory) */
-} attempt_result_t;
-
-/* One request.  *status and *buf are filled on ATTEMPT_ANSWERED; cause
- * (never the key) on the others. */
-static attempt_result_t http_attempt(http_catalog_t *hc, const char *url, const char *body,
-                                     long *status, http_buf_t *buf, char *cause, size_t cause_len)
-{
-    CURL *h = pool_take(hc);
-    struct curl_slist *hdrs = NULL;
-    bool ok = h != NULL;
-    const char *lines[] = {"Accept: application/json", "Expect:", /* no 100-continue */
-                           body ? "Content-Type: application/json" : NULL, hc->key_header};
-    for (size_t i = 0; ok && i < sizeof lines / sizeof lines[0]; i++) {
-        struct curl_slist *more = lines[i] ? curl_slist_append(hdrs, lines[i]) : hdrs;
-        ok = more != NULL;
-        hdrs = ok ? more : hdrs;
-    }
-    if (!ok) {
-        curl_slist_free_all(hdrs);
-        if (h)
-            curl_easy_cleanup(h);
-        snprintf(cause, cause_len, "out of memory");
-        return ATTEMPT_FAILED;
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, hc->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, hc->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, buf);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    } else {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    }
-    CURLcode crc = curl_easy_perform(h);
-    *status = 0;
-    if (crc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hdrs);
-    pool_give(hc, h);
-
-    if (buf->too_large) {
-        snprintf(cause, cause_len, "answer larger than %d bytes", HTTP_BODY_MAX);
-        return ATTEMPT_FAILED;
-    }
-    if (crc == CURLE_WRITE_ERROR || crc == CURLE_OUT_OF_MEMORY) {
-        snprintf(cause, cause_len, "out of memory");
-        return ATTEMPT_FAILED;
-    }
-    if (crc != CURLE_OK) {
-        snprintf(cause, cause_len, "%s", curl_easy_strerror(crc));
-        return ATTEMPT_TRANSIENT;
-    }
-    if (*status >= 500 || *status == 429) {
-        snprintf(cause, cause_len, "HTTP %ld", *status);
-        return ATTEMPT_TRANSIENT;
-    }
-    return ATTEMPT_ANSWERED;
-}
-
-/*
- * Sends path (GET when body is NULL, else POST of body) with at most
- * `retries` further attempts after transient failures.  On ORDERS_OK,
- * *status is the final status and *json the parsed answer (new reference,
- * NULL when it is not JSON).  `what` names the call in messages.
- */
-static orders_code_t http_call(http_catalog_t *hc, const char *what, const char *path,
-                               const json_t *body, int retries, long *status, json_t **json,
-                               orders_error_t *err)
-{
-    *json = NULL;
-    char url[HTTP_URL_MAX + ORDERS_ID_MAX * 3 + 64];
-    if ((size_t)snprintf(url, sizeof url, "%s%s", hc->base_url, path) >= sizeof url)
-        return orders_error_set(err, ORDERS_E_INVALID, "productId", "%s: id too long", what);
-    char *text = NULL;
-    if (body && !(text = json_dumps(body, JSON_COMPACT)))
-        return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
-
-    char cause[128] = "";
-    attempt_result_t ar = ATTEMPT_TRANSIENT;
-    http_buf_t buf = {0};
-    int64_t wait = hc->backoff_ms;
-    for (int attempt = 0; attempt <= retries; attempt++) {
-        if (attempt > 0) {
-            sleep_ms(wait < HTTP_BACKOFF_CAP_MS ? wait : HTTP_BACKOFF_CAP_MS);
-            wait *= 2;
-        }
-        free(buf.data);
-        buf = (http_buf_t){0};
-        ar = http_attempt(hc, url, text, status, &buf, cause, sizeof cause);
-        if (ar != ATTEMPT_TRANSIENT)
-            break;
-    }
-    free(text);
-    if (ar == ATTEMPT_ANSWERED) {
-        if (buf.data)
-            *json = json_loadb(buf.data, buf.len, JSON_REJECT_DUPLICATES, NULL);
-        free(buf.data);
-        return ORDERS_OK;
-    }
-    free(buf.data);
-    if (ar == ATTEMPT_FAILED && strcmp(cause, "out of memory") == 0)
-        return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
-    if (ar == ATTEMPT_FAILED)
-        return orders_error_set(err, ORDERS_E_BACKEND, NULL, HTTP_SERVICE ": %s: %s", what, cause);
-    return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
-                            HTTP_SERVICE " unavailable: %s failed after %d attempt(s): %s", what,
-                            retries + 1, cause);
-}
-
-/* ---- reading answers ------------------------------------------------------------------ */
-
-/* A string member of at most max bytes without NULs, or NULL. */
-static const char *get_str(const json_t *obj, const char *key, size_t max)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_string(v))
-        return NULL;
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    return n > 0 && n <= max && strlen(s) == n ? s : NULL;
-}
-
-/* A non-negative integer member; false when missing or not one. */
-static bool get_count(const json_t *obj, const char *key, int64_t *out)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return false;
-    *out = (int64_t)json_integer_value(v);
-    return true;
-}
-
-/* The "data" object of a success envelope {"success": true, "data": {...}}
- * (borrowed), or NULL. */
-static const json_t *envelope_data(const json_t *answer)
-{
-    if (!json_is_object(answer) || !json_is_true(json_object_get(answer, "success")))
-        return NULL;
-    const json_t *d = json_object_get(answer, "data");
-    return json_is_object(d) ? d : NULL;
-}
-
-static orders_code_t malformed(orders_error_t *err, const char *what, const char *detail)
-{
-    return orders_error_set(err, ORDERS_E_BACKEND, NULL, HTTP_SERVICE ": %s: malformed answer (%s)",
-                            what, detail);
-}
-
-/* The failure for an answer that is none of the call's own statuses. */
-static orders_code_t unexpected(orders_error_t *err, const char *what, long status,
-                                const json_t *answer)
-{
-    const char *msg = json_is_object(answer) ? get_str(answer, "message", 200) : NULL;
-    return orders_error_set(err, ORDERS_E_BACKEND, NULL, HTTP_SERVICE ": %s: HTTP %ld%s%s", what,
-                            status, msg ? ": " : "", msg ? msg : "");
-}
-
 /* A product object of the contract, for id; a new one-block record. */
-static orders_code_t parse_product(const json_t *d, const char *id, orders_product_t **out,
-                                   orders_error_t *err)
+static orders_code_t parse_product(const http_catalog_t *hc, const json_t *d, const char *id,
+                                   orders_product_t **out, orders_error_t *err)
 {
     static const char what[] = "GET product";
-    const char *got_id = get_str(d, "id", ORDERS_ID_MAX);
+    const char *got_id = orders__http_str(d, "id", ORDERS_ID_MAX);
     if (!got_id || strcmp(got_id, id) != 0)
-        return malformed(err, what, "id");
-    const char *seller = get_str(d, "sellerId", ORDERS_ID_MAX);
+        return orders__http_malformed(hc->http, err, what, "id");
+    const char *seller = orders__http_str(d, "sellerId", ORDERS_ID_MAX);
     if (!seller)
-        return malformed(err, what, "sellerId");
-    const char *name = get_str(d, "name", HTTP_NAME_MAX);
+        return orders__http_malformed(hc->http, err, what, "sellerId");
+    const char *name = orders__http_str(d, "name", HTTP_NAME_MAX);
     if (!name)
-        return malformed(err, what, "name");
+        return orders__http_malformed(hc->http, err, what, "name");
     const json_t *img = json_object_get(d, "image");
     const char *image = NULL;
-    if (img && !json_is_null(img) && !(image = get_str(d, "image", HTTP_IMAGE_MAX)))
-        return malformed(err, what, "image");
+    if (img && !json_is_null(img) && !(image = orders__http_str(d, "image", HTTP_IMAGE_MAX)))
+        return orders__http_malformed(hc->http, err, what, "image");
     const json_t *price = json_object_get(d, "price");
     int64_t amount = 0;
-    const char *cur = json_is_object(price) ? get_str(price, "currency", 3) : NULL;
-    if (!json_is_object(price) || !get_count(price, "amount", &amount))
-        return malformed(err, what, "price.amount");
+    const char *cur = json_is_object(price) ? orders__http_str(price, "currency", 3) : NULL;
+    if (!json_is_object(price) || !orders__http_count(price, "amount", &amount))
+        return orders__http_malformed(hc->http, err, what, "price.amount");
     if (!cur || !orders_currency_valid(cur))
-        return malformed(err, what, "price.currency");
+        return orders__http_malformed(hc->http, err, what, "price.currency");
     const json_t *active = json_object_get(d, "active");
     if (!json_is_boolean(active))
-        return malformed(err, what, "active");
+        return orders__http_malformed(hc->http, err, what, "active");
 
     orders_product_t tmp = {.id = (char *)id, .seller_id = (char *)seller, .name = (char *)name,
                             .image = (char *)image, .price = {.amount = amount},
@@ -519,16 +246,17 @@ static orders_code_t http_product_get(void *ud, const char *product_id, orders_p
 
     long status = 0;
     json_t *answer = NULL;
-    orders_code_t rc = http_call(hc, what, path, NULL, hc->retries, &status, &answer, err);
+    orders_code_t rc = orders__http_call(hc->http, what, path, NULL, hc->retries, &status, &answer,
+                                         "productId", err);
     if (rc == ORDERS_OK) {
-        const json_t *d = envelope_data(answer);
+        const json_t *d = orders__http_envelope_data(answer);
         if (status == 404)
             rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "productId", "Product not found");
         else if (status != 200)
-            rc = unexpected(err, what, status, answer);
+            rc = orders__http_unexpected(hc->http, err, what, status, answer);
         else if (!d)
-            rc = malformed(err, what, "no success envelope");
-        else if ((rc = parse_product(d, product_id, out, err)) == ORDERS_OK)
+            rc = orders__http_malformed(hc->http, err, what, "no success envelope");
+        else if ((rc = parse_product(hc, d, product_id, out, err)) == ORDERS_OK)
             cache_put(hc, *out);
     }
     json_decref(answer);
@@ -553,30 +281,30 @@ static orders_code_t check_stock(http_catalog_t *hc, const char *const *ids, siz
     }
     long status = 0;
     json_t *answer = NULL;
-    orders_code_t rc = http_call(hc, what, "/api/v1/inventory/check", req, hc->retries, &status,
-                                 &answer, err);
+    orders_code_t rc = orders__http_call(hc->http, what, "/api/v1/inventory/check", req,
+                                         hc->retries, &status, &answer, "productId", err);
     json_decref(req);
     if (rc != ORDERS_OK)
         return rc;
-    const json_t *d = envelope_data(answer);
+    const json_t *d = orders__http_envelope_data(answer);
     const json_t *got = d ? json_object_get(d, "items") : NULL;
     if (status != 200)
-        rc = unexpected(err, what, status, answer);
+        rc = orders__http_unexpected(hc->http, err, what, status, answer);
     else if (!json_is_array(got))
-        rc = malformed(err, what, "items");
+        rc = orders__http_malformed(hc->http, err, what, "items");
     for (size_t i = 0; rc == ORDERS_OK && i < n; i++) {
         bool found = false;
         size_t k;
         const json_t *it;
         json_array_foreach(got, k, it) {
-            const char *pid = get_str(it, "productId", ORDERS_ID_MAX);
+            const char *pid = orders__http_str(it, "productId", ORDERS_ID_MAX);
             if (pid && strcmp(pid, ids[i]) == 0) {
-                found = get_count(it, "availableStock", &available[i]);
+                found = orders__http_count(it, "availableStock", &available[i]);
                 break;
             }
         }
         if (!found)
-            rc = malformed(err, what, "items[].availableStock");
+            rc = orders__http_malformed(hc->http, err, what, "items[].availableStock");
     }
     json_decref(answer);
     return rc;
@@ -641,13 +369,14 @@ static orders_code_t order_call(http_catalog_t *hc, const char *what, const char
         return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
     long status = 0;
     json_t *answer = NULL;
-    orders_code_t rc = http_call(hc, what, path, req, retries, &status, &answer, err);
+    orders_code_t rc = orders__http_call(hc->http, what, path, req, retries, &status, &answer,
+                                         "productId", err);
     json_decref(req);
     if (rc == ORDERS_OK && !(status == 404 && absent_ok)) {
         if (status != 200)
-            rc = unexpected(err, what, status, answer);
+            rc = orders__http_unexpected(hc->http, err, what, status, answer);
         else if (!json_is_object(answer) || !json_is_true(json_object_get(answer, "success")))
-            rc = malformed(err, what, "no success envelope");
+            rc = orders__http_malformed(hc->http, err, what, "no success envelope");
     }
     json_decref(answer);
     return rc;
@@ -668,20 +397,23 @@ static orders_code_t http_release(void *ud, const char *order_id, orders_error_t
 }
 
 /* A 409 naming one of the lines' products: out of stock. */
-static orders_code_t reserve_conflict(const json_t *answer, const orders_catalog_line_t *lines,
-                                      size_t n, orders_error_t *err)
+static orders_code_t reserve_conflict(const http_catalog_t *hc, const json_t *answer,
+                                      const orders_catalog_line_t *lines, size_t n,
+                                      orders_error_t *err)
 {
-    const char *pid = json_is_object(answer) ? get_str(answer, "productId", ORDERS_ID_MAX) : NULL;
+    const char *pid =
+        json_is_object(answer) ? orders__http_str(answer, "productId", ORDERS_ID_MAX) : NULL;
     int64_t available = 0;
     const json_t *av = pid ? json_object_get(answer, "available") : NULL;
-    if (av && !get_count(answer, "available", &available))
+    if (av && !orders__http_count(answer, "available", &available))
         pid = NULL;
     for (size_t i = 0; pid && i < n; i++)
         if (strcmp(lines[i].product_id, pid) == 0)
             return orders_error_set(err, ORDERS_E_OUT_OF_STOCK, pid,
                                     "Not enough units of %s (available: %lld)", pid,
                                     (long long)available);
-    return malformed(err, "reserve", "409 without one of the order's products");
+    return orders__http_malformed(hc->http, err, "reserve",
+                                  "409 without one of the order's products");
 }
 
 /* "reserved", or "confirmed" when a repeated reserve finds the order sold. */
@@ -719,8 +451,8 @@ static orders_code_t http_reserve(void *ud, const char *order_id, const orders_c
     }
     long status = 0;
     json_t *answer = NULL;
-    orders_code_t rc = http_call(hc, what, "/api/v1/inventory/reserve", req, hc->retries, &status,
-                                 &answer, err);
+    orders_code_t rc = orders__http_call(hc->http, what, "/api/v1/inventory/reserve", req,
+                                         hc->retries, &status, &answer, "productId", err);
     json_decref(req);
     if (rc == ORDERS_E_UNAVAILABLE) {
         /* the service may have held the units: give them back if it can
@@ -730,16 +462,16 @@ static orders_code_t http_reserve(void *ud, const char *order_id, const orders_c
     }
     if (rc != ORDERS_OK)
         return rc;
-    const json_t *d = envelope_data(answer);
-    const char *got = d ? get_str(d, "orderId", ORDERS_ID_MAX) : NULL;
+    const json_t *d = orders__http_envelope_data(answer);
+    const char *got = d ? orders__http_str(d, "orderId", ORDERS_ID_MAX) : NULL;
     if (status == 409)
-        rc = reserve_conflict(answer, lines, n, err);
+        rc = reserve_conflict(hc, answer, lines, n, err);
     else if (status != 200 && status != 201)
-        rc = unexpected(err, what, status, answer);
+        rc = orders__http_unexpected(hc->http, err, what, status, answer);
     else if (!got || strcmp(got, order_id) != 0)
-        rc = malformed(err, what, "orderId");
-    else if (!reserve_status_ok(get_str(d, "status", 32)))
-        rc = malformed(err, what, "status");
+        rc = orders__http_malformed(hc->http, err, what, "orderId");
+    else if (!reserve_status_ok(orders__http_str(d, "status", 32)))
+        rc = orders__http_malformed(hc->http, err, what, "status");
     json_decref(answer);
     return rc;
 }
