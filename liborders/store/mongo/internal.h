@@ -283,16 +283,9 @@ orders_code_t mg_events_release(mg_store_t *s, mongoc_client_t *c, const char *t
 orders_code_t mg_events_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
                              orders_error_t *err);
 
-/* History entries held and released like events (journal.c): entries
+/* History entries are held and released like events (journal.c): they
  * carry holder (the step's token) and heldAt (wall clock) until released;
  * history_list skips held entries. */
-orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
-                              const orders_history_t *const *history, size_t n,
-                              int64_t order_version, const char *token, orders_error_t *err);
-orders_code_t mg_history_release(mg_store_t *s, mongoc_client_t *c, const char *token,
-                                 orders_error_t *err);
-orders_code_t mg_history_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
-                              orders_error_t *err);
 /* Events then history, held / released / dropped together (journal.c).  A
  * failed hold drops what it held. */
 orders_code_t mg_journal_hold(mg_store_t *s, mongoc_client_t *c,

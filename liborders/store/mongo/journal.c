@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
-                              const orders_history_t *const *history, size_t n,
-                              int64_t order_version, const char *token, orders_error_t *err)
+static orders_code_t history_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
+                                  orders_error_t *err);
+
+static orders_code_t history_hold(mg_store_t *s, mongoc_client_t *c,
+                                  const orders_history_t *const *history, size_t n,
+                                  int64_t order_version, const char *token, orders_error_t *err)
 {
     int64_t held_at = mg_now_ms();
     for (size_t i = 0; i < n; i++) {
@@ -36,7 +39,7 @@ orders_code_t mg_history_hold(mg_store_t *s, mongoc_client_t *c,
             rc = orders_error_set(err, ORDERS_E_CONFLICT, "history",
                                   "history entry %s already exists", id);
         if (rc != ORDERS_OK) {
-            (void)mg_history_drop(s, c, token, NULL);
+            (void)history_drop(s, c, token, NULL);
             return rc;
         }
     }
@@ -64,14 +67,14 @@ static orders_code_t update_held(mg_store_t *s, mongoc_client_t *c, const char *
     return ok ? ORDERS_OK : mg_fail(&e, release ? "history release" : "history drop", err);
 }
 
-orders_code_t mg_history_release(mg_store_t *s, mongoc_client_t *c, const char *token,
-                                 orders_error_t *err)
+static orders_code_t history_release(mg_store_t *s, mongoc_client_t *c, const char *token,
+                                     orders_error_t *err)
 {
     return update_held(s, c, token, true, err);
 }
 
-orders_code_t mg_history_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
-                              orders_error_t *err)
+static orders_code_t history_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
+                                  orders_error_t *err)
 {
     return update_held(s, c, token, false, err);
 }
@@ -84,7 +87,7 @@ orders_code_t mg_journal_hold(mg_store_t *s, mongoc_client_t *c,
     orders_code_t rc = mg_events_hold(s, c, events, ne, token, err);
     if (rc != ORDERS_OK)
         return rc;
-    rc = mg_history_hold(s, c, history, nh, order_version, token, err);
+    rc = history_hold(s, c, history, nh, order_version, token, err);
     if (rc != ORDERS_OK)
         (void)mg_journal_drop(s, c, token, NULL);
     return rc;
@@ -94,14 +97,14 @@ orders_code_t mg_journal_release(mg_store_t *s, mongoc_client_t *c, const char *
                                  orders_error_t *err)
 {
     orders_code_t rc = mg_events_release(s, c, token, err);
-    return rc != ORDERS_OK ? rc : mg_history_release(s, c, token, err);
+    return rc != ORDERS_OK ? rc : history_release(s, c, token, err);
 }
 
 orders_code_t mg_journal_drop(mg_store_t *s, mongoc_client_t *c, const char *token,
                               orders_error_t *err)
 {
     orders_code_t rc = mg_events_drop(s, c, token, err);
-    return rc != ORDERS_OK ? rc : mg_history_drop(s, c, token, err);
+    return rc != ORDERS_OK ? rc : history_drop(s, c, token, err);
 }
 
 void mg_append_except(bson_t *dst, const bson_t *src, const char *const *skip)
