@@ -50,6 +50,14 @@ static const opt_t opts[] = {
     STR("--products-url", "ORDERS_PRODUCTS_URL", "productsUrl", products_url),
     STR("--customers-url", "ORDERS_CUSTOMERS_URL", "customersUrl", customers_url),
     STR("--services-key", "ORDERS_SERVICES_KEY", "servicesKey", services_key),
+    STR("--notifications-url", "ORDERS_NOTIFICATIONS_URL", "notificationsUrl",
+        notifications_url),
+    STR("--payment-gateway-url", "ORDERS_PAYMENT_GATEWAY_URL", "paymentGatewayUrl",
+        payment_gateway_url),
+    STR("--payment-gateway-key", "ORDERS_PAYMENT_GATEWAY_KEY", "paymentGatewayKey",
+        payment_gateway_key),
+    STR("--payment-webhook-secret", "ORDERS_PAYMENT_WEBHOOK_SECRET", "paymentWebhookSecret",
+        payment_webhook_secret),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

@@ -35,7 +35,9 @@ static void usage(FILE *f)
           "                     [--reservation-minutes N] [--demo-catalog] [--config FILE]\n"
           "                     [--threads N] [--events-log FILE] [--log FILE]\n"
           "                     [--products-url URL] [--customers-url URL]\n"
-          "                     [--services-key K]\n"
+          "                     [--services-key K] [--notifications-url URL]\n"
+          "                     [--payment-gateway-url URL] [--payment-gateway-key K]\n"
+          "                     [--payment-webhook-secret S]\n"
           "       orders-server token --customer ID [--name N] [--email E] [--ttl SECONDS]\n"
           "Every option also reads an ORDERS_* environment variable; see docs/server.md.\n",
           f);

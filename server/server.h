@@ -57,6 +57,10 @@ typedef struct srv_config {
     char *products_url;            /* Products service; NULL: the store's own catalog */
     char *customers_url;           /* Customer service; NULL: the JWT's claims */
     char *services_key;            /* sent to the services as X-Service-Key, or NULL */
+    char *notifications_url;       /* Notifications service; NULL: events go to events_log */
+    char *payment_gateway_url;     /* online payment gateway; NULL: none for "online" */
+    char *payment_gateway_key;     /* the gateway's API key (Authorization: Bearer) */
+    char *payment_webhook_secret;  /* HMAC key of POST /payments/webhook; NULL: 503 there */
 } srv_config_t;
 
 /*
@@ -214,6 +218,21 @@ char *srv_metrics_render(srv_metrics_t *m, orders_ctx_t *ctx);
 
 /* ---- the server (main.c, http.c) ------------------------------------------------------ */
 
+/* ---- dependencies shown in /health (ops.c) ------------------------------------------ */
+
+#define SRV_DEPS_MAX 8
+
+/* Asks a dependency whether it is up: ORDERS_OK or an error; *latency_us
+ * is how long the question took either way.  The HTTP backends' probe
+ * functions have this shape (orders_catalog_http_probe, ...). */
+typedef orders_code_t (*srv_probe_fn)(void *ud, int64_t *latency_us, orders_error_t *err);
+
+typedef struct srv_dep {
+    const char *name;              /* "products", "customers", ... (static) */
+    srv_probe_fn probe;
+    void *ud;                      /* the backend's handle; the context owns it */
+} srv_dep_t;
+
 typedef struct srv {
     srv_config_t cfg;
     orders_ctx_t *ctx;
@@ -227,12 +246,17 @@ typedef struct srv {
     FILE *events;                  /* notifier output (not owned when stderr) */
     int64_t started_ms;
     struct srv_workers *workers;
+    srv_dep_t deps[SRV_DEPS_MAX];  /* set up before the first request, then read-only */
+    size_t ndeps;
     /* Shutdown (http.c, main.c): on SIGTERM main sets draining, then waits
      * for in_flight to reach 0 before mg_stop, because once CivetWeb's stop
      * flag is up it neither reads the rest of a body nor writes an answer. */
     atomic_bool draining;          /* new requests: 503 "Server is shutting down" */
     atomic_int in_flight;          /* requests inside srv_dispatch */
 } srv_t;
+
+/* Adds a dependency that /health probes (ignored past SRV_DEPS_MAX). */
+void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud);
 
 /* One request in flight.  Handlers read the params, body and identity,
  * and answer with exactly one srv_ok / srv_fail* / srv_text call. */

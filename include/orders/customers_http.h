@@ -84,6 +84,11 @@ orders_code_t orders_customers_http_new(const orders_customers_http_options_t *o
  * thread uses the handle.  NULL is a harmless no-op. */
 void orders_customers_http_free(void *ud);
 
+/* Health check: one GET /health to the Customer service, no retry.  ORDERS_OK
+ * when it answered 2xx, else ORDERS_E_UNAVAILABLE with the cause (never the
+ * key).  *latency_us is how long it took either way.  Thread-safe. */
+orders_code_t orders_customers_http_probe(void *ud, int64_t *latency_us, orders_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

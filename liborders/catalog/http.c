@@ -492,3 +492,9 @@ const orders_catalog_vtable_t *orders_catalog_http_vtable(void)
 {
     return &http_catalog_vtable;
 }
+
+orders_code_t orders_catalog_http_probe(void *ud, int64_t *latency_us, orders_error_t *err)
+{
+    const http_catalog_t *c = ud;
+    return orders__http_probe(c->http, "/health", latency_us, err);
+}

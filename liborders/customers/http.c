@@ -256,3 +256,9 @@ const orders_customers_vtable_t *orders_customers_http_vtable(void)
 {
     return &http_customers_vtable;
 }
+
+orders_code_t orders_customers_http_probe(void *ud, int64_t *latency_us, orders_error_t *err)
+{
+    const http_customers_t *c = ud;
+    return orders__http_probe(c->http, "/health", latency_us, err);
+}

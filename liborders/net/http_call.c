@@ -24,7 +24,7 @@ struct orders__http {
     char label[HTTP_LABEL_MAX];   /* "HTTP catalog" */
     char service[HTTP_LABEL_MAX]; /* "Products service" */
     char *base_url;               /* without a trailing '/' */
-    char *key_header;             /* "X-Service-Key: ..." or NULL */
+    char *key_header;             /* "X-Service-Key: ..." (or key_format's line), or NULL */
     long timeout_ms;
     int retries;
     int backoff_ms;
@@ -74,6 +74,11 @@ static orders_code_t check_options(const orders__http_options_t *o, orders_error
         for (const char *k = o->service_key; *k; k++)
             if ((unsigned char)*k < ' ' || *k == 0x7f)
                 return bad_option(o, err, "service_key contains a control character");
+    if (o->key_format) {
+        const char *pc = strchr(o->key_format, '%');
+        if (!pc || pc[1] != 's' || strchr(pc + 2, '%'))
+            return bad_option(o, err, "key_format must hold exactly one %s");
+    }
     if (o->timeout_ms < 10 || o->timeout_ms > 120000)
         return bad_option(o, err, "timeout_ms must be within 10..120000");
     if (o->retries < 0 || o->retries > 10)
@@ -117,9 +122,10 @@ orders_code_t orders__http_new(const orders__http_options_t *o, orders__http_t *
         for (size_t n = strlen(hc->base_url); n > 0 && hc->base_url[n - 1] == '/'; n--)
             hc->base_url[n - 1] = '\0';
     if (o->service_key) { /* a header line, not JSON: snprintf is fine here */
-        size_t n = strlen("X-Service-Key: ") + strlen(o->service_key) + 1;
+        const char *fmt = o->key_format ? o->key_format : "X-Service-Key: %s";
+        size_t n = strlen(fmt) + strlen(o->service_key) + 1;
         if ((hc->key_header = malloc(n)))
-            snprintf(hc->key_header, n, "X-Service-Key: %s", o->service_key);
+            snprintf(hc->key_header, n, fmt, o->service_key);
     }
     hc->timeout_ms = o->timeout_ms;
     hc->retries = o->retries;
@@ -196,19 +202,34 @@ typedef enum attempt_result {
 
 /* One request.  *status and *buf are filled on ATTEMPT_ANSWERED; cause
  * (never the key) on the others. */
-static attempt_result_t http_attempt(orders__http_t *hc, const char *url, const char *body,
-                                     long *status, http_buf_t *buf, char *cause, size_t cause_len)
+/* The header lines of one attempt: ours, then extra (NULL-terminated). */
+static struct curl_slist *http_headers(const orders__http_t *hc, bool body,
+                                       const char *const *extra, bool *ok)
 {
-    CURL *h = pool_take(hc);
     struct curl_slist *hdrs = NULL;
-    bool ok = h != NULL;
     const char *lines[] = {"Accept: application/json", "Expect:", /* no 100-continue */
                            body ? "Content-Type: application/json" : NULL, hc->key_header};
-    for (size_t i = 0; ok && i < sizeof lines / sizeof lines[0]; i++) {
+    *ok = true;
+    for (size_t i = 0; *ok && i < sizeof lines / sizeof lines[0]; i++) {
         struct curl_slist *more = lines[i] ? curl_slist_append(hdrs, lines[i]) : hdrs;
-        ok = more != NULL;
-        hdrs = ok ? more : hdrs;
+        *ok = more != NULL;
+        hdrs = *ok ? more : hdrs;
     }
+    for (size_t i = 0; *ok && extra && extra[i]; i++) {
+        struct curl_slist *more = curl_slist_append(hdrs, extra[i]);
+        *ok = more != NULL;
+        hdrs = *ok ? more : hdrs;
+    }
+    return hdrs;
+}
+
+static attempt_result_t http_attempt(orders__http_t *hc, const char *method, const char *url,
+                                     const char *body, const char *const *extra, long *status,
+                                     http_buf_t *buf, char *cause, size_t cause_len)
+{
+    CURL *h = pool_take(hc);
+    bool ok = h != NULL;
+    struct curl_slist *hdrs = ok ? http_headers(hc, body != NULL, extra, &ok) : NULL;
     if (!ok) {
         curl_slist_free_all(hdrs);
         if (h)
@@ -227,9 +248,14 @@ static attempt_result_t http_attempt(orders__http_t *hc, const char *url, const 
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    } else if (method && strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
     } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
+    if (method && strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     CURLcode crc = curl_easy_perform(h);
     *status = 0;
     if (crc == CURLE_OK)
@@ -249,7 +275,7 @@ static attempt_result_t http_attempt(orders__http_t *hc, const char *url, const 
         snprintf(cause, cause_len, "%s", curl_easy_strerror(crc));
         return ATTEMPT_TRANSIENT;
     }
-    if (*status >= 500 || *status == 429) {
+    if (*status >= 500 || *status == 429 || *status == 408) {
         snprintf(cause, cause_len, "HTTP %ld", *status);
         return ATTEMPT_TRANSIENT;
     }
@@ -260,6 +286,17 @@ orders_code_t orders__http_call(orders__http_t *hc, const char *what, const char
                                 const json_t *body, int retries, long *status, json_t **json,
                                 const char *id_field, orders_error_t *err)
 {
+    orders__http_request_t req = {.what = what, .path = path, .body = body,
+                                  .retries = retries, .id_field = id_field};
+    return orders__http_request(hc, &req, status, json, err);
+}
+
+orders_code_t orders__http_request(orders__http_t *hc, const orders__http_request_t *req,
+                                   long *status, json_t **json, orders_error_t *err)
+{
+    const char *what = req->what, *path = req->path, *id_field = req->id_field;
+    const json_t *body = req->body;
+    int retries = req->retries;
     *json = NULL;
     char url[HTTP_URL_MAX + ORDERS_ID_MAX * 3 + 64];
     if ((size_t)snprintf(url, sizeof url, "%s%s", hc->base_url, path) >= sizeof url)
@@ -279,7 +316,8 @@ orders_code_t orders__http_call(orders__http_t *hc, const char *what, const char
         }
         free(buf.data);
         buf = (http_buf_t){0};
-        ar = http_attempt(hc, url, text, status, &buf, cause, sizeof cause);
+        ar = http_attempt(hc, req->method, url, text, req->headers, status, &buf, cause,
+                          sizeof cause);
         if (ar != ATTEMPT_TRANSIENT)
             break;
     }
@@ -299,6 +337,34 @@ orders_code_t orders__http_call(orders__http_t *hc, const char *what, const char
     return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL,
                             "%s unavailable: %s failed after %d attempt(s): %s", hc->service,
                             what, retries + 1, cause);
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+orders_code_t orders__http_probe(orders__http_t *hc, const char *path, int64_t *latency_us,
+                                 orders_error_t *err)
+{
+    char url[HTTP_URL_MAX + 128];
+    if ((size_t)snprintf(url, sizeof url, "%s%s", hc->base_url, path) >= sizeof url)
+        return orders_error_set(err, ORDERS_E_INVALID, "path", "health path too long");
+    char cause[128] = "";
+    http_buf_t buf = {0};
+    long status = 0;
+    int64_t t0 = mono_us();
+    attempt_result_t ar = http_attempt(hc, "GET", url, NULL, NULL, &status, &buf, cause,
+                                       sizeof cause);
+    *latency_us = mono_us() - t0;
+    free(buf.data);
+    if (ar == ATTEMPT_ANSWERED && status >= 200 && status < 300)
+        return ORDERS_OK;
+    if (ar == ATTEMPT_ANSWERED)
+        snprintf(cause, sizeof cause, "HTTP %ld", status);
+    return orders_error_set(err, ORDERS_E_UNAVAILABLE, NULL, "%s: %s", hc->service, cause);
 }
 
 /* ---- reading answers ------------------------------------------------------------------ */

@@ -32,7 +32,10 @@ typedef struct orders__http_options {
     const char *field;        /* err->field of option errors: "catalog" */
     const char *service;      /* call messages: "Products service" */
     const char *base_url;     /* http(s), at most 512 bytes, trailing '/' ignored */
-    const char *service_key;  /* NULL: no X-Service-Key header */
+    const char *service_key;  /* NULL: no key header */
+    const char *key_format;   /* the key's header line, one %s: NULL means
+                                 "X-Service-Key: %s"; the gateway uses
+                                 "Authorization: Bearer %s" */
     int timeout_ms;           /* 10..120000 */
     int retries;              /* 0..10 */
     int retry_backoff_ms;     /* 0..10000 */
@@ -62,6 +65,31 @@ int orders__http_retries(const orders__http_t *h);
 orders_code_t orders__http_call(orders__http_t *h, const char *what, const char *path,
                                 const json_t *body, int retries, long *status, json_t **json,
                                 const char *id_field, orders_error_t *err);
+
+/* One request of orders__http_request: what orders__http_call takes, plus
+ * the method and extra header lines. */
+typedef struct orders__http_request {
+    const char *method;              /* NULL: GET without body, POST with one */
+    const char *what;                /* names the call in messages */
+    const char *path;                /* appended to base_url */
+    const json_t *body;              /* NULL: none */
+    int retries;                     /* further attempts after transient failures */
+    const char *id_field;            /* err->field when the URL is too long */
+    const char *const *headers;      /* NULL-terminated "Name: value" lines, or NULL */
+} orders__http_request_t;
+
+/* orders__http_call with a method and extra headers; the same results.
+ * A 408 counts as transient, like a 5xx or a 429. */
+orders_code_t orders__http_request(orders__http_t *h, const orders__http_request_t *req,
+                                   long *status, json_t **json, orders_error_t *err);
+
+/*
+ * One GET of path (no retry), for health checks: ORDERS_OK when it
+ * answered 2xx, else ORDERS_E_UNAVAILABLE with the cause.  *latency_us is
+ * the time the attempt took, whatever the result.
+ */
+orders_code_t orders__http_probe(orders__http_t *h, const char *path, int64_t *latency_us,
+                                 orders_error_t *err);
 
 /* ---- reading answers ---- */
 
