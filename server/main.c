@@ -141,6 +141,8 @@ static orders_code_t open_products(srv_t *s, orders_error_t *err)
         (rc = orders_ctx_set_catalog(s->ctx, orders_catalog_http_vtable(), ud,
                                      orders_catalog_http_free, err)) != ORDERS_OK)
         orders_catalog_http_free(ud);
+    if (rc == ORDERS_OK)
+        srv_deps_add(s, "products", orders_catalog_http_probe, ud);
     return rc;
 #else
     return orders_error_set(err, ORDERS_E_UNSUPPORTED, "catalog",
@@ -164,6 +166,8 @@ static orders_code_t open_customers(srv_t *s, orders_error_t *err)
         (rc = orders_ctx_set_customers(s->ctx, orders_customers_http_vtable(), ud,
                                        orders_customers_http_free, err)) != ORDERS_OK)
         orders_customers_http_free(ud);
+    if (rc == ORDERS_OK)
+        srv_deps_add(s, "customers", orders_customers_http_probe, ud);
     return rc;
 #else
     return orders_error_set(err, ORDERS_E_UNSUPPORTED, "customers",
@@ -289,7 +293,8 @@ static int setup(srv_t *s)
     s->started_ms = srv_now_ms();
     s->log = open_output(s->cfg.log, stdout);
     s->events = open_output(s->cfg.events_log, stderr);
-    if (s->log == NULL || s->events == NULL || open_context(s) != 0)
+    s->deps = srv_deps_new();
+    if (s->log == NULL || s->events == NULL || s->deps == NULL || open_context(s) != 0)
         return -1;
     s->auth = srv_auth_new(&s->cfg);
     s->router = srv_router_new();
@@ -314,6 +319,7 @@ static void teardown(srv_t *s)
 {
     srv_workers_stop(s->workers);
     orders_ctx_destroy(s->ctx);
+    srv_deps_free(s->deps);
     srv_limiter_free(s->limit_customer);
     srv_limiter_free(s->limit_admin);
     srv_order_cache_free(s->orders_cache);

@@ -13,7 +13,27 @@
 extern const char srv_openapi_json[];
 extern const unsigned long srv_openapi_json_len;
 
-/* Health data: the store's name, state and answer time, and the outbox. */
+/* {name: {status, latencyMs, error?}} of every HTTP service the server
+ * uses; *all_up is false when one is down. */
+static json_t *dependencies(srv_req_t *r, bool *all_up)
+{
+    srv_dep_state_t st[SRV_DEPS_MAX];
+    size_t n = srv_deps_check(r->srv->deps, st);
+    json_t *deps = json_object();
+    *all_up = true;
+    for (size_t i = 0; deps != NULL && i < n; i++) {
+        json_t *d = json_pack("{s:s, s:f}", "status", st[i].up ? "up" : "down", "latencyMs",
+                              (double)st[i].latency_us / 1000.0);
+        if (d != NULL && !st[i].up)
+            json_object_set_new(d, "error", json_string(st[i].error));
+        json_object_set_new(deps, st[i].name, d ? d : json_null());
+        *all_up = *all_up && st[i].up;
+    }
+    return deps;
+}
+
+/* Health data: the store's name, state and answer time, the outbox, and
+ * every dependency.  "ok" when all are up, else "degraded". */
 static json_t *health_data(srv_req_t *r, bool up, const orders_ops_counts_t *c, int64_t took_us)
 {
     const orders_store_vtable_t *st = orders_ctx_store(r->ctx, NULL);
@@ -24,9 +44,13 @@ static json_t *health_data(srv_req_t *r, bool up, const orders_ops_counts_t *c, 
     json_t *outbox = up ? json_pack("{s:I, s:I}", "pending", (json_int_t)c->outbox_pending,
                                     "dead", (json_int_t)c->outbox_dead)
                         : json_pack("{s:n, s:n}", "pending", "dead");
-    return json_pack("{s:s, s:I, s:s, s:o, s:o}", "status", up ? "ok" : "degraded",
-                     "uptimeSeconds", (json_int_t)(uptime_s > 0 ? uptime_s : 0), "version",
-                     orders_version_string(), "store", store, "outbox", outbox);
+    bool deps_up = true;
+    json_t *deps = dependencies(r, &deps_up);
+    return json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "status",
+                     up && deps_up ? "ok" : "degraded", "uptimeSeconds",
+                     (json_int_t)(uptime_s > 0 ? uptime_s : 0), "version",
+                     orders_version_string(), "store", store, "outbox", outbox,
+                     "dependencies", deps);
 }
 
 /* 503 with the error envelope around the health data (stolen): the
@@ -45,6 +69,12 @@ static void answer_degraded(srv_req_t *r, json_t *data)
     free(text);
 }
 
+/*
+ * 200 while the store answers, even when a service is down ("degraded"
+ * names it): the server still serves what does not need that service, and
+ * a balancer that took every instance out over a shared dependency would
+ * turn a partial outage into a whole one.  503 when the store is down.
+ */
 static void health(srv_req_t *r)
 {
     /* Only the outbox counts: a health probe may come every second, and the

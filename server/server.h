@@ -218,20 +218,38 @@ char *srv_metrics_render(srv_metrics_t *m, orders_ctx_t *ctx);
 
 /* ---- the server (main.c, http.c) ------------------------------------------------------ */
 
-/* ---- dependencies shown in /health (ops.c) ------------------------------------------ */
+/* ---- dependencies shown in /health (deps.c) ------------------------------------------ */
 
 #define SRV_DEPS_MAX 8
+#define SRV_DEPS_FRESH_MS 2000     /* a check this recent is answered from memory */
 
 /* Asks a dependency whether it is up: ORDERS_OK or an error; *latency_us
  * is how long the question took either way.  The HTTP backends' probe
  * functions have this shape (orders_catalog_http_probe, ...). */
 typedef orders_code_t (*srv_probe_fn)(void *ud, int64_t *latency_us, orders_error_t *err);
 
-typedef struct srv_dep {
+/* One dependency's last check. */
+typedef struct srv_dep_state {
     const char *name;              /* "products", "customers", ... (static) */
-    srv_probe_fn probe;
-    void *ud;                      /* the backend's handle; the context owns it */
-} srv_dep_t;
+    bool up;
+    int64_t latency_us;
+    char error[256];               /* why it is down ("" when up); never a key */
+} srv_dep_state_t;
+
+typedef struct srv_deps srv_deps_t;
+
+srv_deps_t *srv_deps_new(void);
+void srv_deps_free(srv_deps_t *d);
+/* Adds a dependency (name static; ud owned by the context, not by d).
+ * Call before the first request; ignored past SRV_DEPS_MAX. */
+void srv_deps_add_to(srv_deps_t *d, const char *name, srv_probe_fn probe, void *ud);
+/*
+ * The state of every dependency in out[0..SRV_DEPS_MAX), returning how
+ * many.  A check older than SRV_DEPS_FRESH_MS is redone, every dependency
+ * probed at once on its own thread; callers meanwhile wait for it rather
+ * than probe again.  Thread-safe.
+ */
+size_t srv_deps_check(srv_deps_t *d, srv_dep_state_t *out);
 
 typedef struct srv {
     srv_config_t cfg;
@@ -246,8 +264,7 @@ typedef struct srv {
     FILE *events;                  /* notifier output (not owned when stderr) */
     int64_t started_ms;
     struct srv_workers *workers;
-    srv_dep_t deps[SRV_DEPS_MAX];  /* set up before the first request, then read-only */
-    size_t ndeps;
+    srv_deps_t *deps;              /* what /health probes (deps.c) */
     /* Shutdown (http.c, main.c): on SIGTERM main sets draining, then waits
      * for in_flight to reach 0 before mg_stop, because once CivetWeb's stop
      * flag is up it neither reads the rest of a body nor writes an answer. */
@@ -255,7 +272,7 @@ typedef struct srv {
     atomic_int in_flight;          /* requests inside srv_dispatch */
 } srv_t;
 
-/* Adds a dependency that /health probes (ignored past SRV_DEPS_MAX). */
+/* srv_deps_add_to(s->deps, ...): a dependency that /health probes. */
 void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud);
 
 /* One request in flight.  Handlers read the params, body and identity,
