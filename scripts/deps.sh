@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(
     build-essential cmake pkg-config libmongoc-dev libbson-dev libjansson-dev
-    libcurl4-openssl-dev libjwt-dev libcivetweb-dev libcriterion-dev libsqlite3-dev
+    libcurl4-openssl-dev libjwt-dev libcivetweb-dev libcriterion-dev libsqlite3-dev libssl-dev
     valgrind clang-14 libclang-rt-14-dev wrk hyperfine
 )
 

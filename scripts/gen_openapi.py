@@ -509,7 +509,8 @@ CODES = {
 BODY_CODES = [400, 413, 415]
 # Credentials and rate limit by access level (server/http.c).
 AUTH = {"customer": ("bearerAuth", {401, 429}), "admin": ("serviceKey", {401, 429}),
-        "inventory": ("serviceKey", {401}), "none": (None, set())}
+        "inventory": ("serviceKey", {401}), "none": (None, set()),
+        "signed": ("webhookSignature", {401, 429})}
 
 paths = {}
 
@@ -520,7 +521,8 @@ def access(path):
                               ("/api/v1/orders", "Orders", "customer"),
                               ("/api/v1/admin/products", "Catalog", "admin"),
                               ("/api/v1/admin/", "Admin", "admin"),
-                              ("/api/v1/inventory/", "Inventory", "inventory")):
+                              ("/api/v1/inventory/", "Inventory", "inventory"),
+                              ("/api/v1/payments/", "Payments", "signed")):
         if path.startswith(prefix):
             return tag, auth
     return "Operations", "none"
@@ -665,6 +667,72 @@ route("get", V + "/admin/orders/{id}/history", "adminOrderHistory",
       [(200, success("The order's history.", "History"))], [400, 404], params=ORDER_ID)
 route("get", V + "/admin/analytics", "adminAnalytics", "Sales and inventory analytics",
       [(200, success("Analytics for the range.", "Analytics"))], [400], params=["From", "To"])
+# outbox (server/routes_outbox.c)
+schemas["OutboxCounts"] = full({"pending": NNINT, "dead": NNINT})
+schemas["Requeued"] = full({"requeued": NNINT})
+schemas["RequeueRequest"] = obj({
+    "eventId": opt(idstr("One dead letter to requeue")),
+    "limit": opt({"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
+                 "Without eventId: requeue the oldest N dead letters (1 to 10000, else 400)")})
+route("get", V + "/admin/outbox", "adminOutboxCounts", "Outbox counts",
+      [(200, success("Events waiting for delivery and dead letters.", "OutboxCounts"))], [])
+route("post", V + "/admin/outbox/requeue", "adminOutboxRequeue", "Requeue dead letters",
+      [(200, success("How many dead letters went back to pending.", "Requeued",
+                     "Dead letters requeued"))], [404, 409], "RequeueRequest",
+      body_required=False,
+      desc="Moves dead letters back to the pending set once their cause is fixed: each keeps "
+           "its event id, gets the configured number of attempts afresh and is due at once. "
+           "No body (or {}) moves the oldest 1000. An unknown eventId is 404; an event that "
+           "is not a dead letter is 409; eventId not a string of 1 to 128 bytes or limit not "
+           "an integer from 1 to 10000 is 400 naming the field.")
+# payments (server/routes_payments.c)
+schemas["WebhookEvent"] = obj({
+    "id": idstr("The gateway's event id"),
+    "type": {"type": "string", "minLength": 1, "example": "payment.succeeded",
+             "description": "payment.succeeded or payment.failed are applied; any other type "
+                            "is acknowledged (200, result ignored) and data is not read"},
+    "created": {"type": "integer", "format": "int64", "description": "Unix seconds"},
+    "data": obj({
+        "paymentId": idstr("The gateway's payment (transaction) id"),
+        "orderId": idstr("The order paid"),
+        "amount": dict(NNINT, description="Minor units (cents); must equal the order's total "
+                                          "(else 422)"),
+        "currency": {"type": "string", "minLength": 3, "maxLength": 3, "example": "USD",
+                     "description": "Must be the order's currency (else 422)"},
+        "failureMessage": opt(STR, "payment.failed: why, recorded in the order's history")},
+        ["paymentId", "orderId", "amount", "currency"],
+        "Required for payment.succeeded and payment.failed")},
+    ["id", "type", "created"])
+schemas["WebhookResult"] = full({
+    "result": {"type": "string", "enum": ["applied", "duplicate", "ignored", "refunded"],
+               "description": "applied: this event settled the order; duplicate: it was "
+                              "settled the same way already (nothing written); ignored: an "
+                              "unknown type, or an event contradicting a settled order (a "
+                              "failure after the payment); refunded: a success for an order "
+                              "that had ended, whose money was given back"},
+    "eventId": STR,
+    "orderId": NSTR,
+    "status": dict(NSTR, description="The order's status after the event (null for an "
+                                     "unknown type)"),
+    "paymentStatus": NSTR})
+route("post", V + "/payments/webhook", "paymentWebhook", "The payment gateway's signed callback",
+      [(200, success("What the event did; the gateway should stop retrying.", "WebhookResult",
+                     "Webhook processed"))],
+      [404, 422, 503], "WebhookEvent",
+      desc="No JWT or service key: the X-Signature header is the credential, "
+           "t=<unix seconds>,v1=<lowercase hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with "
+           "--payment-webhook-secret> (several v1 entries allowed, for secret rotation; "
+           "one match is enough). The handler checks it after the dispatcher read the body "
+           "(so 413, 415 and 400 for JSON that is not an object come first). A missing or "
+           "malformed header, a signature that does not "
+           "match, or a t more than 300 s from the server's clock is 401, and the message "
+           "says which. A malformed event is 400 naming the field; an unknown order 404; an "
+           "order not paid online 400 (field paymentMethod); an amount or currency other "
+           "than the order's total 422 (nothing changes); 503 \"Payment webhooks are not "
+           "configured\" when the server has no secret. payment.succeeded confirms a pending "
+           "order as paid (as POST /orders/{id}/pay would; racing it, the order is confirmed "
+           "once); payment.failed fails it and releases its stock. Rate limited per client "
+           "address like the admin routes. See docs/integrations.md, \"Payment webhooks\".")
 # catalog
 route("post", V + "/admin/products", "adminCreateProduct", "Create a product",
       [(201, success("The product (and its stock when the body set it).", "ProductStored",
@@ -756,7 +824,8 @@ REST API of orders-server (liborders). Every API route is under /api/v1; /health
 Customer routes take `Authorization: Bearer <JWT>` (HS256, or RS256 when the server is
 given a public key); the customer id is the token's `id` claim, else `sub`. Admin
 (/api/v1/admin/*) and inventory (/api/v1/inventory/*) routes take `X-Service-Key`.
-Missing or wrong credentials: 401.
+POST /api/v1/payments/webhook takes the payment gateway's `X-Signature` (an HMAC of the
+body). Missing or wrong credentials: 401.
 
 Success envelope: {"success": true, "message": "...", "data": ...} (message and data only
 where the route has them; each response below lists them). Error envelope:
@@ -778,13 +847,14 @@ requests in flight finish (10 s at most) and answers new ones 503 "Server is shu
 down" with Connection: close.
 
 Rate limits (429 with Retry-After, in seconds): customer routes per customer id (default
-100 per 15 minutes), admin routes per client address (default 1000 per 15 minutes);
-inventory and operations routes are not limited. Both limits are configurable."""
+100 per 15 minutes), admin routes and the payment webhook per client address (default
+1000 per 15 minutes); inventory and operations routes are not limited. Both limits are configurable."""
 
 TAGS = [("Cart", "The customer's cart (JWT)"), ("Orders", "The customer's orders (JWT)"),
         ("Admin", "Order administration (service key)"),
         ("Catalog", "Products of the embedded catalog (service key)"),
         ("Inventory", "Stock and reservations (service key)"),
+        ("Payments", "The payment gateway's callbacks (X-Signature)"),
         ("Operations", "Health, metrics and this document (no auth)")]
 doc = {
     "openapi": "3.0.3",
@@ -796,6 +866,9 @@ doc = {
         "securitySchemes": {
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
             "serviceKey": {"type": "apiKey", "in": "header", "name": "X-Service-Key"},
+            "webhookSignature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                                 "description": "t=<unix s>,v1=<hex HMAC-SHA256(secret, "
+                                                "\"<t>.<raw body>\")>"},
         },
         "headers": {"RetryAfter": {"description": "Seconds until the client's window ends",
                                    "schema": {"type": "integer", "minimum": 1}}},

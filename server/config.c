@@ -52,6 +52,10 @@ static const opt_t opts[] = {
     STR("--services-key", "ORDERS_SERVICES_KEY", "servicesKey", services_key),
     STR("--notifications-url", "ORDERS_NOTIFICATIONS_URL", "notificationsUrl",
         notifications_url),
+    INT("--outbox-backoff-ms", "ORDERS_OUTBOX_BACKOFF_MS", "outboxBackoffMs", outbox_backoff_ms,
+        1, 3600000),
+    INT("--outbox-max-attempts", "ORDERS_OUTBOX_MAX_ATTEMPTS", "outboxMaxAttempts",
+        outbox_max_attempts, 1, 1000),
     STR("--payment-gateway-url", "ORDERS_PAYMENT_GATEWAY_URL", "paymentGatewayUrl",
         payment_gateway_url),
     STR("--payment-gateway-key", "ORDERS_PAYMENT_GATEWAY_KEY", "paymentGatewayKey",
@@ -196,6 +200,9 @@ static void defaults(srv_config_t *cfg)
     cfg->rate_limit_admin = 1000;
     cfg->reservation_minutes = 30;
     cfg->threads = 64;
+    orders_config_t lib = orders_config_default();
+    cfg->outbox_backoff_ms = lib.outbox_backoff_ms;
+    cfg->outbox_max_attempts = lib.outbox_max_attempts;
 }
 
 static const opt_t *find_flag(const char *arg, const char **inline_value)

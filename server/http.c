@@ -134,6 +134,7 @@ static bool authenticate(srv_req_t *r, srv_claims_t *claims, char *actor, size_t
     srv_t *s = r->srv;
     switch (r->route->access) {
     case SRV_OPEN:
+    case SRV_SIGNED: /* the handler verifies the signature over the raw body */
         return true;
     case SRV_CUSTOMER: {
         const char *why = "Authentication required";
@@ -169,7 +170,7 @@ static bool within_limit(srv_req_t *r)
     if (r->route->access == SRV_CUSTOMER) {
         l = r->srv->limit_customer;
         key = r->who.id;
-    } else if (r->route->access == SRV_ADMIN) {
+    } else if (r->route->access == SRV_ADMIN || r->route->access == SRV_SIGNED) {
         l = r->srv->limit_admin;
         key = r->ri->remote_addr;
     }
@@ -194,7 +195,8 @@ static bool is_json_type(const char *ct)
 }
 
 /* Reads and parses the JSON body; false after answering 413, 415 or 400.
- * No body at all reads as {}. */
+ * No body at all reads as {}.  The bytes of a parsed body stay in r->raw
+ * (for signatures) until handle() frees them after the handler. */
 static bool read_body(srv_req_t *r, json_t **out)
 {
     long long declared = r->ri->content_length;
@@ -241,7 +243,12 @@ static bool read_body(srv_req_t *r, json_t **out)
     json_error_t jerr;
     *out = got ? json_loadb(buf, got, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr)
                : json_object();
-    free(buf);
+    if (json_is_object(*out) && got > 0) { /* kept for the handler: signed bodies */
+        r->raw = buf;
+        r->raw_len = got;
+    } else {
+        free(buf);
+    }
     if (*out == NULL) {
         char msg[200];
         /* jansson names its own flag for a NUL escape: say what is wrong instead */
@@ -306,6 +313,9 @@ static size_t handle(srv_req_t *r, srv_claims_t *claims, char *actor, size_t act
     }
     json_decref(body);
     r->body = NULL;
+    free(r->raw);
+    r->raw = NULL;
+    r->raw_len = 0;
     free(buf);
     return index;
 }

@@ -25,6 +25,8 @@ int srv_status_of(orders_code_t rc)
         return 400;
     case ORDERS_E_NOT_FOUND:
         return 404;
+    case ORDERS_E_UNAUTHORIZED:
+        return 401;
     case ORDERS_E_CONFLICT:
     case ORDERS_E_IDEMPOTENCY:
     case ORDERS_E_EXPIRED:

@@ -27,6 +27,8 @@ static const struct {
     {srv_routes_catalog, &srv_routes_catalog_count},
     {srv_routes_inventory, &srv_routes_inventory_count},
     {srv_routes_ops, &srv_routes_ops_count},
+    {srv_routes_payments, &srv_routes_payments_count},
+    {srv_routes_outbox, &srv_routes_outbox_count},
 };
 
 srv_router_t *srv_router_new(void)

@@ -58,6 +58,8 @@ typedef struct srv_config {
     char *customers_url;           /* Customer service; NULL: the JWT's claims */
     char *services_key;            /* sent to the services as X-Service-Key, or NULL */
     char *notifications_url;       /* Notifications service; NULL: events go to events_log */
+    int64_t outbox_backoff_ms;     /* first retry of an event, doubled each time: 1000 */
+    int64_t outbox_max_attempts;   /* an event is a dead letter after this many tries: 8 */
     char *payment_gateway_url;     /* online payment gateway; NULL: none for "online" */
     char *payment_gateway_key;     /* the gateway's API key (Authorization: Bearer) */
     char *payment_webhook_secret;  /* HMAC key of POST /payments/webhook; NULL: 503 there */
@@ -154,7 +156,9 @@ typedef enum srv_access {
     SRV_OPEN = 0,                  /* no credentials: /health, /metrics, /openapi.json */
     SRV_CUSTOMER,                  /* bearer JWT, customer rate limit */
     SRV_ADMIN,                     /* service key, admin rate limit */
-    SRV_SERVICE                    /* service key, no rate limit (inventory) */
+    SRV_SERVICE,                   /* service key, no rate limit (inventory) */
+    SRV_SIGNED                     /* no credentials: the handler checks the body's signature
+                                    * (payment webhooks); admin rate limit per address */
 } srv_access_t;
 
 typedef void (*srv_handler_fn)(srv_req_t *r);
@@ -180,6 +184,10 @@ extern const srv_route_t srv_routes_inventory[];
 extern const size_t srv_routes_inventory_count;
 extern const srv_route_t srv_routes_ops[];
 extern const size_t srv_routes_ops_count;
+extern const srv_route_t srv_routes_payments[];
+extern const size_t srv_routes_payments_count;
+extern const srv_route_t srv_routes_outbox[];
+extern const size_t srv_routes_outbox_count;
 
 typedef struct srv_router srv_router_t;
 
@@ -286,6 +294,8 @@ struct srv_req {
     const char *params[SRV_MAX_PARAMS]; /* path parameters, URL-decoded */
     size_t nparams;
     json_t *body;                  /* parsed JSON body (borrowed), or NULL */
+    char *raw;                     /* that body's bytes as received (the dispatcher's, */
+    size_t raw_len;                /* freed after the handler), or NULL: none */
     orders_identity_t who;         /* customer routes: the token's identity */
     const char *actor;             /* "customer:ID" or "admin" (for history) */
     /* the answer */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define LAST_CODE ORDERS_E_IDEMPOTENCY
+#define LAST_CODE ORDERS_E_UNAUTHORIZED
 
 /* A fully dirty error, so every test sees what the callee really wrote. */
 static void dirty(orders_error_t *err)

@@ -117,9 +117,12 @@ Test(outbox, limit_is_respected, .init = setup, .fini = teardown)
     orders_order_free(o);
 }
 
+/* Failures other than ORDERS_E_UNAVAILABLE do not stop a batch: every
+ * event of it is tried and scheduled on its own. */
 Test(outbox, retried_only_after_backoff, .init = setup, .fini = teardown)
 {
     ev.fail_left = 3;
+    ev.fail_code = ORDERS_E_BACKEND;
     fm_notifier(&f, &ev);
     orders_order_t *o = cod_order("c1");
     dispatch(0, 3);
@@ -148,6 +151,7 @@ Test(outbox, retried_only_after_backoff, .init = setup, .fini = teardown)
 Test(outbox, backoff_doubles_then_dead_letter, .init = setup, .fini = teardown)
 {
     ev.fail_left = 1000;
+    ev.fail_code = ORDERS_E_BACKEND;
     fm_notifier(&f, &ev);
     orders_order_t *o = cod_order("c1");
     dispatch(0, 3); /* attempt 1: next in 1000..1250 ms */
@@ -170,6 +174,28 @@ Test(outbox, backoff_doubles_then_dead_letter, .init = setup, .fini = teardown)
     dispatch(0, 0);
     cr_assert_eq(ev.calls, 12, "a dead letter was retried");
     counts(0, 3);
+    orders_order_free(o);
+}
+
+/* An unavailable receiver stops the batch: the events after the failed
+ * one are not tried (no attempt counted) and go out once it is back. */
+Test(outbox, unavailable_stops_the_batch, .init = setup, .fini = teardown)
+{
+    ev.fail_left = 1000; /* ORDERS_E_UNAVAILABLE */
+    fm_notifier(&f, &ev);
+    orders_order_t *o = cod_order("c1");
+    dispatch(0, 1);
+    cr_assert_eq(ev.calls, 1, "the batch went on after an unavailable receiver");
+    counts(3, 0);
+    dispatch(0, 1); /* the failed event waits out its backoff; the next is tried */
+    cr_assert_eq(ev.calls, 2);
+    cr_assert_eq(ev.attempts_seen[1], 0, "an untried event had an attempt counted");
+    ev.fail_left = 0;
+    dispatch(1, 0); /* the third, never tried; the first two are not due yet */
+    fix_advance(&f, 1250);
+    dispatch(2, 0);
+    counts(0, 0);
+    cr_assert_eq(ev.count, 3);
     orders_order_free(o);
 }
 

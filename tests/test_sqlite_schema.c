@@ -220,6 +220,7 @@ Test(sqlite_schema, list_queries_use_the_index_made_for_them)
     assert_plan_uses(db, "RES_COUNTS", "reservations_updated");
     assert_plan_uses(db, "CART_PURGE", "carts_expires");
     assert_plan_uses(db, "OUTBOX_FETCH", "outbox_pending");
+    assert_plan_uses(db, "OUTBOX_REQUEUE", "outbox_dead");
     assert_plan_uses(db, "HISTORY_LIST", "history_order");
     assert_plan_uses(db, "STAT_COUNT", "stats_kind_at");
     assert_plan_uses(db, "PRODUCT_LIST_SELLER", "products_seller");
@@ -250,7 +251,11 @@ Test(sqlite_schema, version_1_file_is_migrated_and_its_data_kept)
     sqlite3 *db = raw_open(db_path);
     cr_assert_eq(raw_i64(db, "SELECT MAX(version) FROM schema_version"),
                  ORDERS_SQLITE_SCHEMA_VERSION, "not migrated to the current version");
-    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM schema_version"), 2, "versions recorded");
+    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM schema_version"),
+                 ORDERS_SQLITE_SCHEMA_VERSION, "versions recorded");
+    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                             "AND name = 'outbox_dead'"),
+                 1, "version 3 did not add the dead-letter index");
     cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM order_sellers WHERE order_id = 'o1'"), 2,
                  "version 2 did not index the existing order by its sellers");
     sqlite3_close(db);
@@ -326,7 +331,8 @@ Test(sqlite_schema, version_1_file_is_migrated_and_its_data_kept)
     ud = open_store(db_path);
     orders_store_sqlite_free(ud);
     db = raw_open(db_path);
-    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM schema_version"), 2, "migrated twice");
+    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM schema_version"),
+                 ORDERS_SQLITE_SCHEMA_VERSION, "migrated twice");
     sqlite3_close(db);
 }
 

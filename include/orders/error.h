@@ -37,7 +37,8 @@ typedef enum orders_code {
     ORDERS_E_BACKEND = 14,       /* a backend failed (I/O, corrupt data, ...)     */
     ORDERS_E_NOMEM = 15,         /* allocation failed                             */
     ORDERS_E_UNSUPPORTED = 16,   /* the backend does not implement this call      */
-    ORDERS_E_IDEMPOTENCY = 17    /* same idempotency key, different request       */
+    ORDERS_E_IDEMPOTENCY = 17,   /* same idempotency key, different request       */
+    ORDERS_E_UNAUTHORIZED = 18   /* a credential (a signature) is missing or bad   */
 } orders_code_t;
 
 #define ORDERS_ERROR_MESSAGE_MAX 256

@@ -17,13 +17,16 @@
 #include <orders/customers.h>
 #include <orders/customers_http.h>
 #include <orders/gateway.h>
+#include <orders/gateway_http.h>
 #include <orders/notifier.h>
+#include <orders/notifier_http.h>
 #include <orders/context.h>
 #include <orders/inventory.h>
 #include <orders/cart.h>
 #include <orders/order.h>
 #include <orders/seller.h>
 #include <orders/payment.h>
+#include <orders/webhook.h>
 #include <orders/analytics.h>
 #include <orders/outbox.h>
 #include <orders/ops.h>

@@ -8,7 +8,9 @@
  * outbox_backoff_ms * 2^(attempts-1) (capped at one hour) plus up to 25%
  * jitter, and after
  * outbox_max_attempts tries (or at once for ORDERS_E_INVALID) the event
- * becomes a dead letter.
+ * becomes a dead letter.  A batch stops at the first ORDERS_E_UNAVAILABLE
+ * (the receiver is down or timing out): the events after it stay due, with
+ * no attempt counted, instead of each waiting out the same timeout.
  *
  * Thread-safety: run one dispatcher per context at a time (two would deliver
  * an event twice; receivers drop duplicates by event id, but it is waste).
@@ -29,6 +31,23 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
 /* Pending and dead-letter counts. */
 orders_code_t orders_outbox_counts(orders_ctx_t *ctx, int64_t *pending, int64_t *dead,
                                    orders_error_t *err);
+/* Moves dead letters back to the pending set once their receiver is fixed
+ * (the store's outbox_requeue, store.h): with event_id NULL, up to limit
+ * (1..10000) dead letters, oldest first (created_at, then id); with an
+ * event_id (1..ORDERS_ID_MAX bytes), that one event, and limit is still
+ * checked.  Each moved event keeps its id, payload and last_error, gets
+ * attempts 0 and is due at once (orders_ctx_now), so the next
+ * orders_outbox_dispatch hands it over with outbox_max_attempts fresh
+ * tries.  *moved (may be NULL) receives how many moved.
+ * Errors: ORDERS_E_INVALID (field "limit" or "eventId");
+ * ORDERS_E_NOT_FOUND when no event has event_id; ORDERS_E_CONFLICT when
+ * it is not a dead letter; ORDERS_E_UNSUPPORTED (field "store") when the
+ * store is older than version 5 or has no outbox_requeue; the store's own
+ * codes otherwise.
+ * Thread-safety: may run beside orders_outbox_dispatch and other calls on
+ * the same context; two requeues never move one event twice. */
+orders_code_t orders_outbox_requeue(orders_ctx_t *ctx, const char *event_id, int64_t limit,
+                                    int64_t *moved, orders_error_t *err);
 /* The event as one JSON object (no newline); the caller frees it with free().
  * NULL when memory runs out. */
 char *orders_event_to_json(const orders_event_t *event);

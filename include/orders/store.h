@@ -1,5 +1,5 @@
 /*
- * orders/store.h - the storage plugin interface (version 4).
+ * orders/store.h - the storage plugin interface (version 5).
  *
  * A store keeps products and stock, carts, orders, reservations, the outbox,
  * history, idempotency keys, wallets, sequences and analytics counters.  The
@@ -38,7 +38,7 @@
 extern "C" {
 #endif
 
-#define ORDERS_STORE_VERSION 4
+#define ORDERS_STORE_VERSION 5
 
 /* What happens to an order's reservation (and to stock, when the reservation
  * has local_stock) in the same atomic step as an order update. */
@@ -300,6 +300,34 @@ typedef struct orders_store_vtable {
      * results or event_id.  n == 0 succeeds and writes nothing. */
     orders_code_t (*outbox_ack_many)(void *ud, const orders_outbox_ack_t *acks, size_t n,
                                      orders_code_t *results, orders_error_t *err);
+
+    /* ---- added in version 5; optional (NULL, or an older vtable:
+     * orders_outbox_requeue is ORDERS_E_UNSUPPORTED) ---- */
+
+    /* Moves dead letters back to the pending set, for an operator once the
+     * receiver is fixed.  Each event moved keeps its id and every field of
+     * its payload (created_at included) and its last_error (the reason it
+     * died, until a new attempt replaces it); attempts becomes 0 and
+     * next_attempt_at becomes now, so the next outbox_fetch at or after now
+     * returns it and the dispatcher gives it outbox_max_attempts fresh
+     * tries.
+     *   - event_id NULL: up to limit dead letters (limit >= 1), oldest
+     *     first by created_at, then id (byte order).  None dead is not an
+     *     error (*moved = 0).
+     *   - event_id set: that event only (limit is then ignored):
+     *     ORDERS_E_NOT_FOUND when no event has that id (delivered events
+     *     are gone, and an event of a step not yet committed is not in
+     *     the outbox yet), ORDERS_E_CONFLICT when it exists and is not
+     *     dead (pending).
+     * *moved (may be NULL) receives how many events moved, also when the
+     * call fails after moving some.  Each move is atomic and durable like
+     * outbox_ack: memory and SQLite move every event of the call in one
+     * step (one transaction) or none; MongoDB moves each with its own
+     * conditional single-document write, so a failure there may come
+     * after some moved.  A dead letter is moved once even when calls race.
+     * ORDERS_E_INVALID for limit < 1 with a NULL event_id. */
+    orders_code_t (*outbox_requeue)(void *ud, const char *event_id, int64_t now, int64_t limit,
+                                    int64_t *moved, orders_error_t *err);
 } orders_store_vtable_t;
 
 /* Built-in: a store kept in process memory under one lock.  Nothing

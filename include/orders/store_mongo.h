@@ -1,5 +1,5 @@
 /*
- * orders/store_mongo.h - the built-in MongoDB store (store.h, version 4).
+ * orders/store_mongo.h - the built-in MongoDB store (store.h, version 5).
  *
  * One MongoDB database (standalone, replica set or sharded cluster) shared
  * by any number of processes: orders-server keeps no state of its own, so
@@ -22,6 +22,8 @@
  *     wait_ms), never read half-changed by another writer;
  *   - outbox_ack_many is not provided (the core acknowledges one event at a
  *     time), because a batch of single-document updates is not one step;
+ *   - outbox_requeue moves each dead letter with its own write, so a
+ *     failure may come after some of a call's letters moved;
  *   - a wallet ref applies once per wallet (customer and currency), where
  *     the memory and SQLite stores keep one set of refs for all wallets
  *     (the core's refs name an order or a payment key, so they never

@@ -1,5 +1,5 @@
 /*
- * orders/store_sqlite.h - the built-in SQLite store (store.h, version 2).
+ * orders/store_sqlite.h - the built-in SQLite store (store.h, version 5).
  *
  * One database file, no server.  The store runs SQLite in WAL mode with
  * synchronous=FULL by default, so a committed operation survives a crash or
@@ -53,7 +53,7 @@ extern "C" {
 
 /* The schema version this library writes; a file at a higher version is
  * refused with ORDERS_E_UNSUPPORTED. */
-#define ORDERS_SQLITE_SCHEMA_VERSION 2
+#define ORDERS_SQLITE_SCHEMA_VERSION 3
 
 typedef enum orders_sqlite_sync {
     ORDERS_SQLITE_SYNC_FULL = 0, /* fsync on every commit: nothing committed is lost */

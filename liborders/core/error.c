@@ -48,6 +48,8 @@ const char *orders_strerror(orders_code_t code)
         return "unsupported";
     case ORDERS_E_IDEMPOTENCY:
         return "idempotency key reused";
+    case ORDERS_E_UNAUTHORIZED:
+        return "unauthorized";
     }
     /* No default above, so -Wswitch flags a code added without a name. */
     return "unknown error";

@@ -168,6 +168,15 @@ orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, co
  * "refund-late"), truncated to len. */
 void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id);
 
+/* orders_payment_complete with the transition's history note (NULL: the
+ * default) and *applied (may be NULL): true when this call settled the
+ * order, false when it was settled already (the same way, by a racing
+ * caller, or not at all on a failure).  For gateway notifications
+ * (gateway/webhook.c). */
+orders_code_t orders__payment_report(orders_ctx_t *ctx, const char *id, bool success,
+                                    const char *txn_id, const char *note, bool *applied,
+                                    orders_order_t **out, orders_error_t *err);
+
 /* Runs the gateway of pending order o (read by the caller: placement has it
  * in hand, /pay reads it) and applies the answer. */
 orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,

@@ -1,6 +1,6 @@
 /*
  * outbox.c - handing recorded events to the notifier, with retries,
- * exponential backoff plus jitter, and dead letters.
+ * exponential backoff plus jitter, and dead letters (and requeueing them).
  */
 #include "internal.h"
 
@@ -76,6 +76,11 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
          !(results = calloc(due.count, sizeof *results)) ||
          !(derrs = calloc(due.count, sizeof *derrs))))
         rc = orders__nomem(err);
+    /* tried: the events handed out.  A batch stops at the first
+     * ORDERS_E_UNAVAILABLE: the receiver is down or timing out, and every
+     * further event would wait out the same timeout (a stalled dispatcher
+     * also stalls shutdown).  The rest stay due, their attempts untouched. */
+    size_t tried = 0;
     for (size_t i = 0; rc == ORDERS_OK && i < due.count; i++) {
         const orders_event_t *e = due.items[i];
         orders_code_t d = ctx->notifier->deliver(ctx->notifier_ud, e, &derrs[i]);
@@ -88,13 +93,16 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
             .next_attempt_at = now + retry_delay(ctx, attempts),
             .error = d == ORDERS_OK ? NULL : derrs[i].message,
         };
+        tried = i + 1;
         if (d == ORDERS_OK)
             ok++;
         else
             bad++;
+        if (d == ORDERS_E_UNAVAILABLE)
+            break;
     }
-    if (rc == ORDERS_OK && due.count > 0)
-        rc = record_acks(ctx, acks, due.count, results, err);
+    if (rc == ORDERS_OK && tried > 0)
+        rc = record_acks(ctx, acks, tried, results, err);
     free(acks);
     free(results);
     free(derrs);
@@ -115,5 +123,31 @@ orders_code_t orders_outbox_counts(orders_ctx_t *ctx, int64_t *pending, int64_t 
         *pending = p;
     if (dead)
         *dead = d;
+    return rc;
+}
+
+#define REQUEUE_LIMIT_MAX 10000
+
+orders_code_t orders_outbox_requeue(orders_ctx_t *ctx, const char *event_id, int64_t limit,
+                                    int64_t *moved, orders_error_t *err)
+{
+    const orders_store_vtable_t *st = ctx->store;
+    int64_t n = 0;
+    if (moved)
+        *moved = 0;
+    if (limit < 1 || limit > REQUEUE_LIMIT_MAX)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be 1..%d",
+                                REQUEUE_LIMIT_MAX);
+    if (event_id != NULL && !orders__id_valid(event_id))
+        return orders_error_set(err, ORDERS_E_INVALID, "eventId",
+                                "an event id has 1..%d bytes", ORDERS_ID_MAX);
+    if (st->version < 5 || st->outbox_requeue == NULL)
+        return orders_error_set(err, ORDERS_E_UNSUPPORTED, "store",
+                                "store %s cannot requeue dead letters",
+                                st->name ? st->name : "(unnamed)");
+    orders_code_t rc = st->outbox_requeue(ctx->store_ud, event_id, orders_ctx_now(ctx), limit,
+                                          &n, err);
+    if (moved)
+        *moved = n;
     return rc;
 }

@@ -17,6 +17,7 @@ typedef struct outcome {
     const char *txn_id;
     const char *message;
     const char *mark;      /* NULL, or "[pay key HASH]": the request's Idempotency-Key */
+    bool *applied;         /* NULL, or set: did this answer settle the order? */
 } outcome_t;
 
 /*
@@ -55,6 +56,8 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
 {
     const outcome_t *oc = ud;
     orders_order_t *o = ch->order;
+    if (oc->applied) /* runs again after a lost race: the last run tells */
+        *oc->applied = false;
     if (o->status != ORDERS_STATUS_PENDING) {
         /* settled already: the same answer again is a no-op */
         bool same = (oc->outcome == ORDERS_PAY_APPROVED && o->status != ORDERS_STATUS_FAILED &&
@@ -91,6 +94,8 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
     if (oc->money_taken && !orders__change_event(ctx, ch, ORDERS_EVENT_PAYMENT, o->customer_id,
                                                  NULL, "paid", &o->total_amount, oc->txn_id))
         return orders__nomem(err);
+    if (oc->applied)
+        *oc->applied = true;
     return record_mark(ch, oc) ? ORDERS_OK : orders__nomem(err);
 }
 
@@ -246,7 +251,7 @@ static orders_code_t run_payment(orders_ctx_t *ctx, const orders_order_t *o, con
     if (rc) /* timeout or outage: the order stays pending, to be synced */
         return rc;
     outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL,
-                    mark};
+                    mark, NULL};
     return settle(ctx, o->id, scope, &oc, out, err);
 }
 
@@ -334,18 +339,29 @@ orders_code_t orders_order_pay_keyed(orders_ctx_t *ctx, const char *id, const ch
     return payment_start(ctx, id, customer_id, idempotency_key ? mark : NULL, out, err);
 }
 
+orders_code_t orders__payment_report(orders_ctx_t *ctx, const char *id, bool success,
+                                    const char *txn_id, const char *note, bool *applied,
+                                    orders_order_t **out, orders_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    if (applied)
+        *applied = false;
+    orders_code_t rc = refuse_cod(ctx, id, NULL, err);
+    if (rc)
+        return rc;
+    if (!note)
+        note = success ? "payment completed" : "payment failed";
+    outcome_t oc = {success ? ORDERS_PAY_APPROVED : ORDERS_PAY_DECLINED, success, txn_id, note,
+                    NULL, applied};
+    return settle(ctx, id, NULL, &oc, out, err);
+}
+
 orders_code_t orders_payment_complete(orders_ctx_t *ctx, const char *id, bool success,
                                       const char *txn_id, orders_order_t **out,
                                       orders_error_t *err)
 {
-    if (out)
-        *out = NULL;
-    orders_code_t rc = refuse_cod(ctx, id, NULL, err);
-    if (rc)
-        return rc;
-    outcome_t oc = {success ? ORDERS_PAY_APPROVED : ORDERS_PAY_DECLINED, success, txn_id,
-                    success ? "payment completed" : "payment failed", NULL};
-    return settle(ctx, id, NULL, &oc, out, err);
+    return orders__payment_report(ctx, id, success, txn_id, NULL, NULL, out, err);
 }
 
 orders_code_t orders_payment_sync(orders_ctx_t *ctx, const char *id, orders_order_t **out,
@@ -383,6 +399,6 @@ orders_code_t orders_payment_sync(orders_ctx_t *ctx, const char *id, orders_orde
     if (res.outcome == ORDERS_PAY_PENDING && !res.txn_id[0])
         return orders_order_get(ctx, id, NULL, out, err);
     outcome_t oc = {res.outcome, res.money_taken, res.txn_id, res.message[0] ? res.message : NULL,
-                    NULL};
+                    NULL, NULL};
     return settle(ctx, id, NULL, &oc, out, err);
 }

@@ -230,4 +230,18 @@ bool orders__iso8601_parse(const char *s, int64_t *ms);
 orders_code_t orders__json_cancel_request(const json_t *body, const char **reason,
                                           orders_error_t *err);
 
+/*
+ * The outbox admin routes (json/outbox.c).
+ */
+
+/* POST /admin/outbox/requeue {eventId?, limit?}: *event_id NULL when
+ * absent or null; *limit untouched when absent (the caller's default).
+ * ORDERS_E_INVALID naming "eventId" (not a string) or "limit" (not an
+ * integer); the library checks lengths and ranges. */
+orders_code_t orders__json_requeue_request(const json_t *body, const char **event_id,
+                                           int64_t *limit, orders_error_t *err);
+/* {pending, dead} and {requeued}.  New references, NULL when memory runs out. */
+json_t *orders__json_outbox_counts(int64_t pending, int64_t dead);
+json_t *orders__json_requeued(int64_t moved);
+
 #endif

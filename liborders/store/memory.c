@@ -425,6 +425,7 @@ static const orders_store_vtable_t memory_vtable = {
     .products_read = products_read,
     .order_version = orders__mem_order_version,
     .outbox_ack_many = orders__mem_outbox_ack_many,
+    .outbox_requeue = orders__mem_outbox_requeue,
 };
 
 const orders_store_vtable_t *orders_store_memory_vtable(void)

@@ -6,7 +6,8 @@
  *                   the stock-line helpers every reservation effect uses
  *   memory_orders.c placement, order update, order reads, lists and scans
  *   memory_res.c    reservations: effects, create, settle, due, counts
- *   memory_outbox.c the outbox: undelivered events, their indexes, fetch, ack
+ *   memory_outbox.c the outbox: undelivered events, their indexes, fetch, ack,
+ *                   requeue
  *   memory_misc.c   the event/history journal, history, wallets,
  *                   idempotency keys, sequences and analytics counters
  *   memory_pack.c   packing a record and its strings into one allocation
@@ -315,6 +316,8 @@ orders_code_t orders__mem_outbox_ack_many(void *ud, const orders_outbox_ack_t *a
                                           orders_code_t *results, orders_error_t *err);
 orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
                                         orders_error_t *err);
+orders_code_t orders__mem_outbox_requeue(void *ud, const char *event_id, int64_t now,
+                                         int64_t limit, int64_t *moved, orders_error_t *err);
 orders_code_t orders__mem_history_list(void *ud, const char *order_id,
                                        orders_history_list_t *out, orders_error_t *err);
 orders_code_t orders__mem_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);

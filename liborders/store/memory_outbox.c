@@ -3,7 +3,8 @@
  * kept, how they are found by id, fetched and acknowledged.
  *
  * Every event not yet delivered is in the pending list or, once dead, out
- * of it; and in exactly one of two indexes:
+ * of it (outbox_requeue links a dead one back in); and in exactly one of
+ * two indexes:
  *   - m->events: by order.  The core names an event of an order step
  *     "ORDERID:VERSION.INDEX" (orders__step_event_id), so an id whose part
  *     before its last ':' is the event's own order id finds its event
@@ -353,4 +354,133 @@ orders_code_t orders__mem_outbox_counts(void *ud, int64_t *pending, int64_t *dea
         *dead = m->dead_count;
     pthread_mutex_unlock(&m->lock);
     return ORDERS_OK;
+}
+
+/* ---- outbox_requeue ------------------------------------------------------------ */
+
+/* qsort order of dead letters: created_at, then id. */
+static int older_first(const void *pa, const void *pb)
+{
+    const orders__mem_event_t *a = *(orders__mem_event_t *const *)pa;
+    const orders__mem_event_t *b = *(orders__mem_event_t *const *)pb;
+    if (a->e.created_at != b->e.created_at)
+        return a->e.created_at < b->e.created_at ? -1 : 1;
+    return strcmp(a->e.id, b->e.id);
+}
+
+/* qsort order of the pending list: created_at, then insertion (seq). */
+static int list_order(const void *pa, const void *pb)
+{
+    const orders__mem_event_t *a = *(orders__mem_event_t *const *)pa;
+    const orders__mem_event_t *b = *(orders__mem_event_t *const *)pb;
+    if (a->e.created_at != b->e.created_at)
+        return a->e.created_at < b->e.created_at ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Does x come before w in the pending list's order (list_order)? */
+static bool before(const orders__mem_event_t *x, const orders__mem_event_t *w)
+{
+    return x->e.created_at < w->e.created_at ||
+           (x->e.created_at == w->e.created_at && x->seq < w->seq);
+}
+
+/* Appends the dead letters among the values of map (each an event, or with
+ * chained the head of an order's list) to out at *n, at most cap in all. */
+static void collect_dead(const orders__map_t *map, bool chained, orders__mem_event_t **out,
+                         size_t cap, size_t *n)
+{
+    for (size_t i = 0; i < map->cap; i++) {
+        const orders__map_slot_t *slot = orders__map_at(map, i);
+        if (slot->key == NULL)
+            continue;
+        for (orders__mem_event_t *w = slot->value; w != NULL; w = chained ? w->order_next : NULL)
+            if (w->dead && *n < cap)
+                out[(*n)++] = w;
+    }
+}
+
+/* Revives ws[0..n) (dead letters in list_order): each becomes pending, due
+ * at now with no attempts, and goes back to its place in the pending list
+ * (by created_at, then its insertion number, as if it had never died), all
+ * in one walk from the list's head. */
+static void revive(orders__mem_t *m, orders__mem_event_t *const *ws, size_t n, int64_t now)
+{
+    orders__mem_event_t *at = m->pending_head; /* the event ws[i] goes before */
+    for (size_t i = 0; i < n; i++) {
+        orders__mem_event_t *w = ws[i];
+        while (at != NULL && before(at, w))
+            at = at->next;
+        w->dead = false;
+        m->dead_count--;
+        w->e.attempts = 0;
+        w->e.next_attempt_at = now;
+        w->next = at;
+        w->prev = at != NULL ? at->prev : m->pending_tail;
+        if (w->prev != NULL)
+            w->prev->next = w;
+        else
+            m->pending_head = w;
+        if (at != NULL)
+            at->prev = w;
+        else
+            m->pending_tail = w;
+        m->pending_count++;
+    }
+}
+
+/* Under m->lock: the event named id, if it is a dead letter. */
+static orders_code_t requeue_one_locked(orders__mem_t *m, const char *id, int64_t now,
+                                        int64_t *moved, orders_error_t *err)
+{
+    orders__mem_event_t *w = orders__mem_event_find(m, id);
+    if (w == NULL)
+        return orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
+                                "event %s is not in the outbox", id);
+    if (!w->dead)
+        return orders_error_set(err, ORDERS_E_CONFLICT, "event_id",
+                                "event %s is not a dead letter", id);
+    revive(m, &w, 1, now);
+    *moved = 1;
+    return ORDERS_OK;
+}
+
+/* Under m->lock: the limit oldest dead letters. */
+static orders_code_t requeue_oldest_locked(orders__mem_t *m, int64_t now, int64_t limit,
+                                           int64_t *moved, orders_error_t *err)
+{
+    if (m->dead_count == 0)
+        return ORDERS_OK;
+    orders__mem_event_t **dead = malloc((size_t)m->dead_count * sizeof *dead);
+    if (dead == NULL)
+        return orders__mem_nomem(err);
+    size_t n = 0, cap = (size_t)m->dead_count;
+    collect_dead(&m->events, true, dead, cap, &n);
+    collect_dead(&m->events_by_id, false, dead, cap, &n);
+    qsort(dead, n, sizeof *dead, older_first);
+    if ((uint64_t)limit < n)
+        n = (size_t)limit;
+    qsort(dead, n, sizeof *dead, list_order);
+    revive(m, dead, n, now);
+    free(dead);
+    *moved = (int64_t)n;
+    return ORDERS_OK;
+}
+
+orders_code_t orders__mem_outbox_requeue(void *ud, const char *event_id, int64_t now,
+                                         int64_t limit, int64_t *moved, orders_error_t *err)
+{
+    orders__mem_t *m = ud;
+    int64_t n = 0;
+    if (moved != NULL)
+        *moved = 0;
+    if (event_id == NULL && limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be at least 1");
+    pthread_mutex_lock(&m->lock);
+    orders_code_t rc = event_id != NULL ? requeue_one_locked(m, event_id, now, &n, err)
+                                        : requeue_oldest_locked(m, now, limit, &n, err);
+    pthread_mutex_unlock(&m->lock);
+    if (moved != NULL)
+        *moved = n;
+    return rc;
 }

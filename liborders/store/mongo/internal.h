@@ -18,6 +18,7 @@
  *   recover.c    the recovery pass
  *   res_read.c   reservation_get, reservations_due, reservation_counts
  *   outbox.c     outbox_fetch, outbox_ack, outbox_counts, history_list
+ *   requeue.c    outbox_requeue (dead letters made pending again)
  *   misc.c       sequence_next, idem_get, wallet_apply, wallet_balance,
  *                stat_add, stat_count
  *
@@ -388,6 +389,8 @@ orders_code_t mg_outbox_fetch(void *ud, int64_t now, int64_t limit, orders_event
 orders_code_t mg_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
                             int64_t next_attempt_at, const char *error, orders_error_t *err);
 orders_code_t mg_outbox_counts(void *ud, int64_t *pending, int64_t *dead, orders_error_t *err);
+orders_code_t mg_outbox_requeue(void *ud, const char *event_id, int64_t now, int64_t limit,
+                                int64_t *moved, orders_error_t *err);
 orders_code_t mg_history_list(void *ud, const char *order_id, orders_history_list_t *out,
                               orders_error_t *err);
 orders_code_t mg_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);

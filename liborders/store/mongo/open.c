@@ -155,6 +155,7 @@ static const index_spec_t indexes[] = {
     {MG_PLACEMENTS, "started", {"startedAt"}, false},
     {MG_PLACEMENTS, "token", {"token"}, false},
     {MG_OUTBOX, "due", {"state", "createdAt", "seq"}, false},
+    {MG_OUTBOX, "dead", {"state", "createdAt", "_id"}, false}, /* outbox_requeue's order */
     {MG_OUTBOX, "holder", {"holder"}, false},
     {MG_OUTBOX, "held_at", {"heldAt"}, false},
     {MG_HISTORY, "order", {"orderId", "at", "_id"}, false},
@@ -346,6 +347,7 @@ static const orders_store_vtable_t mongo_vtable = {
     .products_read = mg_products_read,
     .order_version = mg_order_version,
     .outbox_ack_many = NULL, /* a batch of single-document updates is not one step */
+    .outbox_requeue = mg_outbox_requeue,
 };
 
 const orders_store_vtable_t *orders_store_mongo_vtable(void)

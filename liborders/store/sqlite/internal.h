@@ -11,7 +11,7 @@
  *   orders.c        placement and order update
  *   orders_read.c   order reads, lists and scans
  *   reservations.c  reservations: effects, create, get, settle, due, counts
- *   misc.c          outbox, history, idempotency keys, wallets, sequences,
+ *   misc.c          outbox (and requeue), history, idempotency keys, wallets, sequences,
  *                   analytics counters
  *   walbatch.c      a VFS shim: a commit's WAL appends in one write
  *
@@ -485,6 +485,8 @@ orders_code_t orders__sq_outbox_ack_many(void *ud, const orders_outbox_ack_t *ac
                                          orders_code_t *results, orders_error_t *err);
 orders_code_t orders__sq_outbox_counts(void *ud, int64_t *pending, int64_t *dead,
                                        orders_error_t *err);
+orders_code_t orders__sq_outbox_requeue(void *ud, const char *event_id, int64_t now,
+                                        int64_t limit, int64_t *moved, orders_error_t *err);
 orders_code_t orders__sq_history_list(void *ud, const char *order_id,
                                       orders_history_list_t *out, orders_error_t *err);
 orders_code_t orders__sq_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);

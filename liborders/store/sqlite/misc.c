@@ -5,8 +5,9 @@
  *
  * Outbox rows keep an insertion number (seq) that orders events of the
  * same created_at; a delivered event's row is deleted, a dead one stays
- * with state 1.  Wallets keep a balance row per (customer, currency) and a
- * ledger row per applied change; a ref is applied once (unique column).
+ * with state 1 until outbox_requeue makes it pending again (state 0).
+ * Wallets keep a balance row per (customer, currency) and a ledger row per
+ * applied change; a ref is applied once (unique column).
  */
 #include "store/sqlite/internal.h"
 
@@ -235,6 +236,65 @@ orders_code_t orders__sq_outbox_counts(void *ud, int64_t *pending, int64_t *dead
         if (dead != NULL)
             *dead = a.dead;
     }
+    return rc;
+}
+
+typedef struct requeue_args {
+    const char *event_id; /* NULL: the oldest dead letters */
+    int64_t now, limit;
+    int64_t moved;
+} requeue_args_t;
+
+/* Why the dead letter event_id was not moved: it is not there, or not dead. */
+static orders_code_t requeue_refusal(orders__sq_conn_t *c, const char *event_id,
+                                     orders_error_t *err)
+{
+    sqlite3_stmt *st;
+    orders_code_t rc =
+        orders__sq_need(c, ORDERS__SQ_OUTBOX_STATE, event_id, "cannot read the outbox",
+                        "event_id", "event %s is not in the outbox", &st, err);
+    if (rc != ORDERS_OK)
+        return rc;
+    sqlite3_reset(st);
+    return orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is not a dead letter",
+                            event_id);
+}
+
+/* One UPDATE moves them all (or the one named); a body may run more than
+ * once, so moved is written afresh. */
+static orders_code_t requeue_body(orders__sq_conn_t *c, void *arg, orders_error_t *err)
+{
+    requeue_args_t *a = arg;
+    a->moved = 0;
+    sqlite3_stmt *st = orders__sq_stmt(
+        c, a->event_id != NULL ? ORDERS__SQ_OUTBOX_REQUEUE_ID : ORDERS__SQ_OUTBOX_REQUEUE, err);
+    if (st == NULL)
+        return c->code;
+    bool bound = a->event_id != NULL ? orders__sq_bind_text(st, 2, a->event_id)
+                                     : orders__sq_bind_i64(st, 2, a->limit);
+    if (!orders__sq_bind_i64(st, 1, a->now) || !bound)
+        return orders__sq_bind_failed(err);
+    orders_code_t rc = orders__sq_exec(c, st, "cannot update the outbox", err);
+    if (rc != ORDERS_OK)
+        return rc;
+    int64_t n = sqlite3_changes64(c->db);
+    if (n == 0 && a->event_id != NULL)
+        return requeue_refusal(c, a->event_id, err);
+    a->moved = n;
+    return ORDERS_OK;
+}
+
+orders_code_t orders__sq_outbox_requeue(void *ud, const char *event_id, int64_t now,
+                                        int64_t limit, int64_t *moved, orders_error_t *err)
+{
+    if (moved != NULL)
+        *moved = 0;
+    if (event_id == NULL && limit < 1)
+        return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be at least 1");
+    requeue_args_t a = {event_id, now, limit, 0};
+    orders_code_t rc = orders__sq_run(ud, ORDERS__SQ_WRITE, requeue_body, &a, err);
+    if (rc == ORDERS_OK && moved != NULL)
+        *moved = a.moved;
     return rc;
 }
 

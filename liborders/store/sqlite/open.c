@@ -47,6 +47,7 @@ static const orders_store_vtable_t sqlite_vtable = {
     .products_read = orders__sq_products_read,
     .order_version = orders__sq_order_version,
     .outbox_ack_many = orders__sq_outbox_ack_many,
+    .outbox_requeue = orders__sq_outbox_requeue,
 };
 
 const orders_store_vtable_t *orders_store_sqlite_vtable(void)

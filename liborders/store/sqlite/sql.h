@@ -244,6 +244,13 @@
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, "    \
       "state = ?4 WHERE id = ?1")                                                             \
     X(OUTBOX_COUNT, 1, "SELECT COUNT(*) FROM outbox WHERE state = ?1")                        \
+    /* outbox_requeue, due at ?1: the ?2 oldest dead letters (outbox_dead), or id ?2 */    \
+    X(OUTBOX_REQUEUE, 1,                                                                      \
+      "UPDATE outbox SET state = 0, attempts = 0, next_attempt_at = ?1 WHERE seq IN "         \
+      "(SELECT seq FROM outbox WHERE state = 1 ORDER BY created_at, id LIMIT ?2)")            \
+    X(OUTBOX_REQUEUE_ID, 0,                                                                   \
+      "UPDATE outbox SET state = 0, attempts = 0, next_attempt_at = ?1 "                      \
+      "WHERE id = ?2 AND state = 1")                                                          \
     X(HISTORY_INSERT, 0,                                                                      \
       "INSERT INTO history (order_id, at, actor, from_status, to_status, note) "              \
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                      \
