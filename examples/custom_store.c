@@ -114,6 +114,10 @@ FORWARD(stat_count, (void *ud, const char *k, int64_t from, int64_t to, int64_t 
 FORWARD(products_read, (void *ud, const char *const *ids, size_t n, orders_product_avail_t *o,
                         orders_error_t *e), (INNER(ud)->inner_ud, ids, n, o, e))
 
+/* optional (version 5): without it, dead letters cannot be re-queued */
+FORWARD(outbox_requeue, (void *ud, const char *id, int64_t now, int64_t lim, int64_t *moved,
+                         orders_error_t *e), (INNER(ud)->inner_ud, id, now, lim, moved, e))
+
 static const orders_store_vtable_t counting_store = {
     .version = ORDERS_STORE_VERSION,
     .name = "counting",
@@ -147,6 +151,7 @@ static const orders_store_vtable_t counting_store = {
     .stat_add = c_stat_add,
     .stat_count = c_stat_count,
     .products_read = c_products_read,
+    .outbox_requeue = c_outbox_requeue,
 };
 
 /* The context frees the userdata through this when it is destroyed. */

@@ -60,6 +60,8 @@ static const opt_t opts[] = {
         payment_gateway_url),
     STR("--payment-gateway-key", "ORDERS_PAYMENT_GATEWAY_KEY", "paymentGatewayKey",
         payment_gateway_key),
+    INT("--payment-gateway-timeout-ms", "ORDERS_PAYMENT_GATEWAY_TIMEOUT_MS",
+        "paymentGatewayTimeoutMs", payment_gateway_timeout_ms, 100, 120000),
     STR("--payment-webhook-secret", "ORDERS_PAYMENT_WEBHOOK_SECRET", "paymentWebhookSecret",
         payment_webhook_secret),
 };
@@ -203,6 +205,11 @@ static void defaults(srv_config_t *cfg)
     orders_config_t lib = orders_config_default();
     cfg->outbox_backoff_ms = lib.outbox_backoff_ms;
     cfg->outbox_max_attempts = lib.outbox_max_attempts;
+#ifdef ORDERS_HAVE_CURL
+    cfg->payment_gateway_timeout_ms = orders_gateway_http_options_default().timeout_ms;
+#else
+    cfg->payment_gateway_timeout_ms = 5000; /* unused: no REST gateway without libcurl */
+#endif
 }
 
 static const opt_t *find_flag(const char *arg, const char **inline_value)

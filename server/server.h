@@ -62,6 +62,7 @@ typedef struct srv_config {
     int64_t outbox_max_attempts;   /* an event is a dead letter after this many tries: 8 */
     char *payment_gateway_url;     /* online payment gateway; NULL: none for "online" */
     char *payment_gateway_key;     /* the gateway's API key (Authorization: Bearer) */
+    int64_t payment_gateway_timeout_ms; /* per attempt: 5000 */
     char *payment_webhook_secret;  /* HMAC key of POST /payments/webhook; NULL: 503 there */
 } srv_config_t;
 
@@ -279,6 +280,10 @@ typedef struct srv {
     atomic_bool draining;          /* new requests: 503 "Server is shutting down" */
     atomic_int in_flight;          /* requests inside srv_dispatch */
 } srv_t;
+
+/* Opens s->ctx with the store and backends s->cfg names (backends.c).
+ * 0, or -1 after printing why to stderr. */
+int srv_open_context(srv_t *s);
 
 /* srv_deps_add_to(s->deps, ...): a dependency that /health probes. */
 void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud);

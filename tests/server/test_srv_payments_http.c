@@ -36,7 +36,8 @@ static void up(void)
     gw = stub_gateway_start(GATEWAY_KEY);
     cr_assert_not_null(gw, "the gateway stub did not start");
     const char *extra[] = {"--payment-gateway-url", stub_gateway_url(gw),
-                           "--payment-gateway-key", GATEWAY_KEY, NULL};
+                           "--payment-gateway-key", GATEWAY_KEY,
+                           "--payment-gateway-timeout-ms", "1000", NULL};
     srvh_start(&srv, NULL, extra);
 }
 
@@ -107,8 +108,10 @@ Test(srv_payments_http, an_answer_lost_to_the_timeout_after_the_charge_charges_o
 {
     char *tok = srvh_token("gw-buyer-2");
     char *id = place_deferred(tok);
-    /* the gateway charges, then answers after the server's 5 s timeout */
-    stub_gateway_fault_delay(gw, 7000);
+    /* the gateway charges, then answers after the server's 1 s timeout
+     * (--payment-gateway-timeout-ms: with the default 5 s there would be
+     * no timeout and no look-up) */
+    stub_gateway_fault_delay(gw, 1800);
     stub_gateway_fault(gw, STUB_GW_CREATE, STUB_GW_DELAY, 1);
     srvh_resp_t r;
     long st = pay(tok, id, &r);
