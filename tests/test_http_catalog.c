@@ -10,28 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <orders/orders.h>
 
 #include "stub_products.h"
+#include "support/clock.h"
 
 #define KEY "test-service-key"
 
 static stub_products_t *STUB;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void stub_setup(void)
 {
@@ -138,7 +125,7 @@ Test(http_catalog, product_get_reads_every_field_and_caches_for_the_ttl)
     cr_assert_eq(stub_products_calls(STUB, STUB_PRODUCT), 1, "second read hit the service");
 
     /* after the TTL: asked again, and the new info is seen */
-    sleep_ms(350);
+    test_sleep_ms(350);
     cr_assert_eq(VT->product_get(ud, "p1", &p, &err), ORDERS_OK, "%s", err.message);
     cr_assert_str_eq(p->name, "Renamed mug");
     cr_assert_eq(p->price.amount, 1500);
@@ -336,10 +323,10 @@ Test(http_catalog, a_slow_service_times_out_as_unavailable_in_bounded_time)
     stub_products_delay(STUB, 1500);
     orders_error_t err = {0};
     int64_t avail = 0;
-    int64_t t0 = mono_ms();
+    int64_t t0 = test_mono_ms();
     cr_assert_eq(VT->stock_available(ud, "p1", &avail, &err), ORDERS_E_UNAVAILABLE, "%s",
                  err.message);
-    int64_t took = mono_ms() - t0;
+    int64_t took = test_mono_ms() - t0;
     cr_assert_geq(took, 2 * 200 - 20, "took %lld ms", (long long)took);
     cr_assert_lt(took, 1000, "took %lld ms: two attempts of 200 ms", (long long)took);
     cr_assert(strstr(err.message, "Products service") && strstr(err.message, "check"), "%s",
@@ -356,10 +343,10 @@ Test(http_catalog, refused_connections_are_unavailable_until_the_service_is_back
     orders_error_t err = {0};
     orders_product_t *p = NULL;
     stub_products_stop(STUB);
-    int64_t t0 = mono_ms();
+    int64_t t0 = test_mono_ms();
     cr_assert_eq(VT->product_get(ud, "p1", &p, &err), ORDERS_E_UNAVAILABLE);
     cr_assert_null(p);
-    cr_assert_lt(mono_ms() - t0, 1000, "a refused connection fails fast");
+    cr_assert_lt(test_mono_ms() - t0, 1000, "a refused connection fails fast");
     cr_assert(strstr(err.message, "Products service"), "%s", err.message);
     cr_assert_eq(VT->release(ud, "o6", &err), ORDERS_E_UNAVAILABLE);
 

@@ -12,25 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include <orders/orders.h>
 
 #include "stub_notifications.h"
+#include "support/clock.h"
 #include "support/fixture_more.h"
 
 #define KEY "test-notify-key-5f1e"
 
 static stub_notifications_t *STUB;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void stub_setup(void)
 {
@@ -193,9 +186,9 @@ Test(http_notifier, refused_and_timed_out_are_unavailable)
     cr_assert(stub_notifications_restart(STUB));
 
     stub_notifications_delay(STUB, 1500);
-    int64_t t0 = mono_ms();
+    int64_t t0 = test_mono_ms();
     cr_assert_eq(deliver(ud, &e, &err), ORDERS_E_UNAVAILABLE, "%s", err.message);
-    int64_t took = mono_ms() - t0;
+    int64_t took = test_mono_ms() - t0;
     cr_assert_lt(took, 1200, "one attempt bounded by timeout_ms took %lld ms", (long long)took);
     stub_notifications_delay(STUB, 0);
 

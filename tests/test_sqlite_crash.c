@@ -51,6 +51,7 @@
 #include <orders/orders.h>
 
 #include "support/sqlite_integrity.h"
+#include "support/clock.h"
 #include "support/sqlite_tmp.h"
 
 #define CYCLES 20
@@ -125,9 +126,9 @@ static int child_main(void)
         return 2;
     orders_error_t err = {0};
     orders_code_t rc;
-    int64_t t0 = sqlt_now_ms();
+    int64_t t0 = test_mono_ms();
     int n = 0;
-    for (; n < CHILD_MAX_ORDERS && sqlt_now_ms() - t0 < CHILD_MAX_MS; n++) {
+    for (; n < CHILD_MAX_ORDERS && test_mono_ms() - t0 < CHILD_MAX_MS; n++) {
         char cust[32];
         customer_id(cust, sizeof cust, cycle, n);
         orders_order_t *o = NULL;
@@ -149,7 +150,7 @@ static int child_main(void)
             return 4;
         }
     }
-    sqlt_report("D %d orders in %lld ms, never killed", n, (long long)(sqlt_now_ms() - t0));
+    sqlt_report("D %d orders in %lld ms, never killed", n, (long long)(test_mono_ms() - t0));
     orders_ctx_destroy(ctx);
     return 0;
 }
@@ -585,9 +586,9 @@ static int64_t run_and_kill(int cycle, size_t *acked)
 
     /* ... then it keeps placing for a random 5-150 ms, read as it goes */
     int64_t delay = DELAY_MIN_MS + (int64_t)(next_random() % (DELAY_MAX_MS - DELAY_MIN_MS + 1));
-    int64_t deadline = sqlt_now_ms() + delay;
+    int64_t deadline = test_mono_ms() + delay;
     for (;;) {
-        int64_t left = deadline - sqlt_now_ms();
+        int64_t left = deadline - test_mono_ms();
         if (left <= 0)
             break;
         got = sqlt_read_line(&S.lines, line, sizeof line, left);
@@ -619,7 +620,7 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
     S.rng = seed_from_env();
     fprintf(stderr, "sqlite_crash: seed %llu (ORDERS_TEST_SEED=%llu repeats the delays)\n",
             (unsigned long long)S.rng, (unsigned long long)S.rng);
-    int64_t t_start = sqlt_now_ms();
+    int64_t t_start = test_mono_ms();
 
     /* ---- the database: two products, and one reference order ---- */
     open_ctx();
@@ -653,14 +654,14 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
 
     /* ---- 20 kills ---- */
     for (int cycle = 0; cycle < CYCLES; cycle++) {
-        int64_t t0 = sqlt_now_ms();
+        int64_t t0 = test_mono_ms();
         size_t acked = 0;
         int64_t delay = run_and_kill(cycle, &acked);
-        int64_t t_run = sqlt_now_ms() - t0;
+        int64_t t_run = test_mono_ms() - t0;
         char when[64];
         snprintf(when, sizeof when, "after kill %d/%d", cycle + 1, CYCLES);
         verdict_t v = verify(when, cycle);
-        int64_t t_all = sqlt_now_ms() - t0;
+        int64_t t_all = test_mono_ms() - t0;
         fprintf(stderr,
                 "sqlite_crash: cycle %2d: killed %3lld ms after the first ack; %4zu acknowledged, "
                 "%d committed but unacknowledged; %6lld orders stored (A sold %lld, B sold %lld); "
@@ -685,5 +686,5 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
     verdict_t v = verify("after the crashes", CYCLES - 1);
     fprintf(stderr, "sqlite_crash: %d kills, %zu acknowledged placements, %lld orders stored, "
             "%lld ms in all\n",
-            CYCLES, S.nacks, (long long)v.orders, (long long)(sqlt_now_ms() - t_start));
+            CYCLES, S.nacks, (long long)v.orders, (long long)(test_mono_ms() - t_start));
 }

@@ -29,6 +29,7 @@
 #include <orders/orders.h>
 
 #include "support/sqlite_integrity.h"
+#include "support/clock.h"
 #include "support/sqlite_tmp.h"
 
 #define PROCS 2
@@ -138,11 +139,11 @@ static int child_main(void)
     }
     sqlt_report("READY %d", (int)getpid());
     bool go_ok = sqlt_wait_go(READY_TIMEOUT_MS);
-    int64_t t0 = sqlt_now_ms();
+    int64_t t0 = test_mono_ms();
     pthread_barrier_wait(&go); /* release the threads even without a go: they must end */
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
-    int64_t elapsed = sqlt_now_ms() - t0;
+    int64_t elapsed = test_mono_ms() - t0;
     pthread_barrier_destroy(&go);
 
     int ok = 0, out = 0, other = 0;
@@ -285,7 +286,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
                      (int)S.pid[i], READY_TIMEOUT_MS, got < 0 ? "it closed its pipe" : "timeout");
         cr_assert(strncmp(line, "READY ", 6) == 0, "child %d could not start: %s", i, line);
     }
-    int64_t t0 = sqlt_now_ms();
+    int64_t t0 = test_mono_ms();
     close(S.go_w); /* both children see EOF at once */
     S.go_w = -1;
 
@@ -300,7 +301,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
     int64_t deadline = t0 + RUN_TIMEOUT_MS;
     for (int i = 0; i < PROCS; i++) {
         for (;;) {
-            int got = sqlt_read_line(&S.lines[i], line, sizeof line, deadline - sqlt_now_ms());
+            int got = sqlt_read_line(&S.lines[i], line, sizeof line, deadline - test_mono_ms());
             cr_assert_neq(got, 0,
                           "child %d (pid %d) still running after %d ms: a deadlock or a stuck "
                           "busy wait in the SQLite backend?",
@@ -340,7 +341,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
             }
         }
     }
-    int64_t run_ms = sqlt_now_ms() - t0;
+    int64_t run_ms = test_mono_ms() - t0;
     for (int i = 0; i < PROCS; i++) {
         int st = 0;
         char buf[SQLT_STATUS_MAX];

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
 #include "stub_notifications.h"
+#include "support/clock.h"
 
 #define SERVICES_KEY "test-services-key-9c3d"
 #define ORDERS_N 20
@@ -34,19 +34,6 @@
 
 static stub_notifications_t *stub;
 static srvh_t srv;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void up(void)
 {
@@ -87,12 +74,12 @@ static void outbox(int64_t *pending, int64_t *dead)
  * DRAIN_WAIT_MS; returns the milliseconds it took. */
 static int64_t wait_outbox(int64_t want_pending, int64_t want_dead)
 {
-    int64_t t0 = mono_ms(), pending = -1, dead = -1;
-    while (mono_ms() - t0 < DRAIN_WAIT_MS) {
+    int64_t t0 = test_mono_ms(), pending = -1, dead = -1;
+    while (test_mono_ms() - t0 < DRAIN_WAIT_MS) {
         outbox(&pending, &dead);
         if (pending == want_pending && dead == want_dead)
-            return mono_ms() - t0;
-        sleep_ms(50);
+            return test_mono_ms() - t0;
+        test_sleep_ms(50);
     }
     cr_assert_fail("outbox still pending %lld dead %lld after %d ms (want %lld / %lld)",
                    (long long)pending, (long long)dead, DRAIN_WAIT_MS, (long long)want_pending,
@@ -118,11 +105,11 @@ static bool notifications_up(void)
  * 5 s: /health keeps a probe's answer for 2 s. */
 static void wait_dependency(bool want_up)
 {
-    int64_t t0 = mono_ms();
+    int64_t t0 = test_mono_ms();
     while (notifications_up() != want_up) {
-        cr_assert_lt(mono_ms() - t0, 5000, "/health never showed the notifications service %s",
+        cr_assert_lt(test_mono_ms() - t0, 5000, "/health never showed the notifications service %s",
                      want_up ? "up" : "down");
-        sleep_ms(100);
+        test_sleep_ms(100);
     }
 }
 
@@ -198,7 +185,7 @@ Test(srv_notifications, an_outage_loses_no_event_and_duplicates_none)
 
     stub_notifications_stop(stub);
     wait_dependency(false);
-    int64_t t_out = mono_ms();
+    int64_t t_out = test_mono_ms();
     int expected = 0;
     for (int i = 0; i < ORDERS_N; i++) {
         char customer[32];
@@ -228,10 +215,10 @@ Test(srv_notifications, an_outage_loses_no_event_and_duplicates_none)
     cr_assert_eq(pending, expected, "the store holds every event while the service is down");
     cr_assert_eq(dead, 0);
     cr_assert_eq(stub_notifications_total(stub), 0);
-    sleep_ms(1500); /* a while longer: the dispatcher keeps failing and backing off */
+    test_sleep_ms(1500); /* a while longer: the dispatcher keeps failing and backing off */
 
     cr_assert(stub_notifications_restart(stub));
-    int64_t outage_ms = mono_ms() - t_out;
+    int64_t outage_ms = test_mono_ms() - t_out;
     int64_t drain_ms = wait_outbox(0, 0);
     cr_log_info("outage %lld ms, %d events, delivered %lld ms after the service came back",
                 (long long)outage_ms, expected, (long long)drain_ms);

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "support/clock.h"
 
 #define ADDRESS                                                                            \
     "\"shippingAddress\":{\"addressLine1\":\"1 Main St\",\"city\":\"Springfield\","       \
@@ -343,12 +343,6 @@ Test(srv_orders, get_own_order_and_not_anyone_elses)
 
 /* ---- list ----------------------------------------------------------------------------- */
 
-static void pause_ms(long ms)
-{
-    struct timespec ts = {0, ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* GET path: data.orders (a new reference) and the pagination numbers. */
 static json_t *list(const char *token, const char *path, json_int_t pg[4])
 {
@@ -380,7 +374,7 @@ Test(srv_orders, list_pages_newest_first_with_summaries)
     char *ids[3];
     for (size_t i = 0; i < 3; i++) {
         ids[i] = srvh_place(&srv, tok, "prod-notebook", (int)i + 1, "cod");
-        pause_ms(5);
+        test_sleep_ms(5);
     }
     char *theirs = srvh_place(&srv, other, "prod-notebook", 1, "cod");
     json_int_t pg[4];

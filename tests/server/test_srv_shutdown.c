@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "harness.h"
+#include "support/clock.h"
 
 #define THREADS 8
 
@@ -46,12 +47,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* SIGTERM, then waits up to 10 s.  The exit code (-1: still running, then
  * killed); *took the seconds it needed.  The folder stays (srv.dir). */
 static int term_and_wait(srvh_t *s, double *took)
@@ -64,7 +59,7 @@ static int term_and_wait(srvh_t *s, double *took)
             code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             break;
         }
-        sleep_ms(10);
+        test_sleep_ms(10);
     }
     *took = mono_s() - t0;
     if (code == -1) {
@@ -245,13 +240,13 @@ static void run_load(worker_t *w, bool writes)
     }
     for (int i = 0; i < THREADS; i++)
         cr_assert_eq(pthread_create(&w[i].thread, NULL, hammer, &w[i]), 0);
-    sleep_ms(300);
+    test_sleep_ms(300);
     long before = 0;
     for (int i = 0; i < THREADS; i++)
         before += atomic_load(&w[i].ok);
     double took = 0;
     int code = term_and_wait(&srv, &took);
-    sleep_ms(100);                 /* let every thread meet the closed port */
+    test_sleep_ms(100);                 /* let every thread meet the closed port */
     atomic_store(&stop, true);
     long ok = 0, refused = 0, dropped = 0;
     for (int i = 0; i < THREADS; i++) {
@@ -337,7 +332,7 @@ Test(srv_shutdown, idle_and_half_sent_connections_do_not_hold_it_up)
     int half = connect_to(srv.port);
     const char *partial = "GET /api/v1/cart HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor";
     cr_assert_eq(write(half, partial, strlen(partial)), (ssize_t)strlen(partial));
-    sleep_ms(200);
+    test_sleep_ms(200);
 
     double took = 0;
     int code = term_and_wait(&srv, &took);
@@ -387,9 +382,9 @@ Test(srv_shutdown, a_request_in_flight_at_sigterm_is_answered_and_kept)
                      tok, strlen(body), (int)half, body);
     int fd = connect_to(srv.port);
     cr_assert_eq(write(fd, head, (size_t)n), n);
-    sleep_ms(300);                 /* the handler is now reading the body */
+    test_sleep_ms(300);                 /* the handler is now reading the body */
     cr_assert_eq(kill(srv.pid, SIGTERM), 0);
-    sleep_ms(300);
+    test_sleep_ms(300);
     ssize_t rest = (ssize_t)(strlen(body) - half);
     cr_expect_eq(write(fd, body + half, (size_t)rest), rest);
     char answer[8192];

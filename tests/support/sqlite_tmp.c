@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "support/sqlite_tmp.h"
+#include "support/clock.h"
 
 /* POSIX: the application declares it. */
 extern char **environ;
@@ -118,22 +118,6 @@ bool sqlt_tmpdir_remove(char *dir)
     return ok;
 }
 
-int64_t sqlt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void sqlt_sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 void sqlt_pipe(int fds[2])
 {
     cr_assert_eq(pipe(fds), 0, "pipe: %s", strerror(errno));
@@ -225,16 +209,16 @@ void sqlt_kill_reap(pid_t pid)
 
 bool sqlt_wait(pid_t pid, int *status, int64_t timeout_ms)
 {
-    int64_t deadline = sqlt_now_ms() + timeout_ms;
+    int64_t deadline = test_mono_ms() + timeout_ms;
     for (;;) {
         pid_t got = waitpid(pid, status, WNOHANG);
         if (got == pid)
             return true;
         if (got < 0 && errno != EINTR)
             cr_assert_fail("waitpid(%d): %s", (int)pid, strerror(errno));
-        if (sqlt_now_ms() >= deadline)
+        if (test_mono_ms() >= deadline)
             return false;
-        sqlt_sleep_ms(2);
+        test_sleep_ms(2);
     }
 }
 
@@ -267,7 +251,7 @@ static void take_line(sqlt_lines_t *r, size_t n, size_t skip, char *line, size_t
 
 int sqlt_read_line(sqlt_lines_t *r, char *line, size_t cap, int64_t timeout_ms)
 {
-    int64_t deadline = sqlt_now_ms() + timeout_ms;
+    int64_t deadline = test_mono_ms() + timeout_ms;
     for (;;) {
         char *nl = memchr(r->buf, '\n', r->len);
         if (nl) {
@@ -280,7 +264,7 @@ int sqlt_read_line(sqlt_lines_t *r, char *line, size_t cap, int64_t timeout_ms)
         }
         if (r->eof)
             return -1;
-        int64_t left = deadline - sqlt_now_ms();
+        int64_t left = deadline - test_mono_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = r->fd, .events = POLLIN};
@@ -352,9 +336,9 @@ orders_ctx_t *sqlt_child_ctx_open(const char *uri)
 
 bool sqlt_wait_go(int64_t timeout_ms)
 {
-    int64_t deadline = sqlt_now_ms() + timeout_ms;
+    int64_t deadline = test_mono_ms() + timeout_ms;
     for (;;) {
-        int64_t left = deadline - sqlt_now_ms();
+        int64_t left = deadline - test_mono_ms();
         if (left <= 0)
             return false;
         struct pollfd p = {.fd = SQLT_GO_FD, .events = POLLIN};

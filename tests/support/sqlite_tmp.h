@@ -62,11 +62,6 @@ void sqlt_db_init(sqlt_db_t *db, const char *tag);
  * Returns false if anything stayed in the directory. */
 bool sqlt_db_remove(sqlt_db_t *db);
 
-/* ---- time ---- */
-
-/* Monotonic milliseconds. */
-int64_t sqlt_now_ms(void);
-void sqlt_sleep_ms(int64_t ms);
 
 /* ---- parent side ---- */
 
