@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <orders/orders.h>
 
 #include "store/sqlite/sql.h"
+#include "support/clock.h"
 
 #define T0 INT64_C(1700000000000)
 
@@ -256,6 +256,9 @@ Test(sqlite_schema, version_1_file_is_migrated_and_its_data_kept)
     cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
                              "AND name = 'outbox_dead'"),
                  1, "version 3 did not add the dead-letter index");
+    cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                             "AND name = 'leases'"),
+                 1, "version 3 did not add the leases table");
     cr_assert_eq(raw_i64(db, "SELECT COUNT(*) FROM order_sellers WHERE order_id = 'o1'"), 2,
                  "version 2 did not index the existing order by its sellers");
     sqlite3_close(db);
@@ -442,13 +445,6 @@ Test(sqlite_schema, bad_uri_options_are_refused)
 
 /* ---- locking ---------------------------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 Test(sqlite_schema, a_locked_database_gives_a_bounded_unavailable)
 {
     orders_sqlite_options_t o = orders_sqlite_options_default();
@@ -463,9 +459,9 @@ Test(sqlite_schema, a_locked_database_gives_a_bounded_unavailable)
 
     sqlite3 *db = raw_open(db_path); /* another writer holds the write lock */
     raw_exec(db, "BEGIN IMMEDIATE");
-    int64_t t = now_ms();
+    int64_t t = test_mono_ms();
     orders_code_t rc = vt->sequence_next(ud, "n", &v, &err);
-    int64_t took = now_ms() - t;
+    int64_t took = test_mono_ms() - t;
     cr_assert_eq(rc, ORDERS_E_UNAVAILABLE, "write under a held lock: %d %s", rc, err.message);
     cr_assert_not_null(strstr(err.message, "locked"), "message: %s", err.message);
     cr_assert_geq(took, 3 * 50 - 10, "gave up after %lld ms: too early", (long long)took);

@@ -12,6 +12,17 @@
  * (the receiver is down or timing out): the events after it stay due, with
  * no attempt counted, instead of each waiting out the same timeout.
  *
+ * Several processes (or contexts) sharing one store: on a store with
+ * leases (lease_take, store version 5: memory, SQLite and MongoDB all have
+ * it) each dispatch first takes or renews the store's "outbox" lease for
+ * 30 s, and only its holder delivers; the others return at once with
+ * nothing delivered.  A holder that stops dispatching (it exited, or it is
+ * stuck) is replaced once its lease lapses, so failover takes up to 30 s;
+ * a holder stops a batch 5 s before its lease ends.  Leases compare the
+ * hosts' clocks: keep them synchronized (NTP).  Delivery stays at least
+ * once: a holder that dies between delivering and recording hands those
+ * events out again.
+ *
  * Thread-safety: run one dispatcher per context at a time (two would deliver
  * an event twice; receivers drop duplicates by event id, but it is waste).
  */

@@ -328,6 +328,19 @@ typedef struct orders_store_vtable {
      * ORDERS_E_INVALID for limit < 1 with a NULL event_id. */
     orders_code_t (*outbox_requeue)(void *ud, const char *event_id, int64_t now, int64_t limit,
                                     int64_t *moved, orders_error_t *err);
+
+    /* Takes or renews the named lease (name and owner: 1..ORDERS_ID_MAX
+     * bytes) for owner until `until` (> now), in one atomic step, when it
+     * is free, expired (its until <= now), or already owner's; otherwise
+     * leaves it as it is.  *held (required) is true when owner holds it
+     * after the call.  Of any number of processes calling at once, at most
+     * one holds an unexpired lease.  The outbox dispatcher takes the lease
+     * "outbox" before each batch, so that servers sharing a store do not
+     * deliver the same events at the same time.  ORDERS_E_INVALID for a
+     * bad name, owner or until <= now.  (Even the memory store keeps the
+     * full rule: several contexts of one process may share it.) */
+    orders_code_t (*lease_take)(void *ud, const char *name, const char *owner, int64_t now,
+                                int64_t until, bool *held, orders_error_t *err);
 } orders_store_vtable_t;
 
 /* Built-in: a store kept in process memory under one lock.  Nothing

@@ -94,6 +94,9 @@ orders_code_t orders_ctx_new(const orders_config_t *cfg, orders_ctx_t **out, ord
     }
     atomic_init(&ctx->id_counter, (uint_fast32_t)(seed & 0xffffff));
     atomic_init(&ctx->rng, seed | 1);
+    snprintf(ctx->instance, sizeof ctx->instance, "%016llx%02x%02x%02x%02x%02x",
+             (unsigned long long)seed, ctx->id_random[0], ctx->id_random[1], ctx->id_random[2],
+             ctx->id_random[3], ctx->id_random[4]);
     *out = ctx;
     return ORDERS_OK;
 }

@@ -62,6 +62,8 @@ struct orders_ctx {
     atomic_uint_fast32_t id_counter;
     /* jitter source for outbox backoff */
     atomic_uint_fast64_t rng;
+    /* this context's name as a lease owner (outbox.c): random hex */
+    char instance[32];
 };
 
 /* ---- small helpers (util.c / context.c) ---- */

@@ -6,6 +6,11 @@
 
 #include <stdlib.h>
 
+/* The dispatcher's lease on a shared store: held this long, given up
+ * for a batch this long before it ends. */
+#define OUTBOX_LEASE_MS 30000
+#define OUTBOX_LEASE_MARGIN_MS 5000
+
 /* backoff * 2^(attempts-1), capped at one hour, plus up to 25% jitter. */
 static int64_t retry_delay(orders_ctx_t *ctx, int attempts)
 {
@@ -48,9 +53,26 @@ static orders_code_t record_acks(orders_ctx_t *ctx, const orders_outbox_ack_t *a
     return first;
 }
 
+/* Takes or renews the store's "outbox" lease for this context.  *until is
+ * when it ends (INT64_MAX for a store without leases: one dispatcher per
+ * store is then the caller's to ensure); *held false when another
+ * dispatcher has it. */
+static orders_code_t take_lease(orders_ctx_t *ctx, int64_t now, bool *held, int64_t *until,
+                                orders_error_t *err)
+{
+    const orders_store_vtable_t *st = ctx->store;
+    *held = true;
+    *until = INT64_MAX;
+    if (st->version < 5 || st->lease_take == NULL)
+        return ORDERS_OK;
+    *until = now + OUTBOX_LEASE_MS;
+    return st->lease_take(ctx->store_ud, "outbox", ctx->instance, now, *until, held, err);
+}
+
 /*
  * Every due event goes to the notifier first, then every attempt is
- * recorded at once.  Delivery is at least once: a crash between the two
+ * recorded at once.  On a store with leases, one dispatcher at a time
+ * holds the "outbox" lease; the others deliver nothing until it lapses.  Delivery is at least once: a crash between the two
  * hands the batch out again, which the event ids let a receiver detect.
  */
 orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *delivered,
@@ -66,8 +88,12 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
     if (limit < 1)
         return orders_error_set(err, ORDERS_E_INVALID, "limit", "limit must be at least 1");
     orders_event_list_t due = {0};
-    int64_t now = orders_ctx_now(ctx);
-    orders_code_t rc = ctx->store->outbox_fetch(ctx->store_ud, now, limit, &due, err);
+    int64_t now = orders_ctx_now(ctx), until;
+    bool held;
+    orders_code_t rc = take_lease(ctx, now, &held, &until, err);
+    if (rc != ORDERS_OK || !held)
+        return rc;
+    rc = ctx->store->outbox_fetch(ctx->store_ud, now, limit, &due, err);
     orders_outbox_ack_t *acks = NULL;
     orders_code_t *results = NULL;
     orders_error_t *derrs = NULL;
@@ -82,6 +108,8 @@ orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *
      * also stalls shutdown).  The rest stay due, their attempts untouched. */
     size_t tried = 0;
     for (size_t i = 0; rc == ORDERS_OK && i < due.count; i++) {
+        if (orders_ctx_now(ctx) >= until - OUTBOX_LEASE_MARGIN_MS)
+            break; /* the lease is running out: another may take over */
         const orders_event_t *e = due.items[i];
         orders_code_t d = ctx->notifier->deliver(ctx->notifier_ud, e, &derrs[i]);
         int attempts = e->attempts + 1;

@@ -382,6 +382,26 @@ void orders__products_avail_clear(orders_product_avail_t *out, size_t n)
     }
 }
 
+/* ---- leases ------------------------------------------------------------------------------- */
+
+orders_code_t orders__check_lease(const char *name, const char *owner, int64_t now,
+                                  int64_t until, const bool *held, orders_error_t *err)
+{
+    if (!orders__id_valid(name))
+        return orders_error_set(err, ORDERS_E_INVALID, "name",
+                                "lease name is empty or longer than %d bytes", ORDERS_ID_MAX);
+    if (!orders__id_valid(owner))
+        return orders_error_set(err, ORDERS_E_INVALID, "owner",
+                                "lease owner is empty or longer than %d bytes", ORDERS_ID_MAX);
+    if (held == NULL)
+        return orders_error_set(err, ORDERS_E_INVALID, "held", "no output");
+    if (until <= now)
+        return orders_error_set(err, ORDERS_E_INVALID, "until",
+                                "a lease must end after now (%" PRId64 " <= %" PRId64 ")", until,
+                                now);
+    return ORDERS_OK;
+}
+
 /* ---- stock moves -------------------------------------------------------------------- */
 
 orders__move_t orders__place_move(const orders_reservation_t *r)

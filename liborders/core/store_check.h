@@ -130,4 +130,11 @@ orders_code_t orders__check_wallet(const char *customer_id, const char *currency
 orders_code_t orders__check_wallet_next(int64_t balance, int64_t delta, const char *currency,
                                         int64_t *next, orders_error_t *err);
 
+/* ---- leases ------------------------------------------------------------------------------- */
+
+/* lease_take's arguments (store.h): name and owner valid ids, held
+ * present, until > now; ORDERS_E_INVALID otherwise. */
+orders_code_t orders__check_lease(const char *name, const char *owner, int64_t now,
+                                  int64_t until, const bool *held, orders_error_t *err);
+
 #endif /* ORDERS_CORE_STORE_CHECK_H */

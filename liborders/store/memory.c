@@ -426,6 +426,7 @@ static const orders_store_vtable_t memory_vtable = {
     .order_version = orders__mem_order_version,
     .outbox_ack_many = orders__mem_outbox_ack_many,
     .outbox_requeue = orders__mem_outbox_requeue,
+    .lease_take = orders__mem_lease_take,
 };
 
 const orders_store_vtable_t *orders_store_memory_vtable(void)
@@ -471,6 +472,7 @@ orders_code_t orders_store_memory_new(void **ud, orders_error_t *err)
     orders__map_init(&m->wallet_refs);
     orders__map_init(&m->sequences);
     orders__map_init(&m->stats);
+    orders__map_init(&m->leases);
     orders__map_init(&m->events);
     orders__map_init(&m->events_by_id);
     orders__map_init(&m->history);
@@ -525,6 +527,7 @@ void orders_store_memory_free(void *ud)
     orders__map_free_values(&m->wallet_refs, free); /* the value is the key string */
     orders__map_free_values(&m->sequences, free_seq);
     orders__map_free_values(&m->stats, free_stat);
+    orders__map_free_values(&m->leases, free); /* fixed-size records */
     orders__mem_events_free_all(m);
     orders__map_free_values(&m->history, free_hist);
     pthread_mutex_destroy(&m->lock);

@@ -10,6 +10,7 @@
  *                   requeue
  *   memory_misc.c   the event/history journal, history, wallets,
  *                   idempotency keys, sequences and analytics counters
+ *   memory_lease.c  named leases (lease_take)
  *   memory_pack.c   packing a record and its strings into one allocation
  *   memory_map.c    the string-keyed hash map
  *
@@ -105,6 +106,13 @@ typedef struct orders__mem_seq {
     int64_t value;          /* last value handed out */
 } orders__mem_seq_t;
 
+/* A named lease (memory_lease.c); name is its key in m->leases. */
+typedef struct orders__mem_lease {
+    char name[ORDERS_ID_MAX + 1];
+    char owner[ORDERS_ID_MAX + 1];
+    int64_t until;          /* held while now < until */
+} orders__mem_lease_t;
+
 typedef struct orders__mem_stat {
     char *kind;
     int64_t *at;            /* occurrence times, in call order */
@@ -135,6 +143,7 @@ typedef struct orders__mem {
     orders__map_t wallet_refs; /* ref -> the key string itself (owned) */
     orders__map_t sequences;   /* name -> orders__mem_seq_t */
     orders__map_t stats;       /* kind -> orders__mem_stat_t */
+    orders__map_t leases;      /* name -> orders__mem_lease_t */
 
     /* live events, pending and dead (memory_outbox.c) */
     orders__map_t events;       /* order id -> its newest orders__mem_event_t */
@@ -323,5 +332,7 @@ orders_code_t orders__mem_history_list(void *ud, const char *order_id,
 orders_code_t orders__mem_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);
 orders_code_t orders__mem_stat_count(void *ud, const char *kind, int64_t from, int64_t to,
                                      int64_t *out, orders_error_t *err);
+orders_code_t orders__mem_lease_take(void *ud, const char *name, const char *owner, int64_t now,
+                                     int64_t until, bool *held, orders_error_t *err);
 
 #endif /* ORDERS_STORE_MEMORY_INTERNAL_H */

@@ -21,6 +21,7 @@
  *   requeue.c    outbox_requeue (dead letters made pending again)
  *   misc.c       sequence_next, idem_get, wallet_apply, wallet_balance,
  *                stat_add, stat_count
+ *   lease.c      lease_take (named leases)
  *
  * Documents (collection: fields; "seed" = the seed document's names):
  *   products:  _id = product id, sellerId, name, image, price, currency,
@@ -64,6 +65,8 @@
  *              ref, delta, balanceAfter, at.  A ref applies once per wallet.
  *   sequences: _id = name, value.
  *   stats:     kind, at.
+ *   leases:    _id = lease name, owner, until (date): held by owner while
+ *              now < until (lease.c); only the _id index.
  *
  * Money: an int64 amount under the field's seed name, and one "currency"
  * per document; a money field whose currency differs from the document's
@@ -111,6 +114,7 @@
 #define MG_LEDGER "wallet_ledger"
 #define MG_SEQUENCES "sequences"
 #define MG_STATS "stats"
+#define MG_LEASES "leases"
 
 /* A token names one multi-document step (effect, standalone reservation):
  * 24 hex digits of a fresh ObjectId. */
@@ -396,6 +400,8 @@ orders_code_t mg_history_list(void *ud, const char *order_id, orders_history_lis
 orders_code_t mg_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);
 orders_code_t mg_stat_count(void *ud, const char *kind, int64_t from, int64_t to, int64_t *out,
                             orders_error_t *err);
+orders_code_t mg_lease_take(void *ud, const char *name, const char *owner, int64_t now,
+                            int64_t until, bool *held, orders_error_t *err);
 
 /* ---- placement and effects: finishing and undoing (place.c, effect.c) ---------------- */
 

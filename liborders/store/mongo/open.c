@@ -348,6 +348,7 @@ static const orders_store_vtable_t mongo_vtable = {
     .order_version = mg_order_version,
     .outbox_ack_many = NULL, /* a batch of single-document updates is not one step */
     .outbox_requeue = mg_outbox_requeue,
+    .lease_take = mg_lease_take,
 };
 
 const orders_store_vtable_t *orders_store_mongo_vtable(void)

@@ -13,6 +13,7 @@
  *   reservations.c  reservations: effects, create, get, settle, due, counts
  *   misc.c          outbox (and requeue), history, idempotency keys, wallets, sequences,
  *                   analytics counters
+ *   lease.c         named leases (lease_take)
  *   walbatch.c      a VFS shim: a commit's WAL appends in one write
  *
  * Every vtable member runs as ONE transaction through orders__sq_run: a
@@ -492,5 +493,7 @@ orders_code_t orders__sq_history_list(void *ud, const char *order_id,
 orders_code_t orders__sq_stat_add(void *ud, const char *kind, int64_t at, orders_error_t *err);
 orders_code_t orders__sq_stat_count(void *ud, const char *kind, int64_t from, int64_t to,
                                     int64_t *out, orders_error_t *err);
+orders_code_t orders__sq_lease_take(void *ud, const char *name, const char *owner, int64_t now,
+                                    int64_t until, bool *held, orders_error_t *err);
 
 #endif /* ORDERS_STORE_SQLITE_INTERNAL_H */

@@ -48,6 +48,7 @@ static const orders_store_vtable_t sqlite_vtable = {
     .order_version = orders__sq_order_version,
     .outbox_ack_many = orders__sq_outbox_ack_many,
     .outbox_requeue = orders__sq_outbox_requeue,
+    .lease_take = orders__sq_lease_take,
 };
 
 const orders_store_vtable_t *orders_store_sqlite_vtable(void)

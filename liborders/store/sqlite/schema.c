@@ -18,7 +18,8 @@
  * created_at, so that the admin seller filter walks an index newest first;
  * the migration fills it from the orders already stored.
  * Version 3: outbox_dead, the dead letters by (created_at, id), so that
- * outbox_requeue takes the oldest without sorting them all.
+ * outbox_requeue takes the oldest without sorting them all; leases, the
+ * named leases of lease_take (name, owner, until).
  *
  * Money is stored as INTEGER minor units plus a TEXT currency code per
  * amount.  Statuses are stored by their wire names ("pending", "active").
@@ -152,9 +153,12 @@ static const char SCHEMA_V2[] =
 /* A partial index: dead letters only (state 1), so pending rows cost it
  * nothing.  state leads it although it is constant: with it, the planner
  * sees the index serve "state = 1 ORDER BY created_at, id" better than
- * outbox_pending does, and it covers the query. */
+ * outbox_pending does, and it covers the query.  Then the leases: one row
+ * per name, held by owner while now < until. */
 static const char SCHEMA_V3[] =
-    "CREATE INDEX outbox_dead ON outbox (state, created_at, id) WHERE state = 1;";
+    "CREATE INDEX outbox_dead ON outbox (state, created_at, id) WHERE state = 1;"
+    "CREATE TABLE leases ("
+    "  name TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* The migration to each version, in order: MIGRATIONS[v - 1] makes v. */
 static const char *const MIGRATIONS[ORDERS_SQLITE_SCHEMA_VERSION] = {SCHEMA_V1, SCHEMA_V2,

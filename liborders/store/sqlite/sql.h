@@ -274,7 +274,12 @@
       "INSERT INTO sequences (name, value) VALUES (?1, 1) ON CONFLICT (name) DO UPDATE "      \
       "SET value = value + 1 WHERE value < 9223372036854775807 RETURNING value")              \
     X(STAT_ADD, 0, "INSERT INTO stats (kind, at) VALUES (?1, ?2)")                            \
-    X(STAT_COUNT, 1, "SELECT COUNT(*) FROM stats WHERE kind = ?1 AND at >= ?2 AND at < ?3")
+    X(STAT_COUNT, 1, "SELECT COUNT(*) FROM stats WHERE kind = ?1 AND at >= ?2 AND at < ?3")   \
+    /* lease_take: name ?1, owner ?2, until ?3, now ?4; a row back when owner holds it */     \
+    X(LEASE_TAKE, 0,                                                                          \
+      "INSERT INTO leases (name, owner, until) VALUES (?1, ?2, ?3) ON CONFLICT (name) "       \
+      "DO UPDATE SET owner = excluded.owner, until = excluded.until "                         \
+      "WHERE leases.until <= ?4 OR leases.owner = excluded.owner RETURNING owner")
 
 #define ORDERS__SQ_ENUM(name, list, sql) ORDERS__SQ_##name,
 typedef enum orders__sq_id {
