@@ -25,24 +25,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/mongo_tmp.h"
+
 #define CUSTOMER "cust-1"
 #define PRODUCT "mug"
 #define KEY "crash-key-1"
 #define UNITS 10
 #define BOUGHT 2
 
-static const char *uri;
-static char db_name[64];
+static mongot_db_t M; /* the server and this test's database */
 
 static void setup(void)
 {
-    uri = getenv("ORDERS_TEST_MONGO_URI");
-    if (uri == NULL || uri[0] == '\0') {
-        fprintf(stderr, "test_mongo_crash: SKIPPED: ORDERS_TEST_MONGO_URI is not set (test.sh "
-                        "starts the wire test server and sets it; or point it at a MongoDB)\n");
-        cr_skip_test("ORDERS_TEST_MONGO_URI is not set");
-    }
-    snprintf(db_name, sizeof db_name, "orders_crash_%ld", (long)getpid());
+    mongot_db_init(&M, "test_mongo_crash", "crash", false);
 }
 
 /* A context on the test database; abort_at_step as given, recovery of
@@ -50,30 +45,20 @@ static void setup(void)
 static orders_ctx_t *open_ctx(int abort_at_step)
 {
     orders_mongo_options_t o = orders_mongo_options_default();
-    o.database = db_name;
+    o.database = M.name;
     o.recovery_grace_ms = 0;
     o.recovery_interval_ms = 0;
     o.abort_at_step = abort_at_step;
     orders_error_t err = {0};
     void *ud = NULL;
     orders_ctx_t *ctx = NULL;
-    cr_assert_eq(orders_store_mongo_open(uri, &o, &ud, &err), ORDERS_OK, "open: %s",
+    cr_assert_eq(orders_store_mongo_open(M.uri, &o, &ud, &err), ORDERS_OK, "open: %s",
                  err.message);
     cr_assert_eq(orders_ctx_new(NULL, &ctx, &err), ORDERS_OK);
     cr_assert_eq(orders_ctx_set_store(ctx, orders_store_mongo_vtable(), ud,
                                       orders_store_mongo_free, &err),
                  ORDERS_OK, "set_store: %s", err.message);
     return ctx;
-}
-
-static void drop_db(void)
-{
-    mongoc_client_t *c = mongoc_client_new(uri);
-    cr_assert_not_null(c);
-    mongoc_database_t *db = mongoc_client_get_database(c, db_name);
-    (void)mongoc_database_drop(db, NULL);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(c);
 }
 
 /* A product with UNITS units and a cart holding BOUGHT of them. */
@@ -111,12 +96,12 @@ static void crash_at(int step)
     cr_assert_neq(pid, -1, "fork");
     if (pid == 0) {
         orders_mongo_options_t o = orders_mongo_options_default();
-        o.database = db_name;
+        o.database = M.name;
         o.recovery_interval_ms = 0;
         o.abort_at_step = step;
         void *ud = NULL;
         orders_ctx_t *ctx = NULL;
-        if (orders_store_mongo_open(uri, &o, &ud, NULL) != ORDERS_OK ||
+        if (orders_store_mongo_open(M.uri, &o, &ud, NULL) != ORDERS_OK ||
             orders_ctx_new(NULL, &ctx, NULL) != ORDERS_OK ||
             orders_ctx_set_store(ctx, orders_store_mongo_vtable(), ud, orders_store_mongo_free,
                                  NULL) != ORDERS_OK)
@@ -135,8 +120,8 @@ static void crash_at(int step)
 
 static int64_t raw_count(const char *coll, const bson_t *filter)
 {
-    mongoc_client_t *c = mongoc_client_new(uri);
-    mongoc_collection_t *cl = mongoc_client_get_collection(c, db_name, coll);
+    mongoc_client_t *c = mongoc_client_new(M.uri);
+    mongoc_collection_t *cl = mongoc_client_get_collection(c, M.name, coll);
     bson_error_t e;
     int64_t n = mongoc_collection_count_documents(cl, filter, NULL, NULL, NULL, &e);
     cr_assert_geq(n, 0, "count %s: %s", coll, e.message);
@@ -277,7 +262,7 @@ static void crash_test(int step)
     orders_order_free(o);
     assert_no_leftovers();
     orders_ctx_destroy(ctx);
-    drop_db();
+    mongot_db_drop(&M);
 }
 
 TestSuite(mongo_crash, .init = setup, .timeout = 120);

@@ -26,36 +26,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/mongo_tmp.h"
+
 #define PASSES 8                     /* concurrent recovery handles */
 #define OLD (INT64_C(1000000000000)) /* a lock.at / heldAt long past (2001) */
 
-static const char *uri;
-static char db_name[64];
-static mongoc_client_t *raw;
+static mongot_db_t M; /* the server, this test's database, a raw client */
 
 static void setup(void)
 {
-    uri = getenv("ORDERS_TEST_MONGO_URI");
-    if (uri == NULL || uri[0] == '\0') {
-        fprintf(stderr, "test_mongo_recovery: SKIPPED: ORDERS_TEST_MONGO_URI is not set "
-                        "(test.sh starts the wire test server and sets it; or point it at a "
-                        "MongoDB)\n");
-        cr_skip_test("ORDERS_TEST_MONGO_URI is not set");
-    }
-    snprintf(db_name, sizeof db_name, "orders_recovery_%ld", (long)getpid());
-    raw = mongoc_client_new(uri);
-    cr_assert_not_null(raw);
+    mongot_db_init(&M, "test_mongo_recovery", "recovery", true);
 }
 
 static void teardown(void)
 {
-    if (raw == NULL)
-        return;
-    mongoc_database_t *db = mongoc_client_get_database(raw, db_name);
-    (void)mongoc_database_drop(db, NULL);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(raw);
-    raw = NULL;
+    mongot_db_drop(&M);
 }
 
 TestSuite(mongo_recovery, .init = setup, .fini = teardown, .timeout = 120);
@@ -67,14 +52,14 @@ TestSuite(mongo_recovery, .init = setup, .fini = teardown, .timeout = 120);
 static void *open_store(bool for_pass)
 {
     orders_mongo_options_t o = orders_mongo_options_default();
-    o.database = db_name;
+    o.database = M.name;
     o.recovery_interval_ms = 0;
     o.recovery_grace_ms = 60000;
     if (for_pass)
         o.wait_ms = 0;
     void *ud = NULL;
     orders_error_t err = {0};
-    cr_assert_eq(orders_store_mongo_open(uri, &o, &ud, &err), ORDERS_OK, "open: %s",
+    cr_assert_eq(orders_store_mongo_open(M.uri, &o, &ud, &err), ORDERS_OK, "open: %s",
                  err.message);
     return ud;
 }
@@ -83,7 +68,7 @@ static void *open_store(bool for_pass)
 
 static void raw_update(const char *coll, bson_t *filter, bson_t *update)
 {
-    mongoc_collection_t *cl = mongoc_client_get_collection(raw, db_name, coll);
+    mongoc_collection_t *cl = mongoc_client_get_collection(M.client, M.name, coll);
     bson_t reply;
     bson_error_t e;
     cr_assert(mongoc_collection_update_one(cl, filter, update, NULL, &reply, &e), "%s: %s", coll,
@@ -99,7 +84,7 @@ static void raw_update(const char *coll, bson_t *filter, bson_t *update)
 
 static int64_t raw_count(const char *coll, bson_t *filter)
 {
-    mongoc_collection_t *cl = mongoc_client_get_collection(raw, db_name, coll);
+    mongoc_collection_t *cl = mongoc_client_get_collection(M.client, M.name, coll);
     bson_error_t e;
     int64_t n = mongoc_collection_count_documents(cl, filter, NULL, NULL, NULL, &e);
     cr_assert_geq(n, 0, "count %s: %s", coll, e.message);
@@ -301,7 +286,7 @@ Test(mongo_recovery, stale_update_lock_without_commit_is_undone_and_fenced)
     /* an order o1 at version 1 (written as the store writes orders) */
     bson_t *order = BCON_NEW("_id", BCON_UTF8("o1"), "orderNumber", BCON_UTF8("ORD1"), "version",
                              BCON_INT64(1), "effects", "[", "]", "fenced", "[", "]");
-    mongoc_collection_t *cl = mongoc_client_get_collection(raw, db_name, "orders");
+    mongoc_collection_t *cl = mongoc_client_get_collection(M.client, M.name, "orders");
     cr_assert(mongoc_collection_insert_one(cl, order, NULL, NULL, NULL));
     mongoc_collection_destroy(cl);
     bson_destroy(order);
@@ -313,7 +298,7 @@ Test(mongo_recovery, stale_update_lock_without_commit_is_undone_and_fenced)
                             "orderId", BCON_UTF8("o1"), "state", BCON_UTF8("held"), "holder",
                             BCON_UTF8("aaaaaaaaaaaaaaaaaaaaaaaa"), "heldAt",
                             BCON_DATE_TIME(OLD));
-    cl = mongoc_client_get_collection(raw, db_name, "outbox");
+    cl = mongoc_client_get_collection(M.client, M.name, "outbox");
     cr_assert(mongoc_collection_insert_one(cl, held, NULL, NULL, NULL));
     mongoc_collection_destroy(cl);
     bson_destroy(held);

@@ -23,35 +23,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support/mongo_tmp.h"
+
 #define T0 INT64_C(1700000000000)
 
-static const char *uri;
-static char db_name[64];
-static mongoc_client_t *raw;
+static mongot_db_t M; /* the server, this test's database, a raw client */
 
 static void setup(void)
 {
-    uri = getenv("ORDERS_TEST_MONGO_URI");
-    if (uri == NULL || uri[0] == '\0') {
-        fprintf(stderr, "test_mongo_requeue: SKIPPED: ORDERS_TEST_MONGO_URI is not set "
-                        "(test.sh starts the wire test server and sets it; or point it at a "
-                        "MongoDB)\n");
-        cr_skip_test("ORDERS_TEST_MONGO_URI is not set");
-    }
-    snprintf(db_name, sizeof db_name, "orders_requeue_%ld", (long)getpid());
-    raw = mongoc_client_new(uri);
-    cr_assert_not_null(raw);
+    mongot_db_init(&M, "test_mongo_requeue", "requeue", true);
 }
 
 static void teardown(void)
 {
-    if (raw == NULL)
-        return;
-    mongoc_database_t *db = mongoc_client_get_database(raw, db_name);
-    (void)mongoc_database_drop(db, NULL);
-    mongoc_database_destroy(db);
-    mongoc_client_destroy(raw);
-    raw = NULL;
+    mongot_db_drop(&M);
 }
 
 TestSuite(mongo_requeue, .init = setup, .fini = teardown, .timeout = 60);
@@ -59,11 +44,11 @@ TestSuite(mongo_requeue, .init = setup, .fini = teardown, .timeout = 60);
 static void *open_store(void)
 {
     orders_mongo_options_t o = orders_mongo_options_default();
-    o.database = db_name;
+    o.database = M.name;
     o.recovery_interval_ms = 0; /* no pass: the held event stays held */
     void *ud = NULL;
     orders_error_t err = {0};
-    cr_assert_eq(orders_store_mongo_open(uri, &o, &ud, &err), ORDERS_OK, "open: %s",
+    cr_assert_eq(orders_store_mongo_open(M.uri, &o, &ud, &err), ORDERS_OK, "open: %s",
                  err.message);
     return ud;
 }
@@ -83,7 +68,7 @@ static void put_event(const char *id, const char *state, int64_t created_at)
         BSON_APPEND_UTF8(doc, "holder", "aaaaaaaaaaaaaaaaaaaaaaaa");
         BSON_APPEND_DATE_TIME(doc, "heldAt", T0);
     }
-    mongoc_collection_t *cl = mongoc_client_get_collection(raw, db_name, "outbox");
+    mongoc_collection_t *cl = mongoc_client_get_collection(M.client, M.name, "outbox");
     bson_error_t e;
     cr_assert(mongoc_collection_insert_one(cl, doc, NULL, NULL, &e), "insert %s: %s", id,
               e.message);
@@ -93,7 +78,7 @@ static void put_event(const char *id, const char *state, int64_t created_at)
 
 static int64_t count_state(const char *id, const char *state)
 {
-    mongoc_collection_t *cl = mongoc_client_get_collection(raw, db_name, "outbox");
+    mongoc_collection_t *cl = mongoc_client_get_collection(M.client, M.name, "outbox");
     bson_t *filter = BCON_NEW("_id", BCON_UTF8(id), "state", BCON_UTF8(state));
     bson_error_t e;
     int64_t n = mongoc_collection_count_documents(cl, filter, NULL, NULL, NULL, &e);

@@ -17,40 +17,25 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static mongoc_client_t *client;
+#include "support/mongo_tmp.h"
+
+static mongot_db_t M; /* the server, this test's database, its client */
 static mongoc_database_t *db;
-static char db_name[64];
 
 static void setup(void)
 {
-    const char *uri = getenv("ORDERS_TEST_MONGO_URI");
-    if (uri == NULL || uri[0] == '\0') {
-        fprintf(stderr, "test_mongo_wire: SKIPPED: ORDERS_TEST_MONGO_URI is not set (test.sh "
-                        "starts the wire test server and sets it; or point it at a MongoDB)\n");
-        cr_skip_test("ORDERS_TEST_MONGO_URI is not set");
-    }
-    mongoc_init();
-    bson_error_t error;
-    mongoc_uri_t *u = mongoc_uri_new_with_error(uri, &error);
-    cr_assert_not_null(u, "bad ORDERS_TEST_MONGO_URI: %s", error.message);
-    mongoc_uri_set_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
-    client = mongoc_client_new_from_uri(u);
-    mongoc_uri_destroy(u);
-    cr_assert_not_null(client);
-    snprintf(db_name, sizeof db_name, "orders_wire_%ld", (long)getpid());
-    db = mongoc_client_get_database(client, db_name);
+    mongot_db_init(&M, "test_mongo_wire", "wire", true);
+    db = mongoc_client_get_database(M.client, M.name);
 }
 
 static void teardown(void)
 {
     if (db != NULL) {
-        (void)mongoc_database_drop(db, NULL);
         mongoc_database_destroy(db);
         db = NULL;
     }
-    if (client != NULL) {
-        mongoc_client_destroy(client);
-        client = NULL;
+    if (M.client != NULL) {
+        mongot_db_drop(&M);
         mongoc_cleanup();
     }
 }
@@ -75,7 +60,7 @@ Test(mongo_wire, ping_answers)
     bson_t *cmd = BCON_NEW("ping", BCON_INT32(1));
     bson_t reply;
     bson_error_t error;
-    bool ok = mongoc_client_command_simple(client, "admin", cmd, NULL, &reply, &error);
+    bool ok = mongoc_client_command_simple(M.client, "admin", cmd, NULL, &reply, &error);
     cr_expect(ok, "ping: %s", error.message);
     bson_destroy(&reply);
     bson_destroy(cmd);

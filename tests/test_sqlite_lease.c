@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <orders/orders.h>
@@ -109,30 +108,19 @@ __attribute__((constructor)) static void child_hook(void)
 
 static struct {
     sqlt_db_t db;
-    pid_t pid[PROCS];
-    int report[PROCS]; /* read ends */
-    int go_w;          /* write end of the start pipe */
-    sqlt_lines_t lines[PROCS];
+    sqlt_group_t kids; /* the PROCS children */
 } S;
 
 static void setup(void)
 {
     memset(&S, 0, sizeof S);
-    for (int i = 0; i < PROCS; i++)
-        S.report[i] = -1;
-    S.go_w = -1;
+    sqlt_group_init(&S.kids);
     sqlt_db_init(&S.db, "lease");
 }
 
 static void teardown(void)
 {
-    for (int i = 0; i < PROCS; i++) {
-        sqlt_kill_reap(S.pid[i]); /* only after a failed assertion */
-        if (S.report[i] >= 0)
-            close(S.report[i]);
-    }
-    if (S.go_w >= 0)
-        close(S.go_w);
+    sqlt_group_close(&S.kids);
     bool removed = sqlt_db_remove(&S.db);
     memset(&S, 0, sizeof S);
     cr_expect(removed, "temp directory not fully removed");
@@ -157,31 +145,6 @@ static void seed(void)
     orders_store_sqlite_free(ud);
 }
 
-/* Starts the children and releases them together. */
-static void start_children(void)
-{
-    int go[2];
-    sqlt_pipe(go);
-    S.go_w = go[1];
-    for (int i = 0; i < PROCS; i++) {
-        int rp[2];
-        sqlt_pipe(rp);
-        S.report[i] = rp[0];
-        S.pid[i] = sqlt_spawn_role("lease", S.db.uri, "SQLT_PROC", i, rp[1], go[0]);
-        close(rp[1]);
-        sqlt_lines_init(&S.lines[i], rp[0]);
-    }
-    close(go[0]);
-    char line[SQLT_LINE_MAX];
-    for (int i = 0; i < PROCS; i++) {
-        int got = sqlt_read_line(&S.lines[i], line, sizeof line, READY_TIMEOUT_MS);
-        cr_assert_eq(got, 1, "child %d did not say READY within %d ms", i, READY_TIMEOUT_MS);
-        cr_assert(strncmp(line, "READY ", 6) == 0, "child %d could not start: %s", i, line);
-    }
-    close(S.go_w); /* every child sees EOF at once */
-    S.go_w = -1;
-}
-
 /* Reads child i's lines until its pipe closes: holder[r] gets i for each
  * round it held; returns how many summary lines it sent. */
 static int collect(int i, int holder[ROUNDS], int holders[ROUNDS], int64_t deadline)
@@ -189,7 +152,7 @@ static int collect(int i, int holder[ROUNDS], int holders[ROUNDS], int64_t deadl
     char line[SQLT_LINE_MAX];
     int summaries = 0, outcomes = 0;
     for (;;) {
-        int got = sqlt_read_line(&S.lines[i], line, sizeof line, deadline - test_mono_ms());
+        int got = sqlt_read_line(&S.kids.lines[i], line, sizeof line, deadline - test_mono_ms());
         cr_assert_neq(got, 0, "child %d still running after %d ms", i, RUN_TIMEOUT_MS);
         if (got < 0)
             break;
@@ -241,17 +204,12 @@ Test(sqlite_lease, four_processes_one_holder_per_name, .init = setup, .fini = te
      .timeout = 180)
 {
     seed();
-    start_children();
+    sqlt_group_start(&S.kids, PROCS, "lease", S.db.uri, READY_TIMEOUT_MS);
     int holder[ROUNDS], holders[ROUNDS] = {0};
     int64_t deadline = test_mono_ms() + RUN_TIMEOUT_MS;
     for (int i = 0; i < PROCS; i++) {
         cr_assert_eq(collect(i, holder, holders, deadline), 1, "child %d: no summary", i);
-        int st = 0;
-        char buf[SQLT_STATUS_MAX];
-        cr_assert(sqlt_wait(S.pid[i], &st, 10000), "child %d closed its pipe but did not exit", i);
-        S.pid[i] = 0;
-        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d %s", i,
-                  sqlt_status_str(st, buf));
+        sqlt_group_reap(&S.kids, i, 10000);
     }
     for (int r = 0; r < ROUNDS; r++)
         cr_assert_eq(holders[r], 1, "round %d: %d processes hold the lease", r, holders[r]);

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <orders/orders.h>
@@ -184,30 +183,19 @@ __attribute__((constructor)) static void child_hook(void)
 static struct {
     sqlt_db_t db;
     orders_ctx_t *ctx;
-    pid_t pid[PROCS];
-    int report[PROCS]; /* read ends */
-    int go_w;          /* write end of the start pipe */
-    sqlt_lines_t lines[PROCS];
+    sqlt_group_t kids; /* the PROCS children */
 } S;
 
 static void setup(void)
 {
     memset(&S, 0, sizeof S);
-    for (int i = 0; i < PROCS; i++)
-        S.report[i] = -1;
-    S.go_w = -1;
+    sqlt_group_init(&S.kids);
     sqlt_db_init(&S.db, "procs");
 }
 
 static void teardown(void)
 {
-    for (int i = 0; i < PROCS; i++) {
-        sqlt_kill_reap(S.pid[i]); /* only after a failed assertion */
-        if (S.report[i] >= 0)
-            close(S.report[i]);
-    }
-    if (S.go_w >= 0)
-        close(S.go_w);
+    sqlt_group_close(&S.kids);
     orders_ctx_destroy(S.ctx);
     bool removed = sqlt_db_remove(&S.db);
     memset(&S, 0, sizeof S);
@@ -266,31 +254,11 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
     close_ctx(); /* nothing of ours is open on the file while the children run */
 
     /* ---- two children, released together ---- */
-    int go[2];
-    sqlt_pipe(go);
-    S.go_w = go[1];
-    for (int i = 0; i < PROCS; i++) {
-        int rp[2];
-        sqlt_pipe(rp);
-        S.report[i] = rp[0];
-        S.pid[i] = sqlt_spawn_role("procs", S.db.uri, "SQLT_PROC", i, rp[1], go[0]);
-        close(rp[1]);
-        sqlt_lines_init(&S.lines[i], rp[0]);
-    }
-    close(go[0]);
-
-    char line[SQLT_LINE_MAX];
-    for (int i = 0; i < PROCS; i++) {
-        int got = sqlt_read_line(&S.lines[i], line, sizeof line, READY_TIMEOUT_MS);
-        cr_assert_eq(got, 1, "child %d (pid %d) did not say READY within %d ms (%s)", i,
-                     (int)S.pid[i], READY_TIMEOUT_MS, got < 0 ? "it closed its pipe" : "timeout");
-        cr_assert(strncmp(line, "READY ", 6) == 0, "child %d could not start: %s", i, line);
-    }
+    sqlt_group_start(&S.kids, PROCS, "procs", S.db.uri, READY_TIMEOUT_MS);
     int64_t t0 = test_mono_ms();
-    close(S.go_w); /* both children see EOF at once */
-    S.go_w = -1;
 
     /* ---- collect every line until both pipes close ---- */
+    char line[SQLT_LINE_MAX];
     static outcome_t oc[CUSTOMERS];
     memset(oc, 0, sizeof oc);
     int r_ok[PROCS] = {0}, r_out[PROCS] = {0}, r_other[PROCS] = {0}, r_seen[PROCS] = {0};
@@ -301,11 +269,11 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
     int64_t deadline = t0 + RUN_TIMEOUT_MS;
     for (int i = 0; i < PROCS; i++) {
         for (;;) {
-            int got = sqlt_read_line(&S.lines[i], line, sizeof line, deadline - test_mono_ms());
+            int got = sqlt_read_line(&S.kids.lines[i], line, sizeof line, deadline - test_mono_ms());
             cr_assert_neq(got, 0,
                           "child %d (pid %d) still running after %d ms: a deadlock or a stuck "
                           "busy wait in the SQLite backend?",
-                          i, (int)S.pid[i], RUN_TIMEOUT_MS);
+                          i, (int)S.kids.pid[i], RUN_TIMEOUT_MS);
             if (got < 0)
                 break;
             char kind = line[0];
@@ -343,13 +311,7 @@ Test(sqlite_procs, two_processes_four_threads_ten_units, .init = setup, .fini = 
     }
     int64_t run_ms = test_mono_ms() - t0;
     for (int i = 0; i < PROCS; i++) {
-        int st = 0;
-        char buf[SQLT_STATUS_MAX];
-        cr_assert(sqlt_wait(S.pid[i], &st, 10000), "child %d closed its pipe but did not exit", i);
-        S.pid[i] = 0;
-        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "child %d %s (a sanitizer report of the child, if any, is above)", i,
-                  sqlt_status_str(st, buf));
+        sqlt_group_reap(&S.kids, i, 10000);
         cr_assert_eq(r_seen[i], 1, "child %d sent %d summary lines", i, r_seen[i]);
         cr_assert_eq(r_go[i], 1, "child %d was never released (start pipe)", i);
         cr_log_info("child %d: %d placed, %d out of stock, %d other errors, %lld ms", i, r_ok[i],

@@ -283,6 +283,75 @@ int sqlt_read_line(sqlt_lines_t *r, char *line, size_t cap, int64_t timeout_ms)
     }
 }
 
+void sqlt_group_init(sqlt_group_t *g)
+{
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < SQLT_GROUP_MAX; i++)
+        g->report[i] = -1;
+    g->go_w = -1;
+}
+
+void sqlt_group_start(sqlt_group_t *g, int n, const char *role, const char *uri,
+                      int64_t ready_timeout_ms)
+{
+    cr_assert(n > 0 && n <= SQLT_GROUP_MAX, "a group of %d children (1 to %d)", n,
+              SQLT_GROUP_MAX);
+    cr_assert_eq(g->n, 0, "the group of %s children is already started", role);
+    sqlt_group_init(g);
+    g->n = n; /* from here on sqlt_group_close cleans up, whatever fails */
+    int go[2];
+    sqlt_pipe(go);
+    g->go_w = go[1];
+    for (int i = 0; i < n; i++) {
+        int rp[2];
+        sqlt_pipe(rp);
+        g->report[i] = rp[0];
+        g->pid[i] = sqlt_spawn_role(role, uri, "SQLT_PROC", i, rp[1], go[0]);
+        close(rp[1]);
+        sqlt_lines_init(&g->lines[i], rp[0]);
+    }
+    close(go[0]);
+    char line[SQLT_LINE_MAX];
+    for (int i = 0; i < n; i++) {
+        int got = sqlt_read_line(&g->lines[i], line, sizeof line, ready_timeout_ms);
+        cr_assert_eq(got, 1, "%s child %d (pid %d) did not say READY within %lld ms (%s)", role,
+                     i, (int)g->pid[i], (long long)ready_timeout_ms,
+                     got < 0 ? "it closed its pipe" : "timeout");
+        cr_assert(strncmp(line, "READY ", 6) == 0, "%s child %d could not start: %s", role, i,
+                  line);
+    }
+    close(g->go_w); /* every child sees EOF at once */
+    g->go_w = -1;
+}
+
+void sqlt_group_reap(sqlt_group_t *g, int i, int64_t timeout_ms)
+{
+    cr_assert(i >= 0 && i < g->n && g->pid[i] > 0, "no child %d to reap", i);
+    int st = 0;
+    char buf[SQLT_STATUS_MAX];
+    cr_assert(sqlt_wait(g->pid[i], &st, timeout_ms),
+              "child %d (pid %d) closed its pipe but did not exit within %lld ms", i,
+              (int)g->pid[i], (long long)timeout_ms);
+    g->pid[i] = 0;
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "child %d %s (a sanitizer report of the child, if any, is above)", i,
+              sqlt_status_str(st, buf));
+}
+
+void sqlt_group_close(sqlt_group_t *g)
+{
+    if (g->n <= 0)
+        return; /* never started: nothing is open */
+    for (int i = 0; i < g->n; i++) {
+        sqlt_kill_reap(g->pid[i]); /* only after a failed assertion */
+        if (g->report[i] >= 0)
+            close(g->report[i]);
+    }
+    if (g->go_w >= 0)
+        close(g->go_w);
+    sqlt_group_init(g);
+}
+
 const char *sqlt_child_role(void)
 {
     return getenv("SQLT_ROLE");

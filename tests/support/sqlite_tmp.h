@@ -110,6 +110,42 @@ void sqlt_lines_init(sqlt_lines_t *r, int fd);
  * gone).  A last line without a newline is returned as a line. */
 int sqlt_read_line(sqlt_lines_t *r, char *line, size_t cap, int64_t timeout_ms);
 
+/* ---- a group of children released together ---- */
+
+/* Most children in one group. */
+#define SQLT_GROUP_MAX 16
+
+/* n children of one role, each with its own report pipe, sharing one start
+ * pipe.  The caller owns the storage (a zeroed or sqlt_group_init'ed
+ * struct); every member is the group's, to read, not to change, except
+ * that a test may set pid[i] to 0 after it has reaped child i itself. */
+typedef struct sqlt_group {
+    int n;
+    pid_t pid[SQLT_GROUP_MAX];         /* 0: not started, or reaped */
+    int report[SQLT_GROUP_MAX];        /* read ends, -1 when closed */
+    int go_w;                          /* write end of the start pipe, -1 once closed */
+    sqlt_lines_t lines[SQLT_GROUP_MAX]; /* child i's lines, read from report[i] */
+} sqlt_group_t;
+
+/* An empty group: no child, every descriptor -1 (a zeroed group is empty
+ * too; sqlt_group_start initialises it again). */
+void sqlt_group_init(sqlt_group_t *g);
+/* Starts n (1..SQLT_GROUP_MAX) children with SQLT_ROLE=role, SQLT_DB=uri
+ * and SQLT_PROC=i (sqlt_spawn_role), waits up to ready_timeout_ms for each
+ * one's first line, which must start with "READY " (a child that cannot
+ * start says why instead: the assertion shows its line), then closes the
+ * start pipe, so every child's sqlt_wait_go returns at once.  Asserts on
+ * any failure; the children are left for sqlt_group_close. */
+void sqlt_group_start(sqlt_group_t *g, int n, const char *role, const char *uri,
+                      int64_t ready_timeout_ms);
+/* Waits up to timeout_ms for child i to exit (it has closed its pipe), and
+ * asserts that it exited with 0; pid[i] is 0 afterwards. */
+void sqlt_group_reap(sqlt_group_t *g, int i, int64_t timeout_ms);
+/* Kills and reaps every child still there (after a failed assertion),
+ * closes every descriptor and leaves an empty group.  A group never
+ * started (zeroed, or sqlt_group_init'ed) is a no-op.  For a teardown. */
+void sqlt_group_close(sqlt_group_t *g);
+
 /* ---- child side ---- */
 
 /* SQLT_ROLE of a child started by sqlt_spawn_self, or NULL. */
