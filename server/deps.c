@@ -45,16 +45,12 @@ void srv_deps_free(srv_deps_t *d)
     free(d);
 }
 
-void srv_deps_add_to(srv_deps_t *d, const char *name, srv_probe_fn probe, void *ud)
+void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud)
 {
+    srv_deps_t *d = s->deps;
     if (d == NULL || d->count >= SRV_DEPS_MAX)
         return;
     d->dep[d->count++] = (dep_t){.probe = probe, .ud = ud, .state = {.name = name}};
-}
-
-void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud)
-{
-    srv_deps_add_to(s->deps, name, probe, ud);
 }
 
 static void *probe_one(void *arg)

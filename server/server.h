@@ -249,9 +249,6 @@ typedef struct srv_deps srv_deps_t;
 
 srv_deps_t *srv_deps_new(void);
 void srv_deps_free(srv_deps_t *d);
-/* Adds a dependency (name static; ud owned by the context, not by d).
- * Call before the first request; ignored past SRV_DEPS_MAX. */
-void srv_deps_add_to(srv_deps_t *d, const char *name, srv_probe_fn probe, void *ud);
 /*
  * The state of every dependency in out[0..SRV_DEPS_MAX), returning how
  * many.  A check older than SRV_DEPS_FRESH_MS is redone, every dependency
@@ -285,7 +282,9 @@ typedef struct srv {
  * 0, or -1 after printing why to stderr. */
 int srv_open_context(srv_t *s);
 
-/* srv_deps_add_to(s->deps, ...): a dependency that /health probes. */
+/* Adds a dependency that /health probes to s->deps (name static; ud owned
+ * by the context).  Call before the first request; ignored past
+ * SRV_DEPS_MAX. */
 void srv_deps_add(srv_t *s, const char *name, srv_probe_fn probe, void *ud);
 
 /* One request in flight.  Handlers read the params, body and identity,

@@ -41,7 +41,7 @@ json_t *orders__json_time(int64_t ms)
     return orders__iso8601(ms, buf, sizeof buf) ? json_string(buf) : json_null();
 }
 
-char *orders_event_to_json(const orders_event_t *e)
+json_t *orders__json_event(const orders_event_t *e)
 {
     json_t *o = json_object();
     if (!o)
@@ -56,6 +56,14 @@ char *orders_event_to_json(const orders_event_t *e)
     set_str(o, "currency", e->amount.currency[0] ? e->amount.currency : NULL);
     set_str(o, "detail", e->detail);
     json_object_set_new(o, "timestamp", orders__json_time(e->created_at));
+    return o;
+}
+
+char *orders_event_to_json(const orders_event_t *e)
+{
+    json_t *o = orders__json_event(e);
+    if (!o)
+        return NULL;
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(o);
     return s;

@@ -19,6 +19,9 @@
 json_t *orders__json_money(const orders_money_t *m);
 /* ISO-8601 UTC with milliseconds, or null for 0.  New reference. */
 json_t *orders__json_time(int64_t ms);
+/* The event as orders_event_to_json writes it (new reference, NULL when
+ * memory runs out); the HTTP notifier adds its own members. */
+json_t *orders__json_event(const orders_event_t *e);
 /* Writes "2023-01-01T00:00:00.000Z" into buf; false if it does not fit. */
 bool orders__iso8601(int64_t ms, char *buf, size_t len);
 

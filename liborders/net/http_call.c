@@ -302,7 +302,8 @@ orders_code_t orders__http_request(orders__http_t *hc, const orders__http_reques
     if ((size_t)snprintf(url, sizeof url, "%s%s", hc->base_url, path) >= sizeof url)
         return orders_error_set(err, ORDERS_E_INVALID, id_field, "%s: id too long", what);
     char *text = NULL;
-    if (body && !(text = json_dumps(body, JSON_COMPACT)))
+    /* precision 15: an amount in major units prints exactly (12.99, not 12.990000000000000) */
+    if (body && !(text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15))))
         return orders_error_set(err, ORDERS_E_NOMEM, NULL, "out of memory");
 
     char cause[128] = "";

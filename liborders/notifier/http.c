@@ -18,6 +18,7 @@
 #include <orders/outbox.h>
 
 #include "core/internal.h"
+#include "json/json.h"
 #include "net/http_call.h"
 
 #define HTTP_SERVICE "Notifications service"
@@ -96,13 +97,11 @@ static bool header_safe_id(const char *id)
     return true;
 }
 
-/* The body: the event's JSON (outbox.h) plus recipientType and money.
+/* The body: the event's JSON (orders_event_to_json's members) plus recipientType and money.
  * New reference, NULL when memory runs out. */
 static json_t *event_body(const orders_event_t *e)
 {
-    char *text = orders_event_to_json(e);
-    json_t *body = text ? json_loads(text, 0, NULL) : NULL;
-    free(text);
+    json_t *body = orders__json_event(e);
     if (!body)
         return NULL;
     const char *who = e->type == ORDERS_EVENT_NEW_ORDER ? "seller" : "customer";

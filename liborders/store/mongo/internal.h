@@ -393,6 +393,13 @@ orders_code_t mg_outbox_fetch(void *ud, int64_t now, int64_t limit, orders_event
 orders_code_t mg_outbox_ack(void *ud, const char *event_id, bool delivered, bool dead,
                             int64_t next_attempt_at, const char *error, orders_error_t *err);
 orders_code_t mg_outbox_counts(void *ud, int64_t *pending, int64_t *dead, orders_error_t *err);
+/* Why a write on an outbox event conditioned on its state (want:
+ * "pending" or "dead") matched nothing: ORDERS_OK when it is in want now,
+ * ORDERS_E_CONFLICT (conflict_msg, one %s: the id) in the other state,
+ * ORDERS_E_NOT_FOUND when gone or still held (outbox.c). */
+orders_code_t mg_outbox_refusal(mg_store_t *s, mongoc_client_t *c, const char *event_id,
+                                const char *want, const char *conflict_msg, const char *what,
+                                orders_error_t *err);
 orders_code_t mg_outbox_requeue(void *ud, const char *event_id, int64_t now, int64_t limit,
                                 int64_t *moved, orders_error_t *err);
 orders_code_t mg_history_list(void *ud, const char *order_id, orders_history_list_t *out,

@@ -221,22 +221,26 @@ static orders_code_t ack_write(mg_store_t *s, mongoc_client_t *c, const char *ev
     return rc;
 }
 
-/* Why an ack's write matched nothing: the refusal, or ORDERS_OK when the
- * event is pending now (released since) and the write should be retried. */
-static orders_code_t ack_refusal(mg_store_t *s, mongoc_client_t *c, const char *event_id,
-                                 orders_error_t *err)
+/* Why a write on event id, conditioned on its state being want, matched
+ * nothing: ORDERS_OK when it is in want now (changed since: write again),
+ * ORDERS_E_CONFLICT with conflict_msg (one %s: the id) when it is in the
+ * other state, ORDERS_E_NOT_FOUND when it is gone or still held. */
+orders_code_t mg_outbox_refusal(mg_store_t *s, mongoc_client_t *c, const char *event_id,
+                                const char *want, const char *conflict_msg, const char *what,
+                                orders_error_t *err)
 {
     bson_t *filter = MG_BCON("_id", BCON_UTF8(event_id));
     bson_t *proj = MG_BCON("state", BCON_INT32(1));
     bson_t doc;
     bool found = false;
-    orders_code_t rc = mg_find_one(s, c, MG_OUTBOX, filter, proj, &doc, &found, "outbox_ack", err);
+    orders_code_t rc = mg_find_one(s, c, MG_OUTBOX, filter, proj, &doc, &found, what, err);
     const char *state = found ? mg_get_str(&doc, "state") : NULL;
-    if (rc == ORDERS_OK && state != NULL && strcmp(state, "dead") == 0)
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id", "event %s is a dead letter",
-                              event_id);
-    else if (rc == ORDERS_OK && (state == NULL || strcmp(state, "pending") != 0))
-        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id", /* gone, or still held */
+    bool other = state != NULL && strcmp(state, want) != 0 &&
+                 (strcmp(state, "dead") == 0 || strcmp(state, "pending") == 0);
+    if (rc == ORDERS_OK && other)
+        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id", conflict_msg, event_id);
+    else if (rc == ORDERS_OK && (state == NULL || strcmp(state, want) != 0))
+        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
                               "event %s is not in the outbox", event_id);
     bson_destroy(&doc);
     bson_destroy(proj);
@@ -262,7 +266,8 @@ orders_code_t mg_outbox_ack(void *ud, const char *event_id, bool delivered, bool
         }
         rc = ack_write(s, c, event_id, delivered, update, &done, err);
         if (rc == ORDERS_OK && !done)
-            rc = ack_refusal(s, c, event_id, err);
+            rc = mg_outbox_refusal(s, c, event_id, "pending", "event %s is a dead letter",
+                                   "outbox_ack", err);
     }
     mg_push(s, c);
     if (update != NULL)

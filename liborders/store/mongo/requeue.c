@@ -34,31 +34,6 @@ static orders_code_t revive(mg_store_t *s, mongoc_client_t *c, const char *id, i
     return rc;
 }
 
-/* Why event id was not moved: ORDERS_E_NOT_FOUND (gone, or still held),
- * ORDERS_E_CONFLICT (pending), or ORDERS_OK when it is dead now (made dead
- * since) and the write should be tried again. */
-static orders_code_t refusal(mg_store_t *s, mongoc_client_t *c, const char *id,
-                             orders_error_t *err)
-{
-    bson_t *filter = MG_BCON("_id", BCON_UTF8(id));
-    bson_t *proj = MG_BCON("state", BCON_INT32(1));
-    bson_t doc;
-    bool found = false;
-    orders_code_t rc =
-        mg_find_one(s, c, MG_OUTBOX, filter, proj, &doc, &found, "outbox_requeue", err);
-    const char *state = found ? mg_get_str(&doc, "state") : NULL;
-    if (rc == ORDERS_OK && state != NULL && strcmp(state, "pending") == 0)
-        rc = orders_error_set(err, ORDERS_E_CONFLICT, "event_id",
-                              "event %s is not a dead letter", id);
-    else if (rc == ORDERS_OK && (state == NULL || strcmp(state, "dead") != 0))
-        rc = orders_error_set(err, ORDERS_E_NOT_FOUND, "event_id",
-                              "event %s is not in the outbox", id);
-    bson_destroy(&doc);
-    bson_destroy(proj);
-    bson_destroy(filter);
-    return rc;
-}
-
 /* The dead letter id alone. */
 static orders_code_t requeue_one(mg_store_t *s, mongoc_client_t *c, const char *id, int64_t now,
                                  int64_t *moved, orders_error_t *err)
@@ -71,7 +46,8 @@ static orders_code_t requeue_one(mg_store_t *s, mongoc_client_t *c, const char *
                                     "event %s keeps changing; try again", id);
         rc = revive(s, c, id, now, &done, err);
         if (rc == ORDERS_OK && !done)
-            rc = refusal(s, c, id, err);
+            rc = mg_outbox_refusal(s, c, id, "dead", "event %s is not a dead letter",
+                                   "outbox_requeue", err);
     }
     if (rc == ORDERS_OK)
         *moved = 1;
