@@ -8,11 +8,21 @@
 #      Mongo tests run without it and say they skipped, and why;
 #   4. ctest in both (in build/asan a leak fails the test that leaked:
 #      tests/support/leakcheck.c);
+#   4b. ctest in build/valgrind (-DORDERS_VALGRIND=ON): every test, and every
+#      process it starts (Criterion workers, orders-server), under valgrind
+#      memcheck; an error or a definite leak fails the test
+#      (scripts/valgrind-test.sh).  ORDERS_TEST_SCALE cuts the iteration
+#      counts of the heavy tests and ORDERS_TEST_SLOWDOWN stretches the
+#      client timeouts that tests depend on (docs/reliability.md);
 #   5. installs build/release into a temporary prefix and builds and runs
 #      tests/consumer against it with find_package and with pkg-config;
-#   6. runs build/release/bench/orders-bench --quick when it exists.
+#   6. runs build/release/bench/orders-bench --quick when it exists, and
+#      bench/growth/run.sh --quick (SQLite at 1k and 10k orders; fails on
+#      errors, never on timing);
+#   7. scripts/fuzz.sh: builds build/fuzz (clang, libFuzzer) and runs each
+#      fuzz target of tests/fuzz/ for ORDERS_FUZZ_SECONDS (20) seconds.
 # Last line: "N passed, F failed" (ctest tests of both builds; a failed
-# consumer or bench step counts as one more failure).  Exit status 0 only
+# consumer, bench or fuzz step counts as one more failure).  Exit status 0 only
 # when F is 0.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -35,14 +45,19 @@ summary_and_exit() {
     exit 0
 }
 
-# run_ctest <build dir> [VAR=value...]: runs ctest there and adds its counts.
+# run_ctest <build dir> [VAR=value | ctest argument...]: runs ctest there
+# (VAR=value in its environment) and adds its counts.
 run_ctest() {
-    local dir=$1 log
+    local dir=$1 log a
     shift
+    local envs=() opts=()
+    for a in "$@"; do
+        if [[ $a =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then envs+=("$a"); else opts+=("$a"); fi
+    done
     log="$logs/ctest-$(basename "$dir").log"
     section "ctest in $dir"
     set +e
-    env "$@" ctest --test-dir "$dir" --output-on-failure -j2 2>&1 | tee "$log"
+    env "${envs[@]}" ctest --test-dir "$dir" --output-on-failure -j2 "${opts[@]}" 2>&1 | tee "$log"
     local rc=${PIPESTATUS[0]}
     set -e
 
@@ -69,7 +84,7 @@ run_ctest() {
 section "dependencies"
 scripts/deps.sh
 
-for kind in release asan; do
+for kind in release asan valgrind; do
     section "build $kind"
     if ! scripts/build.sh "$kind"; then
         echo "test.sh: the $kind build failed" >&2
@@ -92,6 +107,14 @@ run_ctest build/release
 run_ctest build/asan \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Left out of this pass, to keep it within CI's time (each Criterion test is
+# one memcheck process, 1-2 s to start): test_conformance_memory,
+# test_conformance_sqlite, test_conformance_mongo (131 tests each, over 5
+# minutes each under valgrind).  They run under ASan above, and under
+# valgrind in scripts/valgrind-full.sh (the whole suite).
+run_ctest build/valgrind \
+    ORDERS_TEST_SCALE=${ORDERS_VALGRIND_TEST_SCALE:-0.1} ORDERS_TEST_SLOWDOWN=10 \
+    --exclude-regex '^test_conformance_'
 
 section "install build/release into $prefix and build the consumer"
 if cmake --install build/release --prefix "$prefix" >"$logs/install.log" 2>&1 &&
@@ -112,6 +135,24 @@ if [[ -x "$bench" ]]; then
     fi
 else
     section "no $bench yet: bench skipped"
+fi
+
+# growth, short: 1k and 10k SQLite orders, 2 s a run (about a minute);
+# fails only when the script cannot run or a request fails, never on timing
+if [[ -x build/release/bench/orders-growth-seed ]]; then
+    section "bench/growth/run.sh --quick build/release"
+    if ! timeout 300 bench/growth/run.sh --quick build/release; then
+        echo "test.sh: bench/growth/run.sh --quick failed" >&2
+        failed=$((failed + 1))
+    fi
+else
+    section "no build/release/bench/orders-growth-seed yet: growth skipped"
+fi
+
+section "scripts/fuzz.sh ${ORDERS_FUZZ_SECONDS:-20} (libFuzzer targets of tests/fuzz)"
+if ! scripts/fuzz.sh "${ORDERS_FUZZ_SECONDS:-20}"; then
+    echo "test.sh: scripts/fuzz.sh failed (inputs and logs under build/fuzz/work/)" >&2
+    failed=$((failed + 1))
 fi
 
 summary_and_exit

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# scripts/build.sh release|asan [extra cmake -D options...]
-#   release  build/release: CMAKE_BUILD_TYPE=Release
-#   asan     build/asan:    RelWithDebInfo + ORDERS_SANITIZE=ON (ASan + UBSan)
+# scripts/build.sh release|asan|valgrind [extra cmake -D options...]
+#   release  build/release:  CMAKE_BUILD_TYPE=Release
+#   asan     build/asan:     RelWithDebInfo + ORDERS_SANITIZE=ON (ASan + UBSan)
+#   valgrind build/valgrind: RelWithDebInfo + ORDERS_VALGRIND=ON (every test
+#                            under valgrind memcheck; no bench)
 # Both with ORDERS_WERROR=ON.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -10,8 +12,12 @@ kind=${1:-}
 case "$kind" in
 release) args=(-DCMAKE_BUILD_TYPE=Release -DORDERS_SANITIZE=OFF) ;;
 asan) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDERS_SANITIZE=ON) ;;
+valgrind)
+    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DORDERS_SANITIZE=OFF -DORDERS_VALGRIND=ON
+        -DORDERS_BUILD_BENCH=OFF)
+    ;;
 *)
-    echo "usage: scripts/build.sh release|asan [cmake options...]" >&2
+    echo "usage: scripts/build.sh release|asan|valgrind [cmake options...]" >&2
     exit 2
     ;;
 esac

@@ -101,12 +101,27 @@ void srv_claims_clear(srv_claims_t *c)
     memset(c, 0, sizeof *c);
 }
 
+/*
+ * True when token is three segments with a non-empty signature.  libjwt
+ * 1.10.2 must never see an empty signature: for an RS256/ES256 header it
+ * base64-decodes it into a malloc(0) block and writes past it (a heap
+ * overflow that valgrind found through test_srv_auth's
+ * alg_none_is_401, "header.claims." with alg RS256).  No genuine token of
+ * an accepted algorithm has an empty signature.
+ */
+static bool signature_present(const char *token)
+{
+    const char *first = strchr(token, '.');
+    const char *second = first ? strchr(first + 1, '.') : NULL;
+    return second != NULL && second[1] != '\0' && strchr(second + 1, '.') == NULL;
+}
+
 /* Decodes token with key and keeps it only when its algorithm is alg. */
 static jwt_t *decode_pinned(const char *token, const unsigned char *key, size_t len,
                             jwt_alg_t alg)
 {
     jwt_t *j = NULL;
-    if (key == NULL || len == 0)
+    if (key == NULL || len == 0 || !signature_present(token))
         return NULL;
     if (jwt_decode(&j, token, key, (int)len) != 0 || j == NULL)
         return NULL;

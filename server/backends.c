@@ -129,7 +129,8 @@ int srv_open_context(srv_t *s)
 {
     orders_error_t err;
     orders_config_t oc = orders_config_default();
-    oc.reservation_ms = s->cfg.reservation_minutes * 60 * 1000;
+    oc.reservation_ms = s->cfg.reservation_seconds > 0 ? s->cfg.reservation_seconds * 1000
+                                                       : s->cfg.reservation_minutes * 60 * 1000;
     oc.outbox_backoff_ms = s->cfg.outbox_backoff_ms;
     oc.outbox_max_attempts = (int)s->cfg.outbox_max_attempts;
     if (orders_ctx_new(&oc, &s->ctx, &err) != ORDERS_OK ||

@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ static const opt_t opts[] = {
         100000000),
     INT("--reservation-minutes", "ORDERS_RESERVATION_MINUTES", "reservationMinutes",
         reservation_minutes, 1, 1440),
+    INT("--reservation-seconds", "ORDERS_RESERVATION_SECONDS", "reservationSeconds",
+        reservation_seconds, 0, 86400),
     BOOL("--demo-catalog", "ORDERS_DEMO_CATALOG", "demoCatalog", demo_catalog),
     INT("--threads", "ORDERS_THREADS", "threads", threads, 2, 1024),
     STR("--events-log", "ORDERS_EVENTS_LOG", "eventsLog", events_log),
@@ -72,26 +75,41 @@ static void *field(srv_config_t *cfg, const opt_t *o)
     return (char *)cfg + o->off;
 }
 
-static int set_str(srv_config_t *cfg, const opt_t *o, const char *v)
+/* "orders-server: <message>\n" to msgs (stderr for the server; NULL:
+ * nowhere, for the fuzz target); returns -1 for the callers' returns. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int complain(FILE *msgs, const char *fmt, ...)
+{
+    if (msgs == NULL)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("orders-server: ", msgs);
+    vfprintf(msgs, fmt, ap);
+    fputc('\n', msgs);
+    va_end(ap);
+    return -1;
+}
+
+static int set_str(srv_config_t *cfg, const opt_t *o, const char *v, FILE *msgs)
 {
     char **dst = field(cfg, o);
     char *copy = strdup(v);
-    if (copy == NULL) {
-        fprintf(stderr, "orders-server: out of memory\n");
-        return -1;
-    }
+    if (copy == NULL)
+        return complain(msgs, "out of memory");
     free(*dst);
     *dst = copy;
     return 0;
 }
 
-static int set_int(srv_config_t *cfg, const opt_t *o, const char *from, long long v)
+static int set_int(srv_config_t *cfg, const opt_t *o, const char *from, long long v,
+                   FILE *msgs)
 {
-    if (v < o->min || v > o->max) {
-        fprintf(stderr, "orders-server: %s must be between %lld and %lld\n", from,
-                (long long)o->min, (long long)o->max);
-        return -1;
-    }
+    if (v < o->min || v > o->max)
+        return complain(msgs, "%s must be between %lld and %lld", from, (long long)o->min,
+                        (long long)o->max);
     if (o->off == offsetof(srv_config_t, port) || o->off == offsetof(srv_config_t, threads))
         *(int *)field(cfg, o) = (int)v;
     else
@@ -100,98 +118,93 @@ static int set_int(srv_config_t *cfg, const opt_t *o, const char *from, long lon
 }
 
 /* A value given as text (flag or environment); from names it in messages. */
-static int set_text(srv_config_t *cfg, const opt_t *o, const char *from, const char *v)
+static int set_text(srv_config_t *cfg, const opt_t *o, const char *from, const char *v,
+                    FILE *msgs)
 {
     switch (o->type) {
     case OPT_STR:
-        if (*v == '\0') {
-            fprintf(stderr, "orders-server: %s must not be empty\n", from);
-            return -1;
-        }
-        return set_str(cfg, o, v);
+        if (*v == '\0')
+            return complain(msgs, "%s must not be empty", from);
+        return set_str(cfg, o, v, msgs);
     case OPT_INT: {
         char *end = NULL;
         errno = 0;
         long long n = strtoll(v, &end, 10);
-        if (errno != 0 || end == v || *end != '\0') {
-            fprintf(stderr, "orders-server: %s must be an integer, not \"%s\"\n", from, v);
-            return -1;
-        }
-        return set_int(cfg, o, from, n);
+        if (errno != 0 || end == v || *end != '\0')
+            return complain(msgs, "%s must be an integer, not \"%s\"", from, v);
+        return set_int(cfg, o, from, n, msgs);
     }
     case OPT_BOOL:
         if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
             *(bool *)field(cfg, o) = true;
         else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || *v == '\0')
             *(bool *)field(cfg, o) = false;
-        else {
-            fprintf(stderr, "orders-server: %s must be 1 or 0, not \"%s\"\n", from, v);
-            return -1;
-        }
+        else
+            return complain(msgs, "%s must be 1 or 0, not \"%s\"", from, v);
         return 0;
     }
     return -1;
 }
 
-static int set_json(srv_config_t *cfg, const opt_t *o, const char *path, const json_t *v)
+static int set_json(srv_config_t *cfg, const opt_t *o, const char *path, const json_t *v,
+                    FILE *msgs)
 {
     char from[160];
     snprintf(from, sizeof from, "\"%s\" in %s", o->key, path);
     switch (o->type) {
     case OPT_STR:
-        if (!json_is_string(v) || json_string_length(v) == 0) {
-            fprintf(stderr, "orders-server: %s must be a non-empty string\n", from);
-            return -1;
-        }
-        return set_str(cfg, o, json_string_value(v));
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return complain(msgs, "%s must be a non-empty string", from);
+        return set_str(cfg, o, json_string_value(v), msgs);
     case OPT_INT:
-        if (!json_is_integer(v)) {
-            fprintf(stderr, "orders-server: %s must be an integer\n", from);
-            return -1;
-        }
-        return set_int(cfg, o, from, json_integer_value(v));
+        if (!json_is_integer(v))
+            return complain(msgs, "%s must be an integer", from);
+        return set_int(cfg, o, from, json_integer_value(v), msgs);
     case OPT_BOOL:
-        if (!json_is_boolean(v)) {
-            fprintf(stderr, "orders-server: %s must be true or false\n", from);
-            return -1;
-        }
+        if (!json_is_boolean(v))
+            return complain(msgs, "%s must be true or false", from);
         *(bool *)field(cfg, o) = json_is_true(v);
         return 0;
     }
     return -1;
 }
 
-static int load_file(srv_config_t *cfg, const char *path)
+/* The options of a parsed config file (root, borrowed); path names it. */
+static int load_root(srv_config_t *cfg, json_t *root, const char *path, FILE *msgs)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        fprintf(stderr, "orders-server: config %s: %s (line %d)\n", path, jerr.text, jerr.line);
-        return -1;
-    }
-    int rc = 0;
-    if (!json_is_object(root)) {
-        fprintf(stderr, "orders-server: config %s must hold a JSON object\n", path);
-        rc = -1;
-    }
+    if (!json_is_object(root))
+        return complain(msgs, "config %s must hold a JSON object", path);
     const char *key;
-    json_t *v;
+    const json_t *v;
     json_object_foreach(root, key, v) {
-        if (rc != 0)
-            break;
         const opt_t *o = NULL;
         for (size_t i = 0; i < NOPTS && o == NULL; i++)
             if (!strcmp(opts[i].key, key))
                 o = &opts[i];
-        if (o == NULL) {
-            fprintf(stderr, "orders-server: config %s: unknown key \"%s\"\n", path, key);
-            rc = -1;
-        } else {
-            rc = set_json(cfg, o, path, v);
-        }
+        if (o == NULL)
+            return complain(msgs, "config %s: unknown key \"%s\"", path, key);
+        if (set_json(cfg, o, path, v, msgs) != 0)
+            return -1;
     }
+    return 0;
+}
+
+/* root (a new reference, or NULL for a parse error in jerr) into cfg. */
+static int load_parsed(srv_config_t *cfg, json_t *root, const json_error_t *jerr,
+                       const char *path, FILE *msgs)
+{
+    if (root == NULL)
+        return complain(msgs, "config %s: %s (line %d)", path, jerr->text, jerr->line);
+    int rc = load_root(cfg, root, path, msgs);
     json_decref(root);
     return rc;
+}
+
+static int load_file(srv_config_t *cfg, const char *path, FILE *msgs)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    return load_parsed(cfg, root, &jerr, path, msgs);
 }
 
 static void defaults(srv_config_t *cfg)
@@ -242,7 +255,7 @@ static const char *config_path(int argc, char **argv, int first)
     return env && *env ? env : NULL;
 }
 
-static int load_flags(srv_config_t *cfg, int argc, char **argv, int first)
+static int load_flags(srv_config_t *cfg, int argc, char **argv, int first, FILE *msgs)
 {
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
@@ -254,45 +267,55 @@ static int load_flags(srv_config_t *cfg, int argc, char **argv, int first)
             continue;
         const char *value;
         const opt_t *o = find_flag(arg, &value);
-        if (o == NULL) {
-            fprintf(stderr, "orders-server: unknown option %s (see --help)\n", arg);
-            return -1;
-        }
+        if (o == NULL)
+            return complain(msgs, "unknown option %s (see --help)", arg);
         if (value == NULL && o->type == OPT_BOOL) {
             value = "1";
         } else if (value == NULL) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "orders-server: %s needs a value\n", o->flag);
-                return -1;
-            }
+            if (i + 1 >= argc)
+                return complain(msgs, "%s needs a value", o->flag);
             value = argv[++i];
         }
-        if (set_text(cfg, o, o->flag, value) != 0)
+        if (set_text(cfg, o, o->flag, value, msgs) != 0)
             return -1;
     }
     return 0;
 }
 
-int srv_config_load(srv_config_t *cfg, int argc, char **argv, int first)
+int srv_config_parse(srv_config_t *cfg, int argc, char **argv, int first, FILE *msgs)
 {
     defaults(cfg);
     const char *path = config_path(argc, argv, first);
     if (path != NULL && (set_str(cfg, &(opt_t){.off = offsetof(srv_config_t, config_file)},
-                                 path) != 0 ||
-                         load_file(cfg, path) != 0))
+                                 path, msgs) != 0 ||
+                         load_file(cfg, path, msgs) != 0))
         return -1;
     for (size_t i = 0; i < NOPTS; i++) {
         const char *v = getenv(opts[i].env);
-        if (v != NULL && set_text(cfg, &opts[i], opts[i].env, v) != 0)
+        if (v != NULL && set_text(cfg, &opts[i], opts[i].env, v, msgs) != 0)
             return -1;
     }
-    if (load_flags(cfg, argc, argv, first) != 0)
+    if (load_flags(cfg, argc, argv, first, msgs) != 0)
         return -1;
-    if (cfg->listen == NULL && set_str(cfg, &opts[1], "127.0.0.1") != 0)
+    if (cfg->listen == NULL && set_str(cfg, &opts[1], "127.0.0.1", msgs) != 0)
         return -1;
-    if (cfg->store == NULL && set_str(cfg, &opts[2], "sqlite:./orders.db") != 0)
+    if (cfg->store == NULL && set_str(cfg, &opts[2], "sqlite:./orders.db", msgs) != 0)
         return -1;
     return 0;
+}
+
+int srv_config_load(srv_config_t *cfg, int argc, char **argv, int first)
+{
+    return srv_config_parse(cfg, argc, argv, first, stderr);
+}
+
+int srv_config_load_json(srv_config_t *cfg, const char *text, size_t len, const char *origin,
+                         FILE *msgs)
+{
+    defaults(cfg);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    return load_parsed(cfg, root, &jerr, origin, msgs);
 }
 
 void srv_config_clear(srv_config_t *cfg)

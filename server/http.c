@@ -194,6 +194,30 @@ static bool is_json_type(const char *ct)
            (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+json_t *srv_body_parse(const char *buf, size_t len, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    if (len == 0)
+        return json_object();
+    json_error_t jerr;
+    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (v == NULL) {
+        /* jansson names its own flag for a NUL escape: say what is wrong instead */
+        const char *what = strstr(jerr.text, "JSON_ALLOW_NUL") != NULL
+                               ? "\\u0000 is not allowed in strings"
+                               : jerr.text;
+        snprintf(why, why_len, "Malformed JSON: %s at line %d, column %d", what, jerr.line,
+                 jerr.column);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        snprintf(why, why_len, "The request body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}
+
 /* Reads and parses the JSON body; false after answering 413, 415 or 400.
  * No body at all reads as {}.  The bytes of a parsed body stay in r->raw
  * (for signatures) until handle() frees them after the handler. */
@@ -240,30 +264,16 @@ static bool read_body(srv_req_t *r, json_t **out)
         srv_fail(r, 400, "Incomplete request body");
         return false;
     }
-    json_error_t jerr;
-    *out = got ? json_loadb(buf, got, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr)
-               : json_object();
-    if (json_is_object(*out) && got > 0) { /* kept for the handler: signed bodies */
+    char why[200];
+    *out = srv_body_parse(buf, got, why, sizeof why);
+    if (*out != NULL && got > 0) { /* kept for the handler: signed bodies */
         r->raw = buf;
         r->raw_len = got;
     } else {
         free(buf);
     }
     if (*out == NULL) {
-        char msg[200];
-        /* jansson names its own flag for a NUL escape: say what is wrong instead */
-        const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") != NULL
-                              ? "\\u0000 is not allowed in strings"
-                              : jerr.text;
-        snprintf(msg, sizeof msg, "Malformed JSON: %s at line %d, column %d", why,
-                 jerr.line, jerr.column);
-        srv_fail(r, 400, msg);
-        return false;
-    }
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        srv_fail(r, 400, "The request body must be a JSON object");
+        srv_fail(r, why[0] != '\0' ? 400 : 500, why[0] != '\0' ? why : "Internal server error");
         return false;
     }
     return true;

@@ -33,7 +33,8 @@ static void usage(FILE *f)
     fputs("usage: orders-server [serve] [--port N] [--listen HOST] [--store URI]\n"
           "                     [--jwt-secret S] [--jwt-public-key PEM] [--service-key K]\n"
           "                     [--rate-limit-customer N] [--rate-limit-admin N]\n"
-          "                     [--reservation-minutes N] [--demo-catalog] [--config FILE]\n"
+          "                     [--reservation-minutes N] [--reservation-seconds N]\n"
+          "                     [--demo-catalog] [--config FILE]\n"
           "                     [--threads N] [--events-log FILE] [--log FILE]\n"
           "                     [--products-url URL] [--customers-url URL]\n"
           "                     [--services-key K] [--notifications-url URL]\n"
@@ -86,8 +87,10 @@ static int cmd_token(int argc, char **argv)
     for (int i = 0; i < nrest; i++)
         args[1 + i] = rest[i];
     srv_config_t cfg;
-    if (srv_config_load(&cfg, 1 + nrest, args, 1) != 0)
+    if (srv_config_load(&cfg, 1 + nrest, args, 1) != 0) {
+        srv_config_clear(&cfg); /* the options read before the refused one */
         return 2;
+    }
     int rc = 0;
     if (cfg.jwt_secret == NULL) {
         fprintf(stderr, "orders-server token: set ORDERS_JWT_SECRET or --jwt-secret\n");

@@ -49,6 +49,7 @@ typedef struct srv_config {
     int64_t rate_limit_customer;   /* per 15 minutes; 0 = off */
     int64_t rate_limit_admin;      /* per 15 minutes; 0 = off */
     int64_t reservation_minutes;   /* 30 */
+    int64_t reservation_seconds;   /* 0; > 0 replaces reservation_minutes (tests) */
     bool demo_catalog;
     int threads;                   /* CivetWeb worker threads: 64 */
     char *events_log;              /* notifier's JSON lines; NULL = stderr */
@@ -73,6 +74,13 @@ typedef struct srv_config {
  * option to stderr.  cfg owns its strings: srv_config_clear frees them.
  */
 int srv_config_load(srv_config_t *cfg, int argc, char **argv, int first);
+/* srv_config_load with its messages written to msgs instead (NULL: none). */
+int srv_config_parse(srv_config_t *cfg, int argc, char **argv, int first, FILE *msgs);
+/* Defaults, then the options of a config file's text (len bytes, as
+ * --config reads a file; origin names it in messages, which go to msgs,
+ * NULL: none).  0 or -1, like srv_config_load; srv_config_clear either way. */
+int srv_config_load_json(srv_config_t *cfg, const char *text, size_t len, const char *origin,
+                         FILE *msgs);
 void srv_config_clear(srv_config_t *cfg);
 
 /* ---- authentication (auth.c) --------------------------------------------------- */
@@ -314,6 +322,11 @@ struct srv_req {
     char detail[ORDERS_ERROR_MESSAGE_MAX]; /* a 5xx's real cause: logged, never sent */
 };
 
+/* A request body's bytes (len of them, no NUL needed) as the JSON object a
+ * handler gets (new reference); no bytes give {}.  NULL for anything else,
+ * with the 400 message in why ("Malformed JSON: ...", "The request body
+ * must be a JSON object"), or why "" when memory ran out.  Thread-safe. */
+json_t *srv_body_parse(const char *buf, size_t len, char *why, size_t why_len);
 /* The CivetWeb handler for every URI. */
 int srv_dispatch(struct mg_connection *conn, void *cbdata);
 /* CivetWeb's http_error callback: its own error answers (requests it does

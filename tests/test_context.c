@@ -406,3 +406,31 @@ Test(context, the_clock_drives_timestamps)
     cr_assert(now >= sys - 5000 && now <= sys + 5000, "system clock %lld vs %lld",
               (long long)now, (long long)sys);
 }
+
+/* Ids are UTF-8 like every string of a record (types.h): other bytes are
+ * refused where an id comes in, naming the field, so no record holds text
+ * that JSON cannot carry (found by tests/fuzz/fuzz_routes.c). */
+Test(context, ids_must_be_valid_utf8)
+{
+    static const char *const bad[] = {
+        "p\xff",          /* not UTF-8 at all */
+        "p\xc3",          /* a sequence cut short */
+        "p\xc0\xaf",      /* an overlong '/' */
+        "p\xed\xa0\x80",  /* a UTF-16 surrogate */
+        "p\xf4\x90\x80\x80", /* past U+10FFFF */
+    };
+    orders_error_t err;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        orders_product_t p = {.id = (char *)bad[i], .seller_id = "s1", .name = "Bad",
+                              .price = {.amount = 100, .currency = "USD"}, .active = true};
+        cr_expect_eq(orders_product_put(F.ctx, &p, true, NULL, &err), ORDERS_E_INVALID,
+                     "case %zu", i);
+        cr_expect_str_eq(err.field, "id", "case %zu", i);
+        orders_stock_t st;
+        cr_expect_eq(orders_stock_get(F.ctx, bad[i], &st, &err), ORDERS_E_INVALID, "case %zu", i);
+    }
+    orders_product_t ok = {.id = "caf\xc3\xa9-\xf0\x9f\x8d\xb5", .seller_id = "s1",
+                           .name = "Tea", .price = {.amount = 100, .currency = "USD"},
+                           .active = true};
+    cr_expect_eq(orders_product_put(F.ctx, &ok, true, NULL, &err), ORDERS_OK, "%s", err.message);
+}

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "support/clock.h"
 #include "support/fixture_more.h"
 #include "stub_gateway.h"
 
 #define KEY "sk_test_gateway_key_0123"
-#define TIMEOUT_MS 500            /* the client's; the stub's delay fault is longer */
+/* the client's; the stub's delay fault is longer (both stretched by
+ * ORDERS_TEST_SLOWDOWN in slow runs: support/clock.h) */
+#define TIMEOUT_MS ((int)test_scaled_ms(500))
 #define PRICE 1999                /* p1; orders take 2 units: 3998 */
 
 static fixture_t f;

@@ -50,6 +50,7 @@
 
 #include <orders/orders.h>
 
+#include "support/order_check.h"
 #include "support/sqlite_integrity.h"
 #include "support/clock.h"
 #include "support/sqlite_tmp.h"
@@ -303,123 +304,20 @@ static int64_t outbox_pending(const char *when)
     return pending;
 }
 
-static size_t history_count(const char *when, const orders_order_t *o)
-{
-    orders_history_list_t h = {0};
-    orders_error_t err = {0};
-    orders_code_t rc = orders_order_history(S.ctx, o->id, &h, &err);
-    cr_assert_eq(rc, ORDERS_OK, "%s: history of order %s: %s (%s)", when, o->id,
-                 orders_strerror(rc), err.message);
-    bool placed = false, confirmed = false;
-    for (size_t i = 0; i < h.count; i++) {
-        placed |= h.items[i]->from_status == NULL;
-        confirmed |= h.items[i]->to_status && strcmp(h.items[i]->to_status, "confirmed") == 0;
-    }
-    size_t n = h.count;
-    orders_history_list_clear(&h);
-    cr_assert(placed && confirmed,
-              "%s: order %s (customer %s) has %zu history entries without its placement (%d) "
-              "or its confirmation (%d): half-placed",
-              when, o->id, o->customer_id, n, placed, confirmed);
-    return n;
-}
-
-/* Asserts that order o is whole, and adds its units to *units_a / *units_b. */
+/* Asserts that order o is whole (support/order_check.h), and adds its units
+ * to *units_a / *units_b. */
 static void check_order(const char *when, const orders_order_t *o, int64_t *units_a,
                         int64_t *units_b)
 {
-    orders_error_t err = {0};
     int c = -1, n = -1;
     cr_assert(parse_customer(o->customer_id, &c, &n) && (c < CYCLES || c == PARENT_CYCLE),
               "%s: order %s belongs to unexpected customer %s", when, o->id, o->customer_id);
-    int64_t want_a = qty_a(n);
-    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED, "%s: order %s (%s) is %s, not confirmed",
-                 when, o->id, o->customer_id, orders_status_name(o->status));
-    cr_assert_eq(o->payment_method, ORDERS_METHOD_COD, "%s: order %s is paid by %s", when, o->id,
-                 orders_payment_method_name(o->payment_method));
-    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PENDING, "%s: order %s payment is %s", when,
-                 o->id, orders_payment_status_name(o->payment_status));
-    cr_assert_eq(o->version, 1, "%s: order %s at version %lld, nobody updated it", when, o->id,
-                 (long long)o->version);
-    cr_assert_eq(o->item_count, 2, "%s: order %s (%s) has %zu items, its cart had 2", when,
-                 o->id, o->customer_id, o->item_count);
-    int64_t got_a = 0, got_b = 0;
-    for (size_t i = 0; i < o->item_count; i++) {
-        const orders_order_item_t *it = &o->items[i];
-        cr_assert_eq(it->status, ORDERS_ITEM_CONFIRMED, "%s: order %s item %s is %s", when, o->id,
-                     it->product_id, orders_item_status_name(it->status));
-        if (strcmp(it->product_id, PRODUCT_A) == 0)
-            got_a += it->quantity;
-        else if (strcmp(it->product_id, PRODUCT_B) == 0)
-            got_b += it->quantity;
-        else
-            cr_assert_fail("%s: order %s has unknown product %s", when, o->id, it->product_id);
-    }
-    cr_assert(got_a == want_a && got_b == 1,
-              "%s: order %s (%s): %s x %lld and %s x %lld, its cart had %lld and 1", when, o->id,
-              o->customer_id, PRODUCT_A, (long long)got_a, PRODUCT_B, (long long)got_b,
-              (long long)want_a);
-    int64_t want_total = PRICE_A * want_a + PRICE_B;
-    cr_assert_eq(o->total_amount.amount, want_total, "%s: order %s total %lld, expected %lld",
-                 when, o->id, (long long)o->total_amount.amount, (long long)want_total);
-
-    /* its reservation: there, confirmed, holding the same lines */
-    orders_reservation_t *r = NULL;
-    orders_code_t rc = orders_reservation_get(S.ctx, o->id, &r, &err);
-    cr_assert_eq(rc, ORDERS_OK, "%s: order %s (%s) has no reservation: %s (%s)", when, o->id,
-                 o->customer_id, orders_strerror(rc), err.message);
-    orders_reservation_status_t rs = r->status;
-    bool local = r->local_stock;
-    int64_t res_a = 0, res_b = 0;
-    for (size_t i = 0; i < r->line_count; i++) {
-        if (strcmp(r->lines[i].product_id, PRODUCT_A) == 0)
-            res_a += r->lines[i].quantity;
-        else if (strcmp(r->lines[i].product_id, PRODUCT_B) == 0)
-            res_b += r->lines[i].quantity;
-    }
-    orders_reservation_free(r);
-    cr_assert_eq(rs, ORDERS_RES_CONFIRMED, "%s: reservation of order %s is %s, not confirmed",
-                 when, o->id, orders_reservation_status_name(rs));
-    cr_assert(local, "%s: reservation of order %s does not hold store stock", when, o->id);
-    cr_assert(res_a == want_a && res_b == 1,
-              "%s: reservation of order %s holds %s x %lld, %s x %lld (order: %lld and 1)", when,
-              o->id, PRODUCT_A, (long long)res_a, PRODUCT_B, (long long)res_b, (long long)want_a);
-
-    /* its customer's cart was cleared in the same step */
-    orders_cart_t *cart = NULL;
-    rc = orders_cart_get(S.ctx, o->customer_id, &cart, &err);
-    cr_assert_eq(rc, ORDERS_OK, "%s: cart of %s: %s (%s)", when, o->customer_id,
-                 orders_strerror(rc), err.message);
-    size_t lines = cart->item_count;
-    orders_cart_free(cart);
-    cr_assert_eq(lines, 0, "%s: order %s is stored but the cart of %s still has %zu lines", when,
-                 o->id, o->customer_id, lines);
-
-    /* history written with it (as many entries as the reference order) */
-    size_t h = history_count(when, o);
+    const ochk_line_t lines[] = {{PRODUCT_A, qty_a(n), PRICE_A}, {PRODUCT_B, 1, PRICE_B}};
+    size_t h = ochk_order_whole(S.ctx, when, o, ORDERS_METHOD_COD, lines, 2);
     cr_assert_eq(h, S.history_per_order, "%s: order %s has %zu history entries, a placement "
                  "writes %zu", when, o->id, h, S.history_per_order);
-
-    *units_a += got_a;
-    *units_b += got_b;
-}
-
-static void check_stock(const char *when, const char *product, int64_t units)
-{
-    orders_stock_t st = sqlt_stock_of(S.ctx, when, product);
-    cr_assert_eq(st.available + st.reserved + st.sold, st.stocked - st.adjusted,
-                 "%s: invariant broken for %s: %lld + %lld + %lld != %lld - %lld", when, product,
-                 (long long)st.available, (long long)st.reserved, (long long)st.sold,
-                 (long long)st.stocked, (long long)st.adjusted);
-    cr_assert_eq(st.sold, units, "%s: %s sold = %lld, but the stored orders hold %lld units",
-                 when, product, (long long)st.sold, (long long)units);
-    cr_assert_eq(st.reserved, 0, "%s: %s reserved = %lld (cod sells at once)", when, product,
-                 (long long)st.reserved);
-    cr_assert_eq(st.stocked, STOCK, "%s: %s stocked = %lld, %d were added", when, product,
-                 (long long)st.stocked, STOCK);
-    cr_assert_eq(st.adjusted, 0, "%s: %s adjusted = %lld", when, product, (long long)st.adjusted);
-    cr_assert_eq(st.available, STOCK - units, "%s: %s available = %lld, expected %lld", when,
-                 product, (long long)st.available, (long long)(STOCK - units));
+    *units_a += lines[0].quantity;
+    *units_b += lines[1].quantity;
 }
 
 typedef struct verdict {
@@ -516,8 +414,8 @@ static verdict_t verify(const char *when, int cycle)
     free(numbers);
 
     /* stock matches the orders, and the outbox holds every placement's events */
-    check_stock(when, PRODUCT_A, v.units_a);
-    check_stock(when, PRODUCT_B, v.units_b);
+    ochk_stock_sold(S.ctx, when, PRODUCT_A, STOCK, v.units_a);
+    ochk_stock_sold(S.ctx, when, PRODUCT_B, STOCK, v.units_b);
     int64_t pending = outbox_pending(when);
     cr_assert_eq(pending, S.events_per_order * v.orders,
                  "%s: %lld outbox events for %lld orders (%lld per placement)", when,
@@ -646,7 +544,8 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
         orders_order_t *o = NULL;
         cr_assert_eq(orders_order_get(S.ctx, S.acks[0].order_id, NULL, &o, &err), ORDERS_OK, "%s",
                      err.message);
-        S.history_per_order = history_count("setup", o);
+        const ochk_line_t lines[] = {{PRODUCT_A, qty_a(0), PRICE_A}, {PRODUCT_B, 1, PRICE_B}};
+        S.history_per_order = ochk_order_whole(S.ctx, "setup", o, ORDERS_METHOD_COD, lines, 2);
         orders_order_free(o);
     }
     close_ctx();

@@ -46,6 +46,7 @@ done
 tmp=$(mktemp -d /tmp/orders-http-bench.XXXXXX)
 server_pid=
 ping_pid=
+express_pid=
 
 # stop_pid PID: SIGTERM, up to 10 s to exit, then SIGKILL.
 stop_pid() {
@@ -63,6 +64,7 @@ stop_pid() {
 cleanup() {
     stop_pid "$server_pid"
     stop_pid "$ping_pid"
+    stop_pid "$express_pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -185,6 +187,30 @@ run_loadgen() { # NAME PORT ARGS...
 
 echo "== ping ceiling (wrk -t2 -c$wrk_conns -d${duration}s)"
 run_wrk ping-wrk "http://127.0.0.1:$ping_port/ping"
+# The Express ceiling: express from npm in a folder of its own (removed
+# with $tmp), a hello world on 127.0.0.1, measured as ping is.  Skipped,
+# with a note, when node or npm is missing or the install fails.
+express_line=
+if command -v node >/dev/null && command -v npm >/dev/null &&
+    mkdir -p "$tmp/express" && (cd "$tmp/express" && npm init -y >/dev/null &&
+        timeout 180 npm install --no-audit --no-fund express >"$tmp/express/npm.log" 2>&1); then
+    cat >"$tmp/express/hello.js" <<'JS'
+const app = require('express')();
+app.get('/', (req, res) => res.send('Hello World!'));
+const s = app.listen(0, '127.0.0.1', () => console.log('express listening on 127.0.0.1:' + s.address().port));
+process.on('SIGTERM', () => process.exit(0));
+JS
+    node "$tmp/express/hello.js" >"$tmp/express-server.out" 2>"$tmp/express-server.out.err" &
+    express_pid=$!
+    express_port=$(wait_port "$tmp/express-server.out" "express listening on")
+    echo "== Express $(cd "$tmp/express" && node -p 'require("express/package.json").version') hello world (wrk -t2 -c$wrk_conns -d${duration}s)"
+    run_wrk express "http://127.0.0.1:$express_port/"
+    express_line=$(grep '^WRK ' "$tmp/express.out" || true)
+    stop_pid "$express_pid"
+    express_pid=
+else
+    echo "== Express hello world skipped (no node/npm, or npm install express failed)"
+fi
 echo "== ping ceiling (orders-loadgen get, $conns connections)"
 run_loadgen ping-lg "$ping_port" -c "$conns" -d "$duration" --path /ping
 echo "== GET /api/v1/orders/:id (wrk -t2 -c$wrk_conns -d${duration}s)"
@@ -293,6 +319,10 @@ echo "orders-server HTTP benchmark: $(nproc) cores, load generator on the same m
 print_row name req/s "p99 ms" errors ceiling ratio target
 row "ping (wrk)" "$(field "$ping_wrk" rps)" "$(field "$ping_wrk" p99_ms)" \
     "$(field "$ping_wrk" errors)" "-" 0
+if [[ -n $express_line ]]; then
+    row "Express hello world (wrk)" "$(field "$express_line" rps)" "$(field "$express_line" p99_ms)" \
+        "$(field "$express_line" errors)" "ping (wrk)" "$(field "$ping_wrk" rps)"
+fi
 row "ping (loadgen)" "$(field "$ping_lg" rps)" "$(field "$ping_lg" p99_ms)" \
     "$(field "$ping_lg" errors)" "-" 0
 row "GET /orders/:id (wrk)" "$(field "$get_wrk" rps)" "$(field "$get_wrk" p99_ms)" \

@@ -394,6 +394,10 @@ orders_code_t orders__check_id(const char *id, const char *field, orders_error_t
     if (strnlen(id, ORDERS_ID_MAX + 1) > ORDERS_ID_MAX)
         return orders_error_set(err, ORDERS_E_INVALID, field, "%s is longer than %d bytes", field,
                                 ORDERS_ID_MAX);
+    /* Records hold UTF-8 only (types.h): an id of other bytes (a path
+     * segment such as %FF) would make every JSON answer that shows it fail. */
+    if (!orders__utf8_valid(id))
+        return orders_error_set(err, ORDERS_E_INVALID, field, "%s must be valid UTF-8", field);
     return ORDERS_OK;
 }
 

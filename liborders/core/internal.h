@@ -67,7 +67,7 @@ struct orders_ctx {
 };
 
 /* ---- small helpers (util.c / context.c) ---- */
-/* Validates an id: non-empty, at most ORDERS_ID_MAX bytes. */
+/* Validates an id: non-empty, at most ORDERS_ID_MAX bytes, valid UTF-8. */
 orders_code_t orders__check_id(const char *id, const char *field, orders_error_t *err);
 /* A new id (the context's id generator, or an ObjectId-like default). */
 void orders__new_id(orders_ctx_t *ctx, char out[ORDERS_ID_MAX + 1]);

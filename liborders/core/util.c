@@ -29,6 +29,41 @@ bool orders__id_valid(const char *s)
     return orders__strnlen(s, ORDERS_ID_MAX + 1) <= ORDERS_ID_MAX;
 }
 
+/* The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when it is
+ * not one: a stray continuation byte, an overlong form, a surrogate, a code
+ * point past U+10FFFF, or a sequence cut short (by the NUL). */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    if (s[0] < 0x80u)
+        return 1;
+    size_t n = (s[0] & 0xE0u) == 0xC0u ? 2 : (s[0] & 0xF0u) == 0xE0u ? 3
+             : (s[0] & 0xF8u) == 0xF0u ? 4 : 0;
+    if (n == 0)
+        return 0;
+    uint32_t cp = s[0] & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    static const uint32_t least[5] = {0, 0, 0x80u, 0x800u, 0x10000u};
+    if (cp < least[n] || cp > 0x10FFFFu || (cp >= 0xD800u && cp <= 0xDFFFu))
+        return 0;
+    return n;
+}
+
+bool orders__utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p != '\0') {
+        size_t n = utf8_sequence(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 bool orders__str_eq(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)

@@ -29,6 +29,11 @@ size_t orders__strnlen(const char *s, size_t max);
 /* True when s is non-NULL, non-empty and at most ORDERS_ID_MAX bytes. */
 bool orders__id_valid(const char *s);
 
+/* True when s (NUL-terminated, not NULL) is valid UTF-8 as jansson takes
+ * it: no stray or missing continuation byte, overlong form, surrogate or
+ * code point past U+10FFFF. */
+bool orders__utf8_valid(const char *s);
+
 /* Equality where NULL equals only NULL. */
 bool orders__str_eq(const char *a, const char *b);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,9 +93,15 @@ static void spawn(srvh_t *s, const char *const *args, void (*child_env)(const sr
     int pipefd[2];
     cr_assert_eq(pipe(pipefd), 0);
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
     if (pid == 0) {
+        /* A test killed by its timeout must not leave servers behind: the
+         * server dies with the thread that started it (tests start servers
+         * from their main thread). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
         char errpath[300];
         snprintf(errpath, sizeof errpath, "%s/stderr.log", s->dir);
         int errfd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -443,11 +450,19 @@ static size_t append_body(char *p, size_t size, size_t n, void *ud)
 long srvh_post_from_thread(void *curl, const char *base, const char *token, const char *path,
                            const char *json, long timeout_s, char **body)
 {
+    return srvh_post_from_thread_h(curl, base, token, path, NULL, json, timeout_s, body);
+}
+
+long srvh_post_from_thread_h(void *curl, const char *base, const char *token, const char *path,
+                             const char *header, const char *json, long timeout_s, char **body)
+{
     CURL *c = curl;
     char url[256], auth[8300];
     snprintf(url, sizeof url, "%s%s", base, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     struct curl_slist *h = curl_slist_append(NULL, auth);
+    if (header != NULL)
+        h = curl_slist_append(h, header);
     h = curl_slist_append(h, "Content-Type: application/json");
     h = curl_slist_append(h, "Expect:");
     *body = NULL;

@@ -71,6 +71,10 @@ long srvh_admin(srvh_t *s, const char *method, const char *path, const char *bod
  * *body gets the answer (free()), or NULL. */
 long srvh_post_from_thread(void *curl, const char *base, const char *token, const char *path,
                            const char *json, long timeout_s, char **body);
+/* The same with one more header line ("Name: value", e.g. an
+ * Idempotency-Key), or none when header is NULL. */
+long srvh_post_from_thread_h(void *curl, const char *base, const char *token, const char *path,
+                             const char *header, const char *json, long timeout_s, char **body);
 /* One buyer of a race, run on its own thread by srvh_buy: POSTs add_json
  * to /api/v1/cart/add on add_base, waits at gate for every buyer, then
  * POSTs place_json to /api/v1/orders/place on place_base, and records the

@@ -314,6 +314,28 @@ Test(srv_catalog, an_unknown_product_is_404)
     srvh_resp_clear(&r);
 }
 
+/* A path id that is not UTF-8 (%FF) is refused before it reaches the
+ * store: stored, the product could never be shown (jansson refuses the
+ * bytes), so its own answer and every list holding it would be 500s.
+ * Found by tests/fuzz/fuzz_routes.c. */
+Test(srv_catalog, a_path_id_that_is_not_utf8_is_400_and_stores_nothing)
+{
+    srvh_resp_t r;
+    const char *body = "{\"sellerId\":\"seller-utf8\",\"name\":\"Bad id\",\"price\":1}";
+    cr_expect_eq(srvh_admin(&srv, "PUT", "/api/v1/admin/products/p%FF", body, &r), 400, "%s",
+                 r.body);
+    cr_expect_str_eq(err_field(&r), "id");
+    srvh_resp_clear(&r);
+    cr_expect_eq(get_product("p%C0%AF", &r), 400, "an overlong form: %s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(srvh_admin(&srv, "GET", "/api/v1/admin/products?sellerId=seller-utf8", NULL, &r),
+                 200, "%s", r.body);
+    cr_expect_eq(json_array_size(json_object_get(srvh_data(&r), "products")), 0, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_expect_eq(get_product("caf%C3%A9", &r), 404, "valid UTF-8 is an id like any: %s", r.body);
+    srvh_resp_clear(&r);
+}
+
 /* GET path: products' ids into ids (comma-joined) and the pagination. */
 static void list(const char *path, char *ids, size_t len, json_t **pagination, srvh_resp_t *r)
 {
