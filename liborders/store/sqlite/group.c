@@ -256,11 +256,18 @@ orders_code_t orders__sq_group_run(orders__sq_t *s, orders__sq_body_fn body, voi
     else
         s->queue_head = &me;
     s->queue_tail = &me;
-    me.lead = !s->leading; /* nobody leads: this write leads, the queue is just itself */
-    orders__sq_op_t *batch = me.lead ? take_queue(s) : NULL;
+    /* Whether this write leads is decided here, under group_lock, and kept in
+     * a local: me.lead belongs to the hand-over (written under me.lock).  Once
+     * group_lock is released, a finishing leader may already pick me (the
+     * head of the queue) and set me.lead; reading me.lead below instead of
+     * `leads` skipped both the wait and the taking of the queue, ran an empty
+     * batch, returned a write never run, and left me queued with `leading`
+     * set: every later writer slept forever. */
+    bool leads = !s->leading; /* nobody leads: this write leads, the queue is just itself */
+    orders__sq_op_t *batch = leads ? take_queue(s) : NULL;
     pthread_mutex_unlock(&s->group_lock);
 
-    if (!me.lead) {
+    if (!leads) {
         pthread_mutex_lock(&me.lock);
         while (!me.done && !me.lead)
             pthread_cond_wait(&me.wake, &me.lock);
