@@ -97,7 +97,11 @@ orders_code_t orders_reservation_release(orders_ctx_t *ctx, const char *order_id
  * cancels the pending (unpaid) order that held it, with reason "reservation
  * expired" (voiding any pending online payment).  *expired (may be NULL)
  * counts reservations expired.  Safe to run from several threads or
- * processes at once: each reservation expires exactly once.
+ * processes at once: each reservation expires exactly once.  A long due
+ * list is worked on up to 8 threads this call starts and joins before it
+ * returns (one per 16 due), so that a store with group commit writes many
+ * expiries per transaction; the ctx's store and hooks (clock, gateway,
+ * notifier) are then called from those threads too.
  */
 orders_code_t orders_reservations_expire(orders_ctx_t *ctx, int64_t now, int64_t *expired,
                                          orders_error_t *err);
