@@ -53,7 +53,7 @@ extern "C" {
 
 /* The schema version this library writes; a file at a higher version is
  * refused with ORDERS_E_UNSUPPORTED. */
-#define ORDERS_SQLITE_SCHEMA_VERSION 3
+#define ORDERS_SQLITE_SCHEMA_VERSION 4
 
 typedef enum orders_sqlite_sync {
     ORDERS_SQLITE_SYNC_FULL = 0, /* fsync on every commit: nothing committed is lost */

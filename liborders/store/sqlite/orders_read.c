@@ -254,17 +254,12 @@ orders_code_t orders__sq_order_version(void *ud, const char *id, int64_t *versio
 
 /* ---- list ------------------------------------------------------------------------------- */
 
-/* The list and count statements for a filter: index (seller 4, customer 2,
- * status 1) into the tables below. */
+/* The list statement for a filter: index (seller 4, customer 2, status 1)
+ * into this table.  The same index is the filter's scope in order_counts. */
 static const orders__sq_id_t LIST_STMT[8] = {
     ORDERS__SQ_ORDER_LIST,    ORDERS__SQ_ORDER_LIST_T,   ORDERS__SQ_ORDER_LIST_C,
     ORDERS__SQ_ORDER_LIST_CT, ORDERS__SQ_ORDER_LIST_S,   ORDERS__SQ_ORDER_LIST_ST,
     ORDERS__SQ_ORDER_LIST_SC, ORDERS__SQ_ORDER_LIST_SCT,
-};
-static const orders__sq_id_t COUNT_STMT[8] = {
-    ORDERS__SQ_ORDER_COUNT,    ORDERS__SQ_ORDER_COUNT_T,   ORDERS__SQ_ORDER_COUNT_C,
-    ORDERS__SQ_ORDER_COUNT_CT, ORDERS__SQ_ORDER_COUNT_S,   ORDERS__SQ_ORDER_COUNT_ST,
-    ORDERS__SQ_ORDER_COUNT_SC, ORDERS__SQ_ORDER_COUNT_SCT,
 };
 
 /* Binds the filter's values that statement st uses. */
@@ -275,6 +270,31 @@ static bool bind_filter(sqlite3_stmt *st, const orders_order_filter_t *f)
            (f->seller_id == NULL || orders__sq_bind_named_text(st, ":seller", f->seller_id)) &&
            (!f->has_status ||
             orders__sq_bind_named_text(st, ":status", orders_status_name(f->status)));
+}
+
+/* The statement that gives the total of filter f (scope which), bound; NULL
+ * when it cannot be prepared or bound (err filled, c->code holds the code). */
+static sqlite3_stmt *count_stmt(orders__sq_conn_t *c, const orders_order_filter_t *f, int which,
+                                orders_error_t *err)
+{
+    bool keyed = f->seller_id == NULL || f->customer_id == NULL;
+    sqlite3_stmt *st = orders__sq_stmt(
+        c, keyed ? ORDERS__SQ_ORDER_COUNT_KEYED
+                 : f->has_status ? ORDERS__SQ_ORDER_COUNT_SCT : ORDERS__SQ_ORDER_COUNT_SC,
+        err);
+    if (st == NULL)
+        return NULL;
+    const char *k1 = f->seller_id ? f->seller_id : f->customer_id ? f->customer_id : "";
+    bool bound = keyed ? orders__sq_bind_named_i64(st, ":scope", which) &&
+                             orders__sq_bind_named_text(st, ":k1", k1) &&
+                             orders__sq_bind_named_text(
+                                 st, ":k2", f->has_status ? orders_status_name(f->status) : "")
+                       : bind_filter(st, f);
+    if (!bound) {
+        c->code = orders__sq_bind_failed(err);
+        return NULL;
+    }
+    return st;
 }
 
 typedef struct list_args {
@@ -304,11 +324,9 @@ static orders_code_t list_rows(orders__sq_conn_t *c, list_args_t *a, orders_stri
     orders_code_t code = list_ids(c, f, which, ids, err);
     if (code != ORDERS_OK)
         return code;
-    sqlite3_stmt *st = orders__sq_stmt(c, COUNT_STMT[which], err);
+    sqlite3_stmt *st = count_stmt(c, f, which, err);
     if (st == NULL)
         return c->code;
-    if (!bind_filter(st, f))
-        return orders__sq_bind_failed(err);
     if ((code = orders__sq_one_i64(c, st, "cannot count orders", &a->out->total, err)) !=
         ORDERS_OK)
         return code;

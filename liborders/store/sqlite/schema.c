@@ -20,6 +20,11 @@
  * Version 3: outbox_dead, the dead letters by (created_at, id), so that
  * outbox_requeue takes the oldest without sorting them all; leases, the
  * named leases of lease_take (name, owner, until).
+ * Version 4: order_counts, the number of orders per list filter, kept by
+ * triggers in the transaction that writes the orders, so that a list's
+ * total is one row read however many orders match (a COUNT(*) grows with
+ * them: 270 ms for a seller of 335k orders); the migration fills it from
+ * the orders already stored.
  *
  * Money is stored as INTEGER minor units plus a TEXT currency code per
  * amount.  Statuses are stored by their wire names ("pending", "active").
@@ -160,9 +165,75 @@ static const char SCHEMA_V3[] =
     "CREATE TABLE leases ("
     "  name TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* order_counts: (scope, k1, k2) -> n.  scope is the filter's bits as
+ * orders_read.c numbers them (seller 4, customer 2, status 1): 0 all orders,
+ * 1 a status (k2), 2 a customer (k1), 3 a customer (k1) and status (k2),
+ * 4 a seller (k1), 5 a seller (k1) and the order's status (k2); the other
+ * key is ''.  A seller and a customer together (6, 7) are counted from the
+ * customer's few orders instead.  The triggers keep every row equal to the
+ * COUNT(*) it stands for: orders rows count under 0-3, order_sellers rows
+ * under 4-5 with their order's status, and a status change moves the
+ * order's seller rows too.  Rows that fall to 0 stay. */
+static const char SCHEMA_V4[] =
+    "CREATE TABLE order_counts ("
+    "  scope INTEGER NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, k1, k2)) WITHOUT ROWID;"
+    "INSERT INTO order_counts SELECT 0, '', '', COUNT(*) FROM orders;"
+    "INSERT INTO order_counts SELECT 1, '', status, COUNT(*) FROM orders GROUP BY status;"
+    "INSERT INTO order_counts SELECT 2, customer_id, '', COUNT(*) FROM orders"
+    "  GROUP BY customer_id;"
+    "INSERT INTO order_counts SELECT 3, customer_id, status, COUNT(*) FROM orders"
+    "  GROUP BY customer_id, status;"
+    "INSERT INTO order_counts SELECT 4, seller_id, '', COUNT(*) FROM order_sellers"
+    "  GROUP BY seller_id;"
+    "INSERT INTO order_counts SELECT 5, s.seller_id, o.status, COUNT(*)"
+    "  FROM order_sellers AS s JOIN orders AS o ON o.id = s.order_id"
+    "  GROUP BY s.seller_id, o.status;"
+
+    "CREATE TRIGGER order_counts_order_insert AFTER INSERT ON orders BEGIN"
+    "  INSERT INTO order_counts (scope, k1, k2, n) VALUES (0, '', '', 1),"
+    "    (1, '', NEW.status, 1), (2, NEW.customer_id, '', 1),"
+    "    (3, NEW.customer_id, NEW.status, 1)"
+    "    ON CONFLICT (scope, k1, k2) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER order_counts_order_delete AFTER DELETE ON orders BEGIN"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 0 AND k1 = '' AND k2 = '';"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 1 AND k1 = '' AND k2 = OLD.status;"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 2 AND k1 = OLD.customer_id AND k2 = '';"
+    "  UPDATE order_counts SET n = n - 1"
+    "    WHERE scope = 3 AND k1 = OLD.customer_id AND k2 = OLD.status;"
+    "END;"
+    "CREATE TRIGGER order_counts_order_update AFTER UPDATE OF status, customer_id ON orders"
+    "  WHEN OLD.status IS NOT NEW.status OR OLD.customer_id IS NOT NEW.customer_id BEGIN"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 1 AND k1 = '' AND k2 = OLD.status;"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 2 AND k1 = OLD.customer_id AND k2 = '';"
+    "  UPDATE order_counts SET n = n - 1"
+    "    WHERE scope = 3 AND k1 = OLD.customer_id AND k2 = OLD.status;"
+    "  INSERT INTO order_counts (scope, k1, k2, n) VALUES (1, '', NEW.status, 1),"
+    "    (2, NEW.customer_id, '', 1), (3, NEW.customer_id, NEW.status, 1)"
+    "    ON CONFLICT (scope, k1, k2) DO UPDATE SET n = n + 1;"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 5 AND k2 = OLD.status AND k1 IN"
+    "    (SELECT seller_id FROM order_sellers WHERE order_id = OLD.id);"
+    "  INSERT INTO order_counts (scope, k1, k2, n)"
+    "    SELECT 5, seller_id, NEW.status, 1 FROM order_sellers WHERE order_id = NEW.id"
+    "    ON CONFLICT (scope, k1, k2) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER order_counts_seller_insert AFTER INSERT ON order_sellers BEGIN"
+    "  INSERT INTO order_counts (scope, k1, k2, n) VALUES (4, NEW.seller_id, '', 1)"
+    "    ON CONFLICT (scope, k1, k2) DO UPDATE SET n = n + 1;"
+    "  INSERT INTO order_counts (scope, k1, k2, n)"
+    "    SELECT 5, NEW.seller_id, status, 1 FROM orders WHERE id = NEW.order_id"
+    "    ON CONFLICT (scope, k1, k2) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER order_counts_seller_delete AFTER DELETE ON order_sellers BEGIN"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 4 AND k1 = OLD.seller_id AND k2 = '';"
+    "  UPDATE order_counts SET n = n - 1 WHERE scope = 5 AND k1 = OLD.seller_id"
+    "    AND k2 = (SELECT status FROM orders WHERE id = OLD.order_id);"
+    "END;";
+
 /* The migration to each version, in order: MIGRATIONS[v - 1] makes v. */
 static const char *const MIGRATIONS[ORDERS_SQLITE_SCHEMA_VERSION] = {SCHEMA_V1, SCHEMA_V2,
-                                                                      SCHEMA_V3};
+                                                                      SCHEMA_V3, SCHEMA_V4};
 
 /* Runs fixed SQL text (several statements) on c. */
 static orders_code_t exec_fixed(orders__sq_conn_t *c, const char *sql, const char *what,

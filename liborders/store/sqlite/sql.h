@@ -58,13 +58,21 @@
  * customer: orders_customer_created; status: orders_status_created; none:
  * orders_created).  With customer and status, "+status" keeps the planner
  * on the customer's index (a customer has few orders, a status has many).
- * Parameters :customer, :status, :seller, :limit, :offset. */
+ * Parameters :customer, :status, :seller, :limit, :offset.  A list's total
+ * is read from order_counts (schema.c, version 4) by :scope, :k1, :k2,
+ * except with both a seller and a customer: then it is counted. */
 #define ORDERS__SQ_NEWEST " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
 #define ORDERS__SQ_BY_SELLER                                                                    \
     " FROM order_sellers AS s CROSS JOIN orders AS o ON o.id = s.order_id"                    \
     " WHERE s.seller_id = :seller"
 #define ORDERS__SQ_SELLER_NEWEST                                                                \
     " ORDER BY s.created_at DESC, s.order_id DESC LIMIT :limit OFFSET :offset"
+/* A seller and a customer: from the customer's few orders, each looked up
+ * in order_sellers by its primary key (s.created_at is o.created_at). */
+#define ORDERS__SQ_BY_CUSTOMER_SELLER                                                           \
+    " FROM orders AS o CROSS JOIN order_sellers AS s ON s.seller_id = :seller"                \
+    " AND s.created_at = o.created_at AND s.order_id = o.id WHERE o.customer_id = :customer"
+#define ORDERS__SQ_NEWEST_O " ORDER BY o.created_at DESC, o.id DESC LIMIT :limit OFFSET :offset"
 
 /* X(name, list_query, sql) */
 #define ORDERS__SQ_STATEMENTS(X)                                                                \
@@ -177,35 +185,28 @@
       "SELECT seller_id, status, notes, tracking_number, estimated_delivery, updated_at "     \
       "FROM order_seller_statuses WHERE order_id = ?1 ORDER BY pos")                          \
     X(ORDER_LIST, 1, "SELECT id FROM orders" ORDERS__SQ_NEWEST)                               \
-    X(ORDER_COUNT, 1, "SELECT COUNT(*) FROM orders")                                          \
     X(ORDER_LIST_C, 1, "SELECT id FROM orders WHERE customer_id = :customer" ORDERS__SQ_NEWEST) \
-    X(ORDER_COUNT_C, 1, "SELECT COUNT(*) FROM orders WHERE customer_id = :customer")          \
     X(ORDER_LIST_T, 1, "SELECT id FROM orders WHERE status = :status" ORDERS__SQ_NEWEST)      \
-    X(ORDER_COUNT_T, 1, "SELECT COUNT(*) FROM orders WHERE status = :status")                 \
     X(ORDER_LIST_CT, 1,                                                                       \
       "SELECT id FROM orders WHERE customer_id = :customer AND +status = :status"             \
       ORDERS__SQ_NEWEST)                                                                      \
-    X(ORDER_COUNT_CT, 1,                                                                      \
-      "SELECT COUNT(*) FROM orders WHERE customer_id = :customer AND +status = :status")      \
     X(ORDER_LIST_S, 1,                                                                        \
       "SELECT s.order_id FROM order_sellers AS s WHERE s.seller_id = :seller"                 \
       ORDERS__SQ_SELLER_NEWEST)                                                               \
-    X(ORDER_COUNT_S, 1, "SELECT COUNT(*) FROM order_sellers WHERE seller_id = :seller")       \
     X(ORDER_LIST_SC, 1,                                                                       \
-      "SELECT s.order_id" ORDERS__SQ_BY_SELLER " AND o.customer_id = :customer"               \
-      ORDERS__SQ_SELLER_NEWEST)                                                               \
-    X(ORDER_COUNT_SC, 1,                                                                      \
-      "SELECT COUNT(*)" ORDERS__SQ_BY_SELLER " AND o.customer_id = :customer")                \
+      "SELECT o.id" ORDERS__SQ_BY_CUSTOMER_SELLER ORDERS__SQ_NEWEST_O)                        \
     X(ORDER_LIST_ST, 1,                                                                       \
       "SELECT s.order_id" ORDERS__SQ_BY_SELLER " AND o.status = :status"                      \
       ORDERS__SQ_SELLER_NEWEST)                                                               \
-    X(ORDER_COUNT_ST, 1, "SELECT COUNT(*)" ORDERS__SQ_BY_SELLER " AND o.status = :status")    \
     X(ORDER_LIST_SCT, 1,                                                                      \
-      "SELECT s.order_id" ORDERS__SQ_BY_SELLER " AND o.customer_id = :customer"               \
-      " AND o.status = :status" ORDERS__SQ_SELLER_NEWEST)                                     \
+      "SELECT o.id" ORDERS__SQ_BY_CUSTOMER_SELLER " AND +o.status = :status"                  \
+      ORDERS__SQ_NEWEST_O)                                                                    \
+    X(ORDER_COUNT_KEYED, 1,                                                                   \
+      "SELECT COALESCE((SELECT n FROM order_counts WHERE scope = :scope AND k1 = :k1"         \
+      " AND k2 = :k2), 0)")                                                                   \
+    X(ORDER_COUNT_SC, 1, "SELECT COUNT(*)" ORDERS__SQ_BY_CUSTOMER_SELLER)                     \
     X(ORDER_COUNT_SCT, 1,                                                                     \
-      "SELECT COUNT(*)" ORDERS__SQ_BY_SELLER " AND o.customer_id = :customer"                 \
-      " AND o.status = :status")                                                              \
+      "SELECT COUNT(*)" ORDERS__SQ_BY_CUSTOMER_SELLER " AND +o.status = :status")             \
     X(ORDER_SCAN, 1,                                                                          \
       "SELECT id, placed_at FROM orders WHERE placed_at >= ?1 AND placed_at < ?2 "                       \
       "AND (placed_at, id) > (?3, ?4) ORDER BY placed_at, id LIMIT ?5")                       \
