@@ -11,7 +11,8 @@
 #   4b. ctest in build/valgrind (-DORDERS_VALGRIND=ON): every test, and every
 #      process it starts (Criterion workers, orders-server), under valgrind
 #      memcheck; an error or a definite leak fails the test
-#      (scripts/valgrind-test.sh).  ORDERS_TEST_SCALE cuts the iteration
+#      (scripts/valgrind-test.sh); the conformance suites run batched, all
+#      of a backend's tests in one process.  ORDERS_TEST_SCALE cuts the iteration
 #      counts of the heavy tests and ORDERS_TEST_SLOWDOWN stretches the
 #      client timeouts that tests depend on (docs/reliability.md);
 #   5. installs build/release into a temporary prefix and builds and runs
@@ -107,14 +108,11 @@ run_ctest build/release
 run_ctest build/asan \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# Left out of this pass, to keep it within CI's time (each Criterion test is
-# one memcheck process, 1-2 s to start): test_conformance_memory,
-# test_conformance_sqlite, test_conformance_mongo (131 tests each, over 5
-# minutes each under valgrind).  They run under ASan above, and under
-# valgrind in scripts/valgrind-full.sh (the whole suite).
+# The conformance suites run batched here: every test of a backend in one
+# process (tests/conformance/batch.c), since each process costs 1-2 s of
+# memcheck start.  Release and ASan run them one process per test.
 run_ctest build/valgrind \
-    ORDERS_TEST_SCALE=${ORDERS_VALGRIND_TEST_SCALE:-0.1} ORDERS_TEST_SLOWDOWN=10 \
-    --exclude-regex '^test_conformance_'
+    ORDERS_TEST_SCALE=${ORDERS_VALGRIND_TEST_SCALE:-0.1} ORDERS_TEST_SLOWDOWN=10
 
 section "install build/release into $prefix and build the consumer"
 if cmake --install build/release --prefix "$prefix" >"$logs/install.log" 2>&1 &&
