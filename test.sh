@@ -8,13 +8,16 @@
 #      Mongo tests run without it and say they skipped, and why;
 #   4. ctest in both (in build/asan a leak fails the test that leaked:
 #      tests/support/leakcheck.c);
-#   4b. ctest in build/valgrind (-DORDERS_VALGRIND=ON): every test, and every
-#      process it starts (Criterion workers, orders-server), under valgrind
-#      memcheck; an error or a definite leak fails the test
-#      (scripts/valgrind-test.sh); the conformance suites run batched, all
-#      of a backend's tests in one process.  ORDERS_TEST_SCALE cuts the iteration
-#      counts of the heavy tests and ORDERS_TEST_SLOWDOWN stretches the
-#      client timeouts that tests depend on (docs/reliability.md);
+#   4b. ctest in build/valgrind (-DORDERS_VALGRIND=ON): every test under
+#      valgrind memcheck; an error or a definite leak in a checked process
+#      fails the test (scripts/valgrind-test.sh).  The library and
+#      conformance tests run batched, all of a binary's tests in one
+#      process (tests/support/batch.h), with every process they start; the
+#      server tests run every orders-server under memcheck and their HTTP
+#      client natively (--server-only).  ORDERS_TEST_SCALE cuts the
+#      iteration counts of the heavy tests and ORDERS_TEST_SLOWDOWN
+#      stretches the client timeouts that tests depend on
+#      (docs/reliability.md, "Sanitizers and valgrind");
 #   5. installs build/release into a temporary prefix and builds and runs
 #      tests/consumer against it with find_package and with pkg-config;
 #   6. runs build/release/bench/orders-bench --quick when it exists, and
@@ -108,9 +111,8 @@ run_ctest build/release
 run_ctest build/asan \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The conformance suites run batched here: every test of a backend in one
-# process (tests/conformance/batch.c), since each process costs 1-2 s of
-# memcheck start.  Release and ASan run them one process per test.
+# Batched and server-only (4b above) because each memcheck process costs
+# 1-2 s to start; Release and ASan run one process per test.
 run_ctest build/valgrind \
     ORDERS_TEST_SCALE=${ORDERS_VALGRIND_TEST_SCALE:-0.1} ORDERS_TEST_SLOWDOWN=10
 

@@ -34,10 +34,8 @@ static void teardown(void)
         mongoc_database_destroy(db);
         db = NULL;
     }
-    if (M.client != NULL) {
+    if (M.client != NULL)
         mongot_db_drop(&M);
-        mongoc_cleanup();
-    }
 }
 
 TestSuite(mongo_wire, .init = setup, .fini = teardown);

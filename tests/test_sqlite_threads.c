@@ -17,16 +17,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "support/scale.h"
 #include "support/sqlite_tmp.h"
 
 #define WRITERS 4
 #define READERS 4
-#define ORDERS_PER_WRITER 150
+#define ORDERS_PER_WRITER 150 /* times ORDERS_TEST_SCALE (support/scale.h) */
 #define READS_MAX 20000 /* per reader: a bound, should the writers hang */
 #define UNITS 100000
 
 static sqlt_db_t DB;
 static orders_ctx_t *CTX;
+static int64_t per_writer; /* ORDERS_PER_WRITER, scaled */
 
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 static char first_failure[512];
@@ -45,6 +47,7 @@ static void fail(const char *what, const orders_error_t *err)
 
 static void setup(void)
 {
+    per_writer = test_scaled_count(ORDERS_PER_WRITER, 15);
     sqlt_db_init(&DB, "threads");
     char *uri = sqlt_concat(DB.uri, "?synchronous=normal"); /* fsyncs are not the point */
     CTX = sqlt_ctx_open(uri);
@@ -69,9 +72,9 @@ static void *writer(void *arg)
     int w = (int)(intptr_t)arg;
     orders_place_request_t req = {.shipping_address = &sqlt_address,
                                   .payment_method = ORDERS_METHOD_COD};
-    for (int i = 0; i < ORDERS_PER_WRITER && atomic_load(&failures) == 0; i++) {
+    for (int64_t i = 0; i < per_writer && atomic_load(&failures) == 0; i++) {
         char customer[32];
-        snprintf(customer, sizeof customer, "w%d-%d", w, i);
+        snprintf(customer, sizeof customer, "w%d-%lld", w, (long long)i);
         orders_identity_t who = {.id = customer, .name = "T", .email = "t@example.com"};
         orders_error_t err = {0};
         if (orders_cart_add(CTX, customer, "p", 1, ORDERS_ANY_VERSION, NULL, &err) != ORDERS_OK)
@@ -134,7 +137,7 @@ Test(sqlite_threads, writers_readers_and_the_checkpointer_share_one_handle, .tim
     cr_assert_eq(atomic_load(&failures), 0, "%d failures, the first: %s",
                  atomic_load(&failures), first_failure);
 
-    const int64_t placed = WRITERS * ORDERS_PER_WRITER;
+    const int64_t placed = WRITERS * per_writer;
     orders_stock_t st = sqlt_stock_of(CTX, "after the run", "p");
     cr_assert_eq(st.sold, placed, "sold %lld, placed %lld", (long long)st.sold,
                  (long long)placed);

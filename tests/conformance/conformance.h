@@ -6,9 +6,6 @@
  * which implements the four hooks below, into test_conformance_<name>
  * (Criterion provides main).  Each test runs in its own process and opens a
  * fresh, empty store in .init (conf_setup) that .fini (conf_teardown) closes.
- * Except in the batched build (CONF_BATCHED, the valgrind build): there
- * every test is registered rather than made a Criterion test, and batch.c
- * runs them all, in order, in one Criterion test (see CONF_TEST below).
  *
  * Helpers that assert use Criterion's cr_assert and so may only be called
  * from the test's own thread, never from worker threads.
@@ -53,48 +50,6 @@ extern void *conf_ud;
  * invariant of every product left in the store, then closes them. */
 void conf_setup(void);
 void conf_teardown(void);
-
-/* ---- defining tests ----------------------------------------------------------- */
-
-/* CONF_TEST(suite, name, init, fini) { body }: one conformance test.
- * Normally a Criterion Test with .init and .fini, one process each.  With
- * CONF_BATCHED it is registered instead (conf_case_register, from a
- * constructor), and batch.c's one Criterion test runs init, body and fini of
- * every registered test in one process, in registration order: under
- * valgrind each process costs 1-2 s of memcheck start, and the three
- * conformance binaries hold about 130 tests each.  A failed assertion then
- * ends the whole batch, naming its file and line.
- * conf_skip(fmt, ...) skips the running test: cr_skip_test, or, batched,
- * a jump back to the batch, which runs the test's fini and goes on. */
-#ifdef CONF_BATCHED
-typedef struct conf_case {
-    const char *suite, *name;
-    void (*init)(void);
-    void (*body)(void);
-    void (*fini)(void);
-    struct conf_case *next;
-} conf_case_t;
-
-/* Appends c (static storage) to the batch.  Constructor time only. */
-void conf_case_register(conf_case_t *c);
-/* Prints why, then jumps back to the batch runner. */
-__attribute__((noreturn, format(printf, 1, 2))) void conf_batch_skip(const char *fmt, ...);
-
-#define CONF_TEST(suite, name, init_fn, fini_fn)                                              \
-    static void conf_body_##suite##_##name(void);                                             \
-    static conf_case_t conf_case_##suite##_##name = {#suite, #name, init_fn,                  \
-                                                     conf_body_##suite##_##name, fini_fn,     \
-                                                     NULL};                                   \
-    __attribute__((constructor)) static void conf_register_##suite##_##name(void)             \
-    {                                                                                         \
-        conf_case_register(&conf_case_##suite##_##name);                                      \
-    }                                                                                         \
-    static void conf_body_##suite##_##name(void)
-#define conf_skip(...) conf_batch_skip(__VA_ARGS__)
-#else
-#define CONF_TEST(suite, name, init_fn, fini_fn) Test(suite, name, .init = init_fn, .fini = fini_fn)
-#define conf_skip(...) cr_skip_test(__VA_ARGS__)
-#endif
 
 /* ---- time ------------------------------------------------------------------ */
 

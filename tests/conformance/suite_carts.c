@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T(name) CONF_TEST(carts, name, conf_setup, conf_teardown)
+#define T(name) Test(carts, name, .init = conf_setup, .fini = conf_teardown)
 
 static const conf_line_t LINES[] = {
     {"p1", "s1", 2, 1999},

@@ -37,7 +37,7 @@ static void conc_teardown(void)
     conf_teardown();
 }
 
-#define T(name) CONF_TEST(concurrency, name, conc_setup, conc_teardown)
+#define T(name) Test(concurrency, name, .init = conc_setup, .fini = conc_teardown)
 
 /* The handle thread t uses. */
 static void *handle(int t)

@@ -40,12 +40,12 @@ static void lease_teardown(void)
     conf_teardown();
 }
 
-#define T(name) CONF_TEST(lease, name, lease_setup, lease_teardown)
+#define T(name) Test(lease, name, .init = lease_setup, .fini = lease_teardown)
 
 static void need_member(void)
 {
     if (conf_vt->version < 5 || conf_vt->lease_take == NULL)
-        conf_skip("backend %s has no lease_take (version %d)", conf_vt->name,
+        cr_skip_test("backend %s has no lease_take (version %d)", conf_vt->name,
                      conf_vt->version);
 }
 

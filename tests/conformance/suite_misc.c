@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T(suite, name) CONF_TEST(suite, name, conf_setup, conf_teardown)
+#define T(suite, name) Test(suite, name, .init = conf_setup, .fini = conf_teardown)
 
 /* ---- wallet ---------------------------------------------------------------- */
 

@@ -11,12 +11,12 @@
 
 #include <string.h>
 
-#define T(name) CONF_TEST(order_version, name, conf_setup, conf_teardown)
+#define T(name) Test(order_version, name, .init = conf_setup, .fini = conf_teardown)
 
 static void need_member(void)
 {
     if (conf_vt->version < 3 || conf_vt->order_version == NULL)
-        conf_skip("backend %s has no order_version (version %d)", conf_vt->name,
+        cr_skip_test("backend %s has no order_version (version %d)", conf_vt->name,
                      conf_vt->version);
 }
 

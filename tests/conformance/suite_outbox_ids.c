@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define T(name) CONF_TEST(outbox_ids, name, conf_setup, conf_teardown)
+#define T(name) Test(outbox_ids, name, .init = conf_setup, .fini = conf_teardown)
 
 /* Places order_id for customer "c-<order_id>" with exactly the events ids[]
  * (each belonging to order event_orders[i], or to order_id when NULL). */

@@ -11,12 +11,12 @@
 
 #include <string.h>
 
-#define T(name) CONF_TEST(outbox_many, name, conf_setup, conf_teardown)
+#define T(name) Test(outbox_many, name, .init = conf_setup, .fini = conf_teardown)
 
 static void need_member(void)
 {
     if (conf_vt->version < 4 || conf_vt->outbox_ack_many == NULL)
-        conf_skip("backend %s has no outbox_ack_many (version %d)", conf_vt->name,
+        cr_skip_test("backend %s has no outbox_ack_many (version %d)", conf_vt->name,
                      conf_vt->version);
 }
 

@@ -19,12 +19,12 @@
 #include <orders/notifier.h>
 #include <orders/outbox.h>
 
-#define T(name) CONF_TEST(outbox_requeue, name, conf_setup, conf_teardown)
+#define T(name) Test(outbox_requeue, name, .init = conf_setup, .fini = conf_teardown)
 
 static void need_member(void)
 {
     if (conf_vt->version < 5 || conf_vt->outbox_requeue == NULL)
-        conf_skip("backend %s has no outbox_requeue (version %d)", conf_vt->name,
+        cr_skip_test("backend %s has no outbox_requeue (version %d)", conf_vt->name,
                      conf_vt->version);
 }
 

@@ -26,7 +26,7 @@ static void place_setup(void)
     conf_seed_cart(conf_vt, conf_ud, "c1", LINES, 3, CONF_T0 - 1000);
 }
 
-#define T(name) CONF_TEST(place, name, place_setup, conf_teardown)
+#define T(name) Test(place, name, .init = place_setup, .fini = conf_teardown)
 
 static orders_code_t place(conf_place_t *p, orders_error_t *err)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T(name) CONF_TEST(products, name, conf_setup, conf_teardown)
+#define T(name) Test(products, name, .init = conf_setup, .fini = conf_teardown)
 
 static orders_code_t put(const orders_product_t *p, bool create_only)
 {

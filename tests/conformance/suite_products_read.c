@@ -10,12 +10,12 @@
 
 #include <string.h>
 
-#define T(name) CONF_TEST(products_read, name, conf_setup, conf_teardown)
+#define T(name) Test(products_read, name, .init = conf_setup, .fini = conf_teardown)
 
 static void need_member(void)
 {
     if (conf_vt->version < 2 || conf_vt->products_read == NULL)
-        conf_skip("backend %s has no products_read (version %d)", conf_vt->name,
+        cr_skip_test("backend %s has no products_read (version %d)", conf_vt->name,
                      conf_vt->version);
 }
 

@@ -24,7 +24,7 @@ static void res_setup(void)
     conf_seed_product(conf_vt, conf_ud, "pC", "s1", 10);
 }
 
-#define T(name) CONF_TEST(reservations, name, res_setup, conf_teardown)
+#define T(name) Test(reservations, name, .init = res_setup, .fini = conf_teardown)
 
 static orders_code_t create(const char *order_id, const conf_line_t *lines, size_t n, bool local,
                             int64_t now, orders_error_t *err)

@@ -39,7 +39,7 @@ static void update_teardown(void)
     conf_teardown();
 }
 
-#define T(name) CONF_TEST(update, name, update_setup, update_teardown)
+#define T(name) Test(update, name, .init = update_setup, .fini = update_teardown)
 
 static orders_order_t *get(const char *id)
 {
@@ -334,7 +334,7 @@ static void query_setup(void)
     conf_place_free(&p);
 }
 
-#define Q(name) CONF_TEST(order_query, name, query_setup, conf_teardown)
+#define Q(name) Test(order_query, name, .init = query_setup, .fini = conf_teardown)
 
 static void assert_list(const char *customer, const char *seller, int status, int64_t offset,
                         int64_t limit, int64_t total, const char *const *ids, size_t n)

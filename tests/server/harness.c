@@ -80,11 +80,22 @@ static void flags_only_env(const srvh_t *s)
 
 /* Forks and execs ORDERS_SERVER_BIN with args (NULL-terminated, without the
  * program name) in s->dir, child_env (may be NULL) preparing the child's
- * environment; waits for the ready line. */
+ * environment; waits for the ready line.  With ORDERS_TEST_SERVER_WRAPPER
+ * set, execs that program instead, with ORDERS_SERVER_BIN and args as its
+ * arguments; it must exec the server in its own process, so that the
+ * signals the tests send reach it (scripts/valgrind-test.sh --server-only
+ * runs each server under memcheck this way). */
 static void spawn(srvh_t *s, const char *const *args, void (*child_env)(const srvh_t *))
 {
+    const char *wrapper = getenv("ORDERS_TEST_SERVER_WRAPPER");
     const char *argv[64] = {ORDERS_SERVER_BIN};
     size_t argc = 1;
+    if (wrapper != NULL && *wrapper != '\0') {
+        argv[0] = wrapper;
+        argv[argc++] = ORDERS_SERVER_BIN;
+    } else {
+        wrapper = NULL;
+    }
     for (size_t i = 0; args && args[i]; i++) {
         cr_assert_lt(argc, 63, "orders-server: too many arguments");
         argv[argc++] = args[i];
@@ -112,7 +123,7 @@ static void spawn(srvh_t *s, const char *const *args, void (*child_env)(const sr
         close(pipefd[1]);
         if (child_env != NULL)
             child_env(s);
-        execv(ORDERS_SERVER_BIN, (char *const *)argv);
+        execv(wrapper != NULL ? wrapper : ORDERS_SERVER_BIN, (char *const *)argv);
         _exit(127);
     }
     close(pipefd[1]);
@@ -379,7 +390,9 @@ char *srvh_place(srvh_t *s, const char *token, const char *product, int quantity
 
 /* ---- srvh_start_argv -------------------------------------------------------------------- */
 
-/* In the child: drops every ORDERS_* variable, then sets the plumbing. */
+/* In the child: drops every ORDERS_* variable but the test plumbing
+ * (ORDERS_TEST_*, which the server never reads: e.g. the valgrind
+ * wrapper's log directory), then sets the plumbing. */
 static void plumbing_env(const srvh_t *s)
 {
     char names[32][64];
@@ -387,7 +400,8 @@ static void plumbing_env(const srvh_t *s)
     for (char **e = environ; e != NULL && *e != NULL && n < 32; e++) {
         const char *eq = strchr(*e, '=');
         size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
-        if (strncmp(*e, "ORDERS_", 7) == 0 && len < sizeof names[0]) {
+        if (strncmp(*e, "ORDERS_", 7) == 0 && strncmp(*e, "ORDERS_TEST_", 12) != 0 &&
+            len < sizeof names[0]) {
             memcpy(names[n], *e, len);
             names[n++][len] = '\0';
         }

@@ -47,14 +47,16 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* SIGTERM, then waits up to 10 s.  The exit code (-1: still running, then
- * killed); *took the seconds it needed.  The folder stays (srv.dir). */
+/* SIGTERM, then waits up to 10 s (scaled: support/clock.h).  The exit code
+ * (-1: still running, then killed); *took the seconds it needed.  The
+ * folder stays (srv.dir). */
 static int term_and_wait(srvh_t *s, double *took)
 {
     double t0 = mono_s();
     cr_assert_eq(kill(s->pid, SIGTERM), 0);
     int status = 0, code = -1;
-    while (mono_s() - t0 < 10.0) {
+    const double limit = (double)test_scaled_ms(10000) / 1000.0;
+    while (mono_s() - t0 < limit) {
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
             code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             break;
@@ -240,13 +242,13 @@ static void run_load(worker_t *w, bool writes)
     }
     for (int i = 0; i < THREADS; i++)
         cr_assert_eq(pthread_create(&w[i].thread, NULL, hammer, &w[i]), 0);
-    test_sleep_ms(300);
+    test_sleep_ms(test_scaled_ms(300));
     long before = 0;
     for (int i = 0; i < THREADS; i++)
         before += atomic_load(&w[i].ok);
     double took = 0;
     int code = term_and_wait(&srv, &took);
-    test_sleep_ms(100);                 /* let every thread meet the closed port */
+    test_sleep_ms(test_scaled_ms(100)); /* let every thread meet the closed port */
     atomic_store(&stop, true);
     long ok = 0, refused = 0, dropped = 0;
     for (int i = 0; i < THREADS; i++) {
@@ -264,7 +266,7 @@ static void run_load(worker_t *w, bool writes)
                 writes ? "writes" : "reads", ok, before, refused, dropped, code, took);
     cr_expect_gt(before, THREADS, "the load was on before SIGTERM (%ld answers)", before);
     cr_expect_eq(code, 0, "exit status after SIGTERM");
-    cr_expect_lt(took, 5.0, "the server took %.2f s to stop", took);
+    cr_expect_lt(took, (double)test_scaled_ms(5000) / 1000.0, "the server took %.2f s to stop", took);
     curl_global_cleanup();
 }
 
@@ -332,12 +334,12 @@ Test(srv_shutdown, idle_and_half_sent_connections_do_not_hold_it_up)
     int half = connect_to(srv.port);
     const char *partial = "GET /api/v1/cart HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor";
     cr_assert_eq(write(half, partial, strlen(partial)), (ssize_t)strlen(partial));
-    test_sleep_ms(200);
+    test_sleep_ms(test_scaled_ms(200));
 
     double took = 0;
     int code = term_and_wait(&srv, &took);
     cr_expect_eq(code, 0, "exit status after SIGTERM");
-    cr_expect_lt(took, 5.0, "idle connections held the server for %.2f s", took);
+    cr_expect_lt(took, (double)test_scaled_ms(5000) / 1000.0, "idle connections held the server for %.2f s", took);
     cr_log_info("shutdown with idle connections: %.2f s", took);
     close(idle);
     close(silent);
@@ -382,9 +384,9 @@ Test(srv_shutdown, a_request_in_flight_at_sigterm_is_answered_and_kept)
                      tok, strlen(body), (int)half, body);
     int fd = connect_to(srv.port);
     cr_assert_eq(write(fd, head, (size_t)n), n);
-    test_sleep_ms(300);                 /* the handler is now reading the body */
+    test_sleep_ms(test_scaled_ms(300)); /* the handler is now reading the body */
     cr_assert_eq(kill(srv.pid, SIGTERM), 0);
-    test_sleep_ms(300);
+    test_sleep_ms(test_scaled_ms(300));
     ssize_t rest = (ssize_t)(strlen(body) - half);
     cr_expect_eq(write(fd, body + half, (size_t)rest), rest);
     char answer[8192];
