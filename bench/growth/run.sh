@@ -9,7 +9,8 @@
 #   1. seeding: orders-growth-seed brings the file to N real orders through
 #      the library (3-line carts filled and placed with cash on delivery,
 #      64 products of 8 sellers, N/10 customers; synchronous=normal while
-#      seeding only).  Size N starts from a copy of the previous size's file.
+#      seeding only), then delivers the file's outbox, as a server would
+#      have over time.  Size N starts from a copy of the previous size's file.
 #   2. orders-server starts on the file (synchronous=FULL, the default) and,
 #      one after the other, each under GROWTH_CONNECTIONS keep-alive
 #      connections for GROWTH_DURATION seconds (orders-loadgen):
@@ -25,9 +26,9 @@
 # --quick: sizes 1000 and 10000, 2 s per run, 8 carts a connection (CI: under 90 s).
 # --keep DIR: keep the files in DIR (orders-N.db) and reuse them next time.
 # Knobs: GROWTH_DURATION=5, GROWTH_CONNECTIONS=8, GROWTH_ROUNDS (carts per
-# place connection; 16), GROWTH_SEED_THREADS=1 (more threads hit the
-# group-commit hang of docs/performance.md, "Growth").  Needs curl and jq; listens
-# on 127.0.0.1 only; every run and wait is bounded in time.
+# place connection; 16), GROWTH_SEED_THREADS=4 (threads placing while
+# seeding).  Needs curl and jq; listens on 127.0.0.1 only; every run and
+# wait is bounded in time.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +52,7 @@ done
 build=$(cd "$build" && pwd)
 conns=${GROWTH_CONNECTIONS:-8}
 rounds=${rounds:-${GROWTH_ROUNDS:-16}}
-seed_threads=${GROWTH_SEED_THREADS:-1}
+seed_threads=${GROWTH_SEED_THREADS:-4}
 secret=growth-jwt-secret-$$
 service_key=growth-service-key-$$
 
