@@ -24,7 +24,7 @@
 #      bench/growth/run.sh --quick (SQLite at 1k and 10k orders; fails on
 #      errors, never on timing);
 #   7. scripts/fuzz.sh: builds build/fuzz (clang, libFuzzer) and runs each
-#      fuzz target of tests/fuzz/ for ORDERS_FUZZ_SECONDS (20) seconds.
+#      fuzz target of tests/fuzz/ for ORDERS_FUZZ_SECONDS (10) seconds.
 # Last line: "N passed, F failed" (ctest tests of both builds; a failed
 # consumer, bench or fuzz step counts as one more failure).  Exit status 0 only
 # when F is 0.
@@ -149,8 +149,8 @@ else
     section "no build/release/bench/orders-growth-seed yet: growth skipped"
 fi
 
-section "scripts/fuzz.sh ${ORDERS_FUZZ_SECONDS:-20} (libFuzzer targets of tests/fuzz)"
-if ! scripts/fuzz.sh "${ORDERS_FUZZ_SECONDS:-20}"; then
+section "scripts/fuzz.sh ${ORDERS_FUZZ_SECONDS:-10} (libFuzzer targets of tests/fuzz)"
+if ! scripts/fuzz.sh "${ORDERS_FUZZ_SECONDS:-10}"; then
     echo "test.sh: scripts/fuzz.sh failed (inputs and logs under build/fuzz/work/)" >&2
     failed=$((failed + 1))
 fi

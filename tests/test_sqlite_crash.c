@@ -53,6 +53,7 @@
 #include "support/order_check.h"
 #include "support/sqlite_integrity.h"
 #include "support/clock.h"
+#include "support/scale.h"
 #include "support/sqlite_tmp.h"
 
 #define CYCLES 20
@@ -551,14 +552,15 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
     close_ctx();
     verify("before the first crash", -1);
 
-    /* ---- 20 kills ---- */
-    for (int cycle = 0; cycle < CYCLES; cycle++) {
+    /* ---- 20 kills (times ORDERS_TEST_SCALE, at least 4) ---- */
+    const int cycles = (int)test_scaled_count(CYCLES, 4);
+    for (int cycle = 0; cycle < cycles; cycle++) {
         int64_t t0 = test_mono_ms();
         size_t acked = 0;
         int64_t delay = run_and_kill(cycle, &acked);
         int64_t t_run = test_mono_ms() - t0;
         char when[64];
-        snprintf(when, sizeof when, "after kill %d/%d", cycle + 1, CYCLES);
+        snprintf(when, sizeof when, "after kill %d/%d", cycle + 1, cycles);
         verdict_t v = verify(when, cycle);
         int64_t t_all = test_mono_ms() - t0;
         fprintf(stderr,
@@ -582,8 +584,8 @@ Test(sqlite_crash, kill_nine_while_placing, .init = setup, .fini = teardown, .ti
     cr_assert_eq(b1.sold - b0.sold, 1, "after the crashes: %s sold moved by %lld", PRODUCT_B,
                  (long long)(b1.sold - b0.sold));
     close_ctx();
-    verdict_t v = verify("after the crashes", CYCLES - 1);
+    verdict_t v = verify("after the crashes", cycles - 1);
     fprintf(stderr, "sqlite_crash: %d kills, %zu acknowledged placements, %lld orders stored, "
             "%lld ms in all\n",
-            CYCLES, S.nacks, (long long)v.orders, (long long)(test_mono_ms() - t_start));
+            cycles, S.nacks, (long long)v.orders, (long long)(test_mono_ms() - t_start));
 }
