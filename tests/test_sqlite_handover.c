@@ -108,14 +108,7 @@ static void *write_loop(void *arg)
 static void setup(void)
 {
     sqlt_db_init(&DB, "handover");
-    char *uri = sqlt_concat(DB.uri, "?synchronous=normal"); /* short batches, many hand-overs */
-    CTX = sqlt_ctx_open(uri);
-    free(uri);
-    orders_error_t err = {0};
-    orders_product_t p = {.id = "p", .seller_id = "s1", .name = "Thing",
-                          .price = {100, "USD"}, .active = true};
-    cr_assert_eq(orders_product_put(CTX, &p, true, NULL, &err), ORDERS_OK, "%s", err.message);
-    cr_assert_eq(orders_stock_set(CTX, "p", 1000000, NULL, &err), ORDERS_OK, "%s", err.message);
+    CTX = sqlt_ctx_with_product(&DB, 1000000); /* short batches, many hand-overs */
 }
 
 static void teardown(void)

@@ -49,14 +49,7 @@ static void setup(void)
 {
     per_writer = test_scaled_count(ORDERS_PER_WRITER, 15);
     sqlt_db_init(&DB, "threads");
-    char *uri = sqlt_concat(DB.uri, "?synchronous=normal"); /* fsyncs are not the point */
-    CTX = sqlt_ctx_open(uri);
-    free(uri);
-    orders_error_t err = {0};
-    orders_product_t p = {.id = "p", .seller_id = "s1", .name = "Thing",
-                          .price = {100, "USD"}, .active = true};
-    cr_assert_eq(orders_product_put(CTX, &p, true, NULL, &err), ORDERS_OK, "%s", err.message);
-    cr_assert_eq(orders_stock_set(CTX, "p", UNITS, NULL, &err), ORDERS_OK, "%s", err.message);
+    CTX = sqlt_ctx_with_product(&DB, UNITS);
 }
 
 static void teardown(void)

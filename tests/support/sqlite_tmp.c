@@ -71,6 +71,19 @@ orders_ctx_t *sqlt_ctx_open(const char *uri)
     return ctx;
 }
 
+orders_ctx_t *sqlt_ctx_with_product(const sqlt_db_t *db, int64_t units)
+{
+    char *uri = sqlt_concat(db->uri, "?synchronous=normal");
+    orders_ctx_t *ctx = sqlt_ctx_open(uri);
+    free(uri);
+    orders_error_t err = {0};
+    orders_product_t p = {.id = "p", .seller_id = "s1", .name = "Thing",
+                          .price = {100, "USD"}, .active = true};
+    cr_assert_eq(orders_product_put(ctx, &p, true, NULL, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(orders_stock_set(ctx, "p", units, NULL, &err), ORDERS_OK, "%s", err.message);
+    return ctx;
+}
+
 orders_stock_t sqlt_stock_of(orders_ctx_t *ctx, const char *when, const char *product)
 {
     orders_stock_t st = {0};

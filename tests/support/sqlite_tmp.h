@@ -89,6 +89,11 @@ void sqlt_kill_reap(pid_t pid);
 /* A new context on uri (asserts that it opened).  Destroy with
  * orders_ctx_destroy. */
 orders_ctx_t *sqlt_ctx_open(const char *uri);
+/* A new context on db with synchronous=normal (the thread tests are about
+ * locking, not fsyncs) holding product "p" of seller "s1" at 1.00 USD with
+ * units in stock (asserts that it all worked).  Destroy with
+ * orders_ctx_destroy. */
+orders_ctx_t *sqlt_ctx_with_product(const sqlt_db_t *db, int64_t units);
 /* The stock of product through ctx (asserts that it was read); when
  * prefixes the failure message. */
 orders_stock_t sqlt_stock_of(orders_ctx_t *ctx, const char *when, const char *product);
