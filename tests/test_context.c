@@ -434,3 +434,20 @@ Test(context, ids_must_be_valid_utf8)
                            .active = true};
     cr_expect_eq(orders_product_put(F.ctx, &ok, true, NULL, &err), ORDERS_OK, "%s", err.message);
 }
+
+/* Prices from 0 to ORDERS_MONEY_MAX: beyond it no total could print exactly. */
+Test(context, prices_stay_in_the_money_range)
+{
+    orders_error_t err;
+    orders_product_t p = {.id = "p-range", .seller_id = "s1", .name = "Dear",
+                          .price = {.amount = ORDERS_MONEY_MAX + 1, .currency = "USD"},
+                          .active = true};
+    cr_expect_eq(orders_product_put(F.ctx, &p, true, NULL, &err), ORDERS_E_INVALID);
+    cr_expect_str_eq(err.field, "price");
+    cr_expect_str_eq(err.message, "price exceeds 999999999999999 minor units");
+    p.price.amount = -1;
+    cr_expect_eq(orders_product_put(F.ctx, &p, true, NULL, &err), ORDERS_E_INVALID);
+    cr_expect_str_eq(err.field, "price");
+    p.price.amount = ORDERS_MONEY_MAX;
+    cr_expect_eq(orders_product_put(F.ctx, &p, true, NULL, &err), ORDERS_OK, "%s", err.message);
+}

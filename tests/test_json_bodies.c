@@ -237,6 +237,10 @@ Test(json_bodies, messages_say_what_is_wrong)
     } cases[] = {
         {product_post, "{" PRODUCT ", \"price\": 1.005}", "price has more than 2 decimals"},
         {product_post, "{" PRODUCT "}", "price is required"},
+        {product_post, "{" PRODUCT ", \"price\": 10000000000000}",
+         "price exceeds 999999999999999 minor units of USD"},
+        {product_post, "{" PRODUCT ", \"price\": -22933720368080.07}",
+         "price exceeds 999999999999999 minor units of USD"},
         {check, "{\"items\": [" ITEM ", {\"productId\": \"p2\", \"quantity\": 1.5}]}",
          "items[1].quantity must be an integer"},
         {check, "{\"items\": []}", "items must have 1 to 100 entries"},

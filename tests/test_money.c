@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,8 +217,9 @@ Test(arith, add_sub_mul_alias)
 
 Test(arith, add_limits)
 {
-    orders_money_t max = money(INT64_MAX, "JPY");
-    orders_money_t min = money(INT64_MIN, "JPY");
+    orders_money_t max = money(ORDERS_MONEY_MAX, "JPY");
+    orders_money_t min = money(-ORDERS_MONEY_MAX, "JPY");
+    orders_money_t huge = money(INT64_MAX, "JPY");
     orders_money_t one = money(1, "JPY");
     orders_money_t minus_one = money(-1, "JPY");
     orders_money_t out = SENTINEL;
@@ -225,66 +227,83 @@ Test(arith, add_limits)
 
     cr_assert_eq(orders_money_add(&max, &one, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(err.code, ORDERS_E_OVERFLOW);
-    cr_assert_not_null(strstr(err.message, "overflow"), "message: %s", err.message);
+    cr_assert_str_eq(err.message,
+                     "amount overflow: 999999999999999 + 1 JPY exceeds 999999999999999 minor units");
     assert_untouched(&out);
     cr_assert_eq(orders_money_add(&min, &minus_one, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(orders_money_add(&max, &max, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(orders_money_add(&min, &min, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_eq(orders_money_add(&huge, &one, &out, &err), ORDERS_E_OVERFLOW); /* int64 too */
+    cr_assert_eq(orders_money_add(&huge, &minus_one, &out, &err), ORDERS_E_OVERFLOW);
     assert_untouched(&out);
 
     cr_assert_eq(orders_money_add(&max, &minus_one, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MAX - 1);
+    cr_assert_eq(out.amount, ORDERS_MONEY_MAX - 1);
     cr_assert_eq(orders_money_add(&max, &min, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, -1);
-    orders_money_t almost = money(INT64_MAX - 1, "JPY");
+    cr_assert_eq(out.amount, 0);
+    orders_money_t almost = money(ORDERS_MONEY_MAX - 1, "JPY");
     cr_assert_eq(orders_money_add(&almost, &one, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MAX);
+    cr_assert_eq(out.amount, ORDERS_MONEY_MAX);
+    orders_money_t low = money(-ORDERS_MONEY_MAX + 1, "JPY");
+    cr_assert_eq(orders_money_add(&low, &minus_one, &out, &err), ORDERS_OK);
+    cr_assert_eq(out.amount, -ORDERS_MONEY_MAX);
 }
 
 Test(arith, sub_limits)
 {
-    orders_money_t max = money(INT64_MAX, "USD");
-    orders_money_t min = money(INT64_MIN, "USD");
+    orders_money_t max = money(ORDERS_MONEY_MAX, "USD");
+    orders_money_t min = money(-ORDERS_MONEY_MAX, "USD");
     orders_money_t zero = money(0, "USD");
     orders_money_t one = money(1, "USD");
     orders_money_t minus_one = money(-1, "USD");
+    orders_money_t int_min = money(INT64_MIN, "USD");
     orders_money_t out = SENTINEL;
     orders_error_t err;
 
     cr_assert_eq(orders_money_sub(&min, &one, &out, &err), ORDERS_E_OVERFLOW);
-    cr_assert_eq(orders_money_sub(&zero, &min, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(orders_money_sub(&max, &minus_one, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(orders_money_sub(&max, &min, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_eq(orders_money_sub(&zero, &int_min, &out, &err), ORDERS_E_OVERFLOW); /* int64 */
     assert_untouched(&out);
 
-    cr_assert_eq(orders_money_sub(&minus_one, &min, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MAX);
+    cr_assert_eq(orders_money_sub(&zero, &min, &out, &err), ORDERS_OK);
+    cr_assert_eq(out.amount, ORDERS_MONEY_MAX);
     cr_assert_eq(orders_money_sub(&zero, &max, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MIN + 1);
+    cr_assert_eq(out.amount, -ORDERS_MONEY_MAX);
+    cr_assert_eq(orders_money_sub(&max, &max, &out, &err), ORDERS_OK);
+    cr_assert_eq(out.amount, 0);
 }
 
 Test(arith, mul_limits)
 {
-    orders_money_t max = money(INT64_MAX, "KWD");
-    orders_money_t min = money(INT64_MIN, "KWD");
-    orders_money_t half = money(INT64_MAX / 2 + 1, "KWD");
+    orders_money_t max = money(ORDERS_MONEY_MAX, "KWD");
+    orders_money_t min = money(-ORDERS_MONEY_MAX, "KWD");
+    orders_money_t half = money(ORDERS_MONEY_MAX / 2 + 1, "KWD");
+    orders_money_t huge = money(INT64_MAX, "KWD");
     orders_money_t out = SENTINEL;
     orders_error_t err;
 
     cr_assert_eq(orders_money_mul(&max, 2, &out, &err), ORDERS_E_OVERFLOW);
     cr_assert_eq(err.code, ORDERS_E_OVERFLOW);
-    cr_assert_eq(orders_money_mul(&min, -1, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_str_eq(err.message, "amount overflow: 999999999999999 KWD * 2 exceeds "
+                                  "999999999999999 minor units");
     cr_assert_eq(orders_money_mul(&half, 2, &out, &err), ORDERS_E_OVERFLOW);
-    cr_assert_eq(orders_money_mul(&max, INT64_MIN, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_eq(orders_money_mul(&min, 2, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_eq(orders_money_mul(&huge, 1, &out, &err), ORDERS_E_OVERFLOW);
+    cr_assert_eq(orders_money_mul(&huge, INT64_MIN, &out, &err), ORDERS_E_OVERFLOW); /* int64 */
     assert_untouched(&out);
 
     cr_assert_eq(orders_money_mul(&min, 1, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MIN);
+    cr_assert_eq(out.amount, -ORDERS_MONEY_MAX);
     cr_assert_eq(orders_money_mul(&max, -1, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, -INT64_MAX);
+    cr_assert_eq(out.amount, -ORDERS_MONEY_MAX);
     orders_money_t m = money(-1, "KWD");
-    cr_assert_eq(orders_money_mul(&m, INT64_MIN + 1, &out, &err), ORDERS_OK);
-    cr_assert_eq(out.amount, INT64_MAX);
+    cr_assert_eq(orders_money_mul(&m, -ORDERS_MONEY_MAX, &out, &err), ORDERS_OK);
+    cr_assert_eq(out.amount, ORDERS_MONEY_MAX);
+    orders_money_t cent = money(3, "KWD");
+    cr_assert_eq(orders_money_mul(&cent, 333333333333333, &out, &err), ORDERS_OK);
+    cr_assert_eq(out.amount, ORDERS_MONEY_MAX);
+    cr_assert_eq(orders_money_mul(&cent, 333333333333334, &out, &err), ORDERS_E_OVERFLOW);
 }
 
 Test(arith, currency_mismatch)
@@ -544,8 +563,10 @@ Test(from_double, exact_values)
     assert_double(1.25, "KWD", 1250);
     assert_double(0.001, "KWD", 1);
     assert_double(0.0001, "CLF", 1);
-    assert_double(45035996273704.95, "USD", INT64_C(4503599627370495)); /* 2^52 - 1 */
-    assert_double(4503599627370495.0, "JPY", INT64_C(4503599627370495));
+    assert_double(9999999999999.99, "USD", ORDERS_MONEY_MAX);
+    assert_double(-9999999999999.99, "USD", -ORDERS_MONEY_MAX);
+    assert_double(999999999999999.0, "JPY", ORDERS_MONEY_MAX);
+    assert_double(999999999999.999, "KWD", ORDERS_MONEY_MAX);
 }
 
 /* What a JSON parser hands over for every decimal text with 2 decimals. */
@@ -557,12 +578,34 @@ Test(from_double, every_cent_text_converts_back)
         cr_assert_gt(orders_money_format(&m, buf, sizeof buf), 0);
         assert_double(strtod(buf, NULL), "USD", cents);
     }
-    for (int64_t big = INT64_C(4503599627370495); big > 0; big /= 3) {
+    for (int64_t big = ORDERS_MONEY_MAX; big > 0; big /= 3) {
         orders_money_t m = money(big, "USD");
         char buf[32];
         cr_assert_gt(orders_money_format(&m, buf, sizeof buf), 0);
         assert_double(strtod(buf, NULL), "USD", big);
         assert_double(-strtod(buf, NULL), "USD", -big);
+    }
+}
+
+/* The range's reason: every amount in it, printed as the REST encoder
+ * prints a JSON number (15 significant digits of the double nearest its
+ * decimal text), reads back as the same amount. */
+Test(from_double, fifteen_digit_print_round_trips_the_range)
+{
+    const char *currencies[] = {"USD", "JPY", "KWD", "CLF"};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (size_t c = 0; c < 4; c++) {
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int64_t n = i < 50 ? ORDERS_MONEY_MAX - i : (int64_t)(x % (uint64_t)ORDERS_MONEY_MAX);
+            if (i % 2)
+                n = -n;
+            orders_money_t m = money(n, currencies[c]);
+            char exact[32], printed[40];
+            cr_assert_gt(orders_money_format(&m, exact, sizeof exact), 0);
+            snprintf(printed, sizeof printed, "%.15g", strtod(exact, NULL));
+            assert_double(strtod(printed, NULL), currencies[c], n);
+        }
     }
 }
 
@@ -582,10 +625,16 @@ Test(from_double, rejects_non_finite_large_and_bad_args)
     assert_double_fails(NAN, "USD", NULL);
     assert_double_fails(INFINITY, "USD", NULL);
     assert_double_fails(-INFINITY, "USD", NULL);
+    assert_double_fails(1e13, "USD", "amount exceeds 999999999999999 minor units of USD");
+    assert_double_fails(-1e13, "USD", NULL);
+    assert_double_fails(1e15, "JPY", "amount exceeds 999999999999999 minor units of JPY");
+    assert_double_fails(1e12, "KWD", NULL);
+    /* in the double-exact range (below 2^52) but 16 digits: a 15-digit
+     * print would move it by a cent (found by fuzz_request_json) */
+    assert_double_fails(-22933720368080.07, "USD", NULL);
+    assert_double_fails(45035996273704.95, "USD", NULL); /* 2^52 - 1 cents */
     assert_double_fails(45035996273704.96, "USD", NULL); /* exactly 2^52 cents */
-    assert_double_fails(-45035996273704.96, "USD", NULL);
     assert_double_fails(70368744177664.01, "USD", NULL); /* would be read as .02 */
-    assert_double_fails(1e15, "USD", NULL);
     assert_double_fails(1e300, "USD", NULL);
     assert_double_fails(4503599627370496.0, "JPY", NULL);
     assert_double_fails(9.3e18, "JPY", NULL); /* beyond int64 */

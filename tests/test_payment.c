@@ -133,6 +133,10 @@ Test(wallet, ledger_never_negative_and_idempotent, .init = setup, .fini = teardo
     cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &zero, "z", NULL, &err), ORDERS_E_INVALID);
     cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &neg, "n", NULL, &err), ORDERS_E_INVALID);
     cr_assert_str_eq(err.field, "amount");
+    orders_money_t huge = {ORDERS_MONEY_MAX + 1, "USD"};
+    cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &huge, "h", NULL, &err), ORDERS_E_INVALID);
+    cr_assert_str_eq(err.message, "amount exceeds 999999999999999 minor units");
+    cr_assert_eq(fm_balance(&f, "c9"), 0);
     /* balances are per currency */
     orders_money_t eur = {700, "EUR"};
     cr_assert_eq(orders_wallet_credit(f.ctx, "c9", &eur, "e-1", NULL, &err), ORDERS_OK);

@@ -518,6 +518,23 @@ Test(place, discount_larger_than_the_total_is_invalid)
     orders_order_free(o);
 }
 
+/* A total beyond ORDERS_MONEY_MAX could not print exactly: refused, and
+ * the cart and stock stay as they were. */
+Test(place, total_beyond_the_money_range_is_overflow)
+{
+    PRICING = (fixx_pricing_t){.tax = ORDERS_MONEY_MAX - 1999 + 1};
+    orders_ctx_set_pricing(F.ctx, fixx_pricing_hook, &PRICING);
+    fix_add(&F, "c1", "p1", 1);
+    orders_place_request_t req = request(ORDERS_METHOD_COD, false);
+    assert_refused("c1", &req, ORDERS_E_OVERFLOW, "order total exceeds 999999999999999 minor units",
+                   "pricing");
+
+    PRICING.tax = ORDERS_MONEY_MAX - 1999; /* the total is exactly the maximum */
+    orders_order_t *o = place_ok("c1", &req);
+    cr_assert_eq(o->total_amount.amount, ORDERS_MONEY_MAX);
+    orders_order_free(o);
+}
+
 Test(place, prices_are_read_again_from_the_catalog)
 {
     fix_add(&F, "c1", "p1", 2);

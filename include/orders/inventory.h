@@ -24,8 +24,8 @@ typedef struct orders_item_request {
 
 /*
  * Creates (create_only) or replaces product p.  Validates: id and seller_id
- * non-empty and at most ORDERS_ID_MAX bytes, name non-empty, price >= 0 in a
- * known currency.  Timestamps are set by the library (created_at is kept on
+ * non-empty and at most ORDERS_ID_MAX bytes, name non-empty, price from 0 to
+ * ORDERS_MONEY_MAX in a known currency.  Timestamps are set by the library (created_at is kept on
  * replace).  ORDERS_E_INVALID names the field; ORDERS_E_CONFLICT when
  * create_only and the id exists.  *out (may be NULL) receives the stored product.
  */

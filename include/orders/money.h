@@ -23,6 +23,15 @@ extern "C" {
 
 #define ORDERS_CURRENCY_LEN 4 /* three letters and a NUL */
 
+/*
+ * The largest magnitude, in minor units, of an amount the library computes
+ * or takes from JSON: 10^15 - 1 (9,999,999,999,999.99 USD).  A JSON number
+ * printed with 15 significant digits (JSON_REAL_PRECISION(15)) carries every
+ * amount in this range exactly, and none beyond it, so the arithmetic below
+ * refuses results outside it rather than let a total print wrong.
+ */
+#define ORDERS_MONEY_MAX INT64_C(999999999999999)
+
 typedef struct orders_money {
     int64_t amount;                        /* minor units (cents)         */
     char currency[ORDERS_CURRENCY_LEN];    /* "USD"; upper case, NUL-ended */
@@ -35,12 +44,15 @@ int orders_currency_digits(const char *code);
 /* True when code names a known ISO-4217 currency. */
 bool orders_currency_valid(const char *code);
 
-/* out = {amount, currency}.  ORDERS_E_CURRENCY for an unknown code. */
+/* out = {amount, currency}.  ORDERS_E_CURRENCY for an unknown code.  Takes
+ * any int64: like orders_money_parse and orders_money_format it converts;
+ * ORDERS_MONEY_MAX bounds what the arithmetic computes. */
 orders_code_t orders_money_init(orders_money_t *out, int64_t amount, const char *currency,
                                 orders_error_t *err);
 
 /* out = a + b; out may alias a or b.  ORDERS_E_CURRENCY when they differ,
- * ORDERS_E_OVERFLOW when the sum does not fit; out is untouched on error. */
+ * ORDERS_E_OVERFLOW when the sum's magnitude exceeds ORDERS_MONEY_MAX; out
+ * is untouched on error. */
 orders_code_t orders_money_add(const orders_money_t *a, const orders_money_t *b,
                                orders_money_t *out, orders_error_t *err);
 
@@ -48,7 +60,8 @@ orders_code_t orders_money_add(const orders_money_t *a, const orders_money_t *b,
 orders_code_t orders_money_sub(const orders_money_t *a, const orders_money_t *b,
                                orders_money_t *out, orders_error_t *err);
 
-/* out = a * factor (a unit price times a quantity).  ORDERS_E_OVERFLOW. */
+/* out = a * factor (a unit price times a quantity).  ORDERS_E_OVERFLOW when
+ * the product's magnitude exceeds ORDERS_MONEY_MAX. */
 orders_code_t orders_money_mul(const orders_money_t *a, int64_t factor, orders_money_t *out,
                                orders_error_t *err);
 
@@ -85,9 +98,9 @@ orders_code_t orders_money_parse(const char *text, const char *currency, orders_
  * this double (19.99 -> 1999, 199.98 -> 19998).  Doubles that no such text
  * produces are ORDERS_E_INVALID, field "amount", "amount has more than N
  * decimals": 1.005 in USD, and also arithmetic noise such as 0.1 + 0.2
- * (0.30000000000000004).  NaN, infinities and magnitudes of 2^52 minor
- * units or more (where neighbouring amounts share a double) are
- * ORDERS_E_INVALID too; unknown currency is ORDERS_E_CURRENCY.  For
+ * (0.30000000000000004).  NaN, infinities and magnitudes above
+ * ORDERS_MONEY_MAX minor units ("amount exceeds ...") are ORDERS_E_INVALID
+ * too; unknown currency is ORDERS_E_CURRENCY.  For
  * decoding JSON numbers at the edge; the library never computes with
  * doubles.
  */

@@ -77,7 +77,8 @@ orders_code_t orders_order_refund_keyed(orders_ctx_t *ctx, const char *id, int64
                                         orders_error_t *err);
 
 /* The wallet ledger: balances never go negative.  ref makes each movement
- * idempotent (the same ref twice moves money once).  *balance may be NULL. */
+ * idempotent (the same ref twice moves money once).  *balance may be NULL.
+ * amount must be from 1 to ORDERS_MONEY_MAX (ORDERS_E_INVALID, "amount"). */
 orders_code_t orders_wallet_credit(orders_ctx_t *ctx, const char *customer_id,
                                    const orders_money_t *amount, const char *ref,
                                    int64_t *balance, orders_error_t *err);

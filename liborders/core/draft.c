@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,8 +128,10 @@ static orders_code_t apply_pricing(orders_ctx_t *ctx, orders_order_t *o, orders_
     o->refund_amount.amount = 0;
     if (!orders_i64_add(o->subtotal.amount, pr.tax, &o->total_amount.amount) ||
         !orders_i64_add(o->total_amount.amount, pr.shipping_fee, &o->total_amount.amount) ||
-        !orders_i64_add(o->total_amount.amount, -pr.discount, &o->total_amount.amount))
-        return orders_error_set(err, ORDERS_E_OVERFLOW, "pricing", "order total overflows");
+        !orders_i64_add(o->total_amount.amount, -pr.discount, &o->total_amount.amount) ||
+        o->total_amount.amount > ORDERS_MONEY_MAX)
+        return orders_error_set(err, ORDERS_E_OVERFLOW, "pricing",
+                                "order total exceeds %" PRId64 " minor units", ORDERS_MONEY_MAX);
     if (o->total_amount.amount < 0)
         return orders_error_set(err, ORDERS_E_INVALID, "discount", "discount exceeds the order amount");
     return ORDERS_OK;

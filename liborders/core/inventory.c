@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "internal.h"
@@ -32,6 +33,9 @@ static orders_code_t check_product(const orders_product_t *p, orders_error_t *er
                                 p->price.currency);
     if (p->price.amount < 0)
         return orders_error_set(err, ORDERS_E_INVALID, "price", "price must not be negative");
+    if (p->price.amount > ORDERS_MONEY_MAX)
+        return orders_error_set(err, ORDERS_E_INVALID, "price",
+                                "price exceeds %" PRId64 " minor units", ORDERS_MONEY_MAX);
     return ORDERS_OK;
 }
 

@@ -207,6 +207,12 @@ orders_code_t orders_money_init(orders_money_t *out, int64_t amount, const char 
     return ORDERS_OK;
 }
 
+/* True when amount's magnitude is at most ORDERS_MONEY_MAX. */
+static bool in_range(int64_t amount)
+{
+    return amount >= -ORDERS_MONEY_MAX && amount <= ORDERS_MONEY_MAX;
+}
+
 /* out = a + sign * b, checked; out may alias a or b. */
 static orders_code_t add_signed(const orders_money_t *a, const orders_money_t *b, int sign,
                                 orders_money_t *out, orders_error_t *err)
@@ -219,10 +225,12 @@ static orders_code_t add_signed(const orders_money_t *a, const orders_money_t *b
     int64_t r;
     bool overflow = sign > 0 ? __builtin_add_overflow(a->amount, b->amount, &r)
                              : __builtin_sub_overflow(a->amount, b->amount, &r);
-    if (overflow)
+    if (overflow || !in_range(r))
         return orders_error_set(err, ORDERS_E_OVERFLOW, NULL,
-                                "amount overflow: %" PRId64 " %c %" PRId64 " %s does not fit in int64",
-                                a->amount, sign > 0 ? '+' : '-', b->amount, c->code);
+                                "amount overflow: %" PRId64 " %c %" PRId64 " %s exceeds %" PRId64
+                                " minor units",
+                                a->amount, sign > 0 ? '+' : '-', b->amount, c->code,
+                                ORDERS_MONEY_MAX);
 
     /* Written last and whole: out may alias a or b. */
     out->amount = r;
@@ -253,10 +261,11 @@ orders_code_t orders_money_mul(const orders_money_t *a, int64_t factor, orders_m
         return null_argument(err, "out");
 
     int64_t product;
-    if (__builtin_mul_overflow(a->amount, factor, &product))
+    if (__builtin_mul_overflow(a->amount, factor, &product) || !in_range(product))
         return orders_error_set(err, ORDERS_E_OVERFLOW, NULL,
-                                "amount overflow: %" PRId64 " %s * %" PRId64 " does not fit in int64",
-                                a->amount, c->code, factor);
+                                "amount overflow: %" PRId64 " %s * %" PRId64 " exceeds %" PRId64
+                                " minor units",
+                                a->amount, c->code, factor, ORDERS_MONEY_MAX);
 
     out->amount = product;
     memcpy(out->currency, c->code, sizeof out->currency);
@@ -417,12 +426,11 @@ orders_code_t orders_money_parse(const char *text, const char *currency, orders_
 }
 
 /*
- * Above 2^52 minor units, the doubles around a value are more than one
- * minor unit apart for currencies with decimals, so two different amounts
- * could arrive as the same double.  Below it the answer is unique.
+ * Every amount up to ORDERS_MONEY_MAX (below 2^52) has a unique nearest
+ * double, so at most one candidate below can match; the bound is the
+ * library's money range rather than 2^52 because 15 significant digits,
+ * which is how the REST encoder prints, carry exactly that range.
  */
-#define EXACT_LIMIT 4503599627370496.0 /* 2^52 */
-
 orders_code_t orders_money_from_major_double(double major, const char *currency,
                                              orders_money_t *out, orders_error_t *err)
 {
@@ -436,24 +444,26 @@ orders_code_t orders_money_from_major_double(double major, const char *currency,
 
     const double scale = (double)pow10_table[c->digits];
     const double scaled = major * scale;
-    /* Also catches +-infinity; rounding is monotonic, so no value at or
-     * above the limit can slip below it. */
-    if (!(scaled > -EXACT_LIMIT && scaled < EXACT_LIMIT))
+    /* Also catches +-infinity.  MAX + 1 (10^15) is a double exactly and
+     * rounding is monotonic: nothing at or beyond it slips below. */
+    const double limit = (double)(ORDERS_MONEY_MAX + 1);
+    if (!(scaled > -limit && scaled < limit))
         return orders_error_set(err, ORDERS_E_INVALID, "amount",
-                                "amount is too large to convert exactly from a double");
+                                "amount exceeds %" PRId64 " minor units of %s", ORDERS_MONEY_MAX,
+                                c->code);
 
     /*
      * Accept n only when n / 10^digits, correctly rounded (IEEE division
      * is), gives back major exactly: major is then what a JSON parser makes
-     * of the text "n / 10^digits", and below EXACT_LIMIT no other amount
-     * maps to the same double.  The product rounds, so the true n may be
+     * of the text "n / 10^digits", and in range no other amount maps to
+     * the same double.  The product rounds, so the true n may be
      * one off the truncated one; try the neighbours too.
      */
     const int64_t base = (int64_t)scaled; /* |scaled| < 2^52: exact truncation */
     const int64_t candidates[3] = {base, base - 1, base + 1};
     for (size_t i = 0; i < 3; i++) {
         double back = (double)candidates[i] / scale;
-        if (back == major) {
+        if (back == major && in_range(candidates[i])) {
             out->amount = candidates[i];
             memcpy(out->currency, c->code, sizeof out->currency);
             return ORDERS_OK;

@@ -7,6 +7,7 @@
  * exceed what was paid.
  */
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "internal.h"
@@ -199,6 +200,9 @@ static orders_code_t wallet_args(const char *customer_id, const orders_money_t *
         return rc;
     if (!amount || amount->amount <= 0)
         return orders_error_set(err, ORDERS_E_INVALID, "amount", "amount must be positive");
+    if (amount->amount > ORDERS_MONEY_MAX)
+        return orders_error_set(err, ORDERS_E_INVALID, "amount",
+                                "amount exceeds %" PRId64 " minor units", ORDERS_MONEY_MAX);
     if (!orders_currency_valid(amount->currency))
         return orders_error_set(err, ORDERS_E_CURRENCY, "currency", "unknown currency");
     return ORDERS_OK;

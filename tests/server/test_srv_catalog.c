@@ -186,6 +186,31 @@ Test(srv_catalog, prices_print_exactly_and_too_many_decimals_is_400)
     expect_absent("p-fine");
 }
 
+/* ORDERS_MONEY_MAX: the largest price prints back to the cent; one cent
+ * more is refused, since a 15-digit JSON number could not carry it. */
+Test(srv_catalog, prices_up_to_the_money_range_print_exactly)
+{
+    srvh_resp_t r;
+    cr_assert_eq(srvh_admin(&srv, "POST", "/api/v1/admin/products",
+                            "{\"id\":\"p-dear\",\"sellerId\":\"s\",\"name\":\"D\","
+                            "\"price\":9999999999999.99}",
+                            &r),
+                 201, "%s", r.body);
+    srvh_resp_clear(&r);
+    cr_assert_eq(get_product("p-dear", &r), 200);
+    cr_expect(strstr(r.body, "\"price\":9999999999999.99,") != NULL, "%s", r.body);
+    srvh_resp_clear(&r);
+
+    cr_expect_eq(srvh_admin(&srv, "POST", "/api/v1/admin/products",
+                            "{\"id\":\"p-too-dear\",\"sellerId\":\"s\",\"name\":\"T\","
+                            "\"price\":10000000000000.01}",
+                            &r),
+                 400, "%s", r.body);
+    cr_expect_str_eq(err_field(&r), "price", "%s", r.body);
+    srvh_resp_clear(&r);
+    expect_absent("p-too-dear");
+}
+
 Test(srv_catalog, invalid_bodies_are_400_naming_the_field)
 {
     static const struct {
