@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "support/fixture_extra.h"
 #include "support/fixture_more.h"
 
 static fixture_t f;
@@ -63,6 +64,61 @@ Test(cod, confirmed_at_once_payment_pending, .init = setup, .fini = teardown)
     cr_assert_eq(g->version, o->version);
     orders_order_free(g);
     orders_order_free(o);
+}
+
+/* ---- nothing to pay ---- */
+
+/* A discount that takes the whole 3998 leaves nothing to pay: whatever the
+ * method, the order is confirmed and paid without asking a gateway (a
+ * payment of 0 is refused by the wallet and by REST gateways). */
+static fixx_pricing_t FREE = {.discount = 3998};
+
+static void assert_free_and_paid(const orders_order_t *o)
+{
+    cr_assert_eq(o->total_amount.amount, 0);
+    cr_assert_eq(o->status, ORDERS_STATUS_CONFIRMED, "status %s", orders_status_name(o->status));
+    cr_assert_eq(o->payment_status, ORDERS_PAYMENT_PAID, "payment %s",
+                 orders_payment_status_name(o->payment_status));
+    cr_assert_eq(fm_res_status(&f, o->id), ORDERS_RES_CONFIRMED);
+    cr_assert_eq(orders_gateway_test_charges(f.test_gateway), 0, "a gateway was asked for 0");
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->status, ORDERS_STATUS_CONFIRMED);
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_PAID);
+    orders_order_free(g);
+}
+
+Test(free, every_method_confirms_and_pays_an_order_of_zero, .init = setup, .fini = teardown)
+{
+    orders_ctx_set_pricing(f.ctx, fixx_pricing_hook, &FREE);
+    const orders_payment_method_t methods[] = {ORDERS_METHOD_ONLINE, ORDERS_METHOD_WALLET,
+                                               ORDERS_METHOD_COD};
+    for (size_t i = 0; i < 3; i++) {
+        orders_order_t *o = fm_order(&f, "c1", "p1", 2, methods[i], false);
+        assert_free_and_paid(o);
+        orders_order_free(o);
+    }
+    fm_assert_stock(&f, "p1", 4, 0, 6);
+    cr_assert_eq(fm_balance(&f, "c1"), 0);
+}
+
+Test(free, a_deferred_order_of_zero_is_paid_on_request, .init = setup, .fini = teardown)
+{
+    orders_ctx_set_pricing(f.ctx, fixx_pricing_hook, &FREE);
+    const orders_payment_method_t methods[] = {ORDERS_METHOD_ONLINE, ORDERS_METHOD_WALLET};
+    for (size_t i = 0; i < 2; i++) {
+        orders_order_t *o = fm_order(&f, "c1", "p1", 2, methods[i], true);
+        cr_assert_eq(o->status, ORDERS_STATUS_PENDING);
+        orders_order_t *x = NULL;
+        orders_error_t err = {0};
+        cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_OK, "%s",
+                     err.message);
+        assert_free_and_paid(x);
+        orders_order_free(x);
+        /* paying again is the usual conflict */
+        cr_assert_eq(orders_order_pay(f.ctx, o->id, "c1", &x, &err), ORDERS_E_CONFLICT);
+        orders_order_free(o);
+    }
+    fm_assert_stock(&f, "p1", 6, 0, 4);
 }
 
 /* ---- wallet ---- */

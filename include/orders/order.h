@@ -54,8 +54,11 @@ typedef struct orders_place_request {
  * confirms at once (payment pending until delivery); wallet debits the
  * ledger and confirms as paid, or fails the order on insufficient funds;
  * online confirms, fails, or leaves the order pending for
- * orders_payment_complete.  A payment outcome is not an error: ORDERS_OK is
- * returned with the order in its resulting state.
+ * orders_payment_complete.  An order whose total is 0 (a pricing hook's
+ * discount took all of it) is confirmed and paid by any method, with no
+ * gateway asked.  A payment outcome is not an error: ORDERS_OK is returned
+ * with the order in its resulting state.  A total beyond ORDERS_MONEY_MAX
+ * is ORDERS_E_OVERFLOW (field "pricing").
  *
  * With an idempotency key the placement happens once: the same key with the
  * same request returns the first order (as it is now); the same key with a

@@ -20,7 +20,8 @@ extern "C" {
 /* Starts payment of a pending online or wallet order (placed with
  * defer_payment, or whose earlier attempt timed out).  customer_id scopes the
  * lookup (NULL for admin).  ORDERS_E_CONFLICT unless the order is pending;
- * ORDERS_E_INVALID for cod.  Returns ORDERS_OK with the resulting order. */
+ * ORDERS_E_INVALID for cod.  Returns ORDERS_OK with the resulting order.  An
+ * order whose total is 0 is confirmed and paid without asking a gateway. */
 orders_code_t orders_order_pay(orders_ctx_t *ctx, const char *id, const char *customer_id,
                                orders_order_t **out, orders_error_t *err);
 

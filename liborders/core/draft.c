@@ -356,6 +356,8 @@ orders_code_t orders__draft_accept(orders_ctx_t *ctx, orders__draft_t *d, const 
         paid->new_status = (char *)"paid";
         paid->detail = o->payment_ref;
         o->payment_status = ORDERS_PAYMENT_PAID;
+    } else if (orders__nothing_to_pay(o)) {
+        o->payment_status = ORDERS_PAYMENT_PAID; /* nothing left to collect, even on delivery */
     }
     h->order_id = o->id;
     h->at = now;

@@ -49,7 +49,8 @@ orders_code_t orders__draft_build(orders_ctx_t *ctx, orders__draft_t *d,
 
 /*
  * Turns a built draft into an order whose payment was accepted at once
- * (cash on delivery): confirmed, its items and sellers confirmed, the
+ * (cash on delivery, or nothing to pay; paid when money_taken or the total
+ * is 0): confirmed, its items and sellers confirmed, the
  * reservation confirmed (the store then sells the stock at once), plus the
  * pending -> confirmed history entry and order_status_changed event that
  * the separate confirmation would have written.

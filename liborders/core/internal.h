@@ -179,8 +179,13 @@ orders_code_t orders__payment_report(orders_ctx_t *ctx, const char *id, bool suc
                                     const char *txn_id, const char *note, bool *applied,
                                     orders_order_t **out, orders_error_t *err);
 
+/* True when o's total is 0 (a discount took all of it): such an order is
+ * confirmed and paid without a gateway, at placement or on /pay. */
+bool orders__nothing_to_pay(const orders_order_t *o);
+
 /* Runs the gateway of pending order o (read by the caller: placement has it
- * in hand, /pay reads it) and applies the answer. */
+ * in hand, /pay reads it) and applies the answer; an order with nothing to
+ * pay is approved without asking a gateway. */
 orders_code_t orders__payment_run(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
                                   orders_order_t **out, orders_error_t *err);
 

@@ -85,7 +85,7 @@ static orders_code_t apply_outcome(orders_ctx_t *ctx, orders__change_t *ch, void
         return rc;
     if (to == ORDERS_STATUS_CONFIRMED) {
         ch->effect = ORDERS_RES_EFFECT_CONFIRM;
-        if (oc->money_taken)
+        if (oc->money_taken || orders__nothing_to_pay(o))
             o->payment_status = ORDERS_PAYMENT_PAID;
     } else {
         ch->effect = ORDERS_RES_EFFECT_RELEASE;
@@ -228,6 +228,11 @@ static orders_code_t settle(orders_ctx_t *ctx, const char *id, const char *scope
                                 : "reservation expired before payment");
 }
 
+bool orders__nothing_to_pay(const orders_order_t *o)
+{
+    return o->total_amount.amount == 0;
+}
+
 /* Asks the gateway to pay pending order o and applies its answer; mark is
  * the request's key mark (NULL: none). */
 static orders_code_t run_payment(orders_ctx_t *ctx, const orders_order_t *o, const char *scope,
@@ -241,6 +246,11 @@ static orders_code_t run_payment(orders_ctx_t *ctx, const orders_order_t *o, con
     if (!gw)
         return orders_error_set(err, ORDERS_E_UNSUPPORTED, "paymentMethod",
                                 "no gateway for payment method");
+    if (orders__nothing_to_pay(o)) {
+        /* the wallet and REST gateways refuse a payment of 0 */
+        outcome_t nothing = {ORDERS_PAY_APPROVED, false, NULL, "nothing to pay", mark, NULL};
+        return settle(ctx, o->id, scope, &nothing, out, err);
+    }
     char key[ORDERS_ID_MAX + 32];
     orders__pay_key(key, sizeof key, "pay", o->id);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,

@@ -225,11 +225,13 @@ typedef struct place_args {
 } place_args_t;
 
 /*
- * Cash on delivery is accepted at once by rule.  With the stock in the
- * store, its gateway is asked before the store step, and an approval is
- * written in the same atomic step as the placement: the order is never seen
- * pending, and a crash cannot leave it so.  Any other answer leaves the
- * draft as it is, and payment runs after placement as for other methods.
+ * Cash on delivery is accepted at once by rule, and so is an order with
+ * nothing to pay whose payment is not deferred.  With the stock in the
+ * store, the cod gateway is asked before the store step (an order of 0
+ * asks none), and an approval is written in the same atomic step as the
+ * placement: the order is never seen pending, and a crash cannot leave it
+ * so.  Any other answer leaves the draft as it is, and payment runs after
+ * placement as for other methods.
  */
 static orders_code_t accept_at_once(orders_ctx_t *ctx, orders__draft_t *d,
                                     const orders_place_request_t *req, int64_t now, bool *accepted,
@@ -238,8 +240,14 @@ static orders_code_t accept_at_once(orders_ctx_t *ctx, orders__draft_t *d,
     *accepted = false;
     void *gud;
     const orders_gateway_vtable_t *gw = orders__gateway(ctx, req->payment_method, &gud);
-    if (req->payment_method != ORDERS_METHOD_COD || !gw ||
-        orders__catalog_remote(ctx))
+    bool cod = req->payment_method == ORDERS_METHOD_COD;
+    if (!gw || orders__catalog_remote(ctx) || (!cod && req->defer_payment))
+        return ORDERS_OK;
+    if (orders__nothing_to_pay(d->order)) {
+        *accepted = true;
+        return orders__draft_accept(ctx, d, NULL, false, now, err);
+    }
+    if (!cod)
         return ORDERS_OK;
     char key[ORDERS_ID_MAX + 8];
     orders__pay_key(key, sizeof key, "pay", d->order->id);

@@ -10,6 +10,8 @@
 /* 2026-01-01T00:00:00.000Z, where every fixture clock starts. */
 #define FIX_T0 1767225600000LL
 #define FIX_MINUTE 60000LL
+#define FIX_HOUR (60 * FIX_MINUTE)
+#define FIX_DAY (24 * FIX_HOUR)
 
 typedef struct fixture {
     orders_ctx_t *ctx;

@@ -11,8 +11,6 @@
 
 #include "support/fixture.h"
 
-#define FIX_DAY (24LL * 60 * FIX_MINUTE)
-
 /* Creates or replaces a product with every field given; stock > 0 sets the
  * available count (0 leaves it as it is). */
 void fixx_product(fixture_t *f, const char *id, const char *seller, const char *name,

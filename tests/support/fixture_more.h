@@ -12,9 +12,6 @@
 
 #include "support/fixture.h"
 
-#define FIX_HOUR (60 * FIX_MINUTE)
-#define FIX_DAY (24 * FIX_HOUR)
-
 /* Places customer's cart; reports instead of asserting (thread-safe). */
 orders_code_t fm_place_rc(fixture_t *f, const char *customer, orders_payment_method_t method,
                           bool defer_payment, orders_order_t **out, orders_error_t *err);
