@@ -124,8 +124,13 @@ void srv_workers_stop(struct srv_workers *w)
     pthread_mutex_unlock(&w->lock);
     if (w->have_sweeper)
         pthread_join(w->sweeper, NULL);
-    if (w->have_dispatcher)
+    if (w->have_dispatcher) {
         pthread_join(w->dispatcher, NULL);
+        /* another server sharing the store delivers at once, not in 30 s */
+        orders_error_t err;
+        if (orders_outbox_release(w->srv->ctx, &err) != ORDERS_OK)
+            log_failure("outbox lease release", &err);
+    }
     pthread_cond_destroy(&w->wake);
     pthread_mutex_destroy(&w->lock);
     free(w);

@@ -2,7 +2,8 @@
  * test_sqlite_outbox_lease.c - two contexts on one SQLite file, each with
  * its own notifier, dispatch the same outbox: the store's "outbox" lease
  * lets one of them deliver at a time.  The other delivers nothing while the
- * lease holds, and takes over once the holder stops renewing it (30 s).
+ * lease holds, and takes over once the holder stops renewing it (30 s),
+ * or at once when the holder releases it.
  */
 #include <criterion/criterion.h>
 
@@ -92,6 +93,30 @@ Test(outbox_lease, one_dispatcher_at_a_time_and_a_takeover)
     for (size_t i = 0; i < eb.count; i++)
         for (size_t j = 0; j < ea.count; j++)
             cr_assert_str_neq(eb.items[i]->id, ea.items[j]->id, "an event went out twice");
+}
+
+/* A holder that stops cleanly releases the lease: the other takes over at
+ * its next dispatch, not 30 s later.  A release by a non-holder changes
+ * nothing, and the releaser takes the lease again when it dispatches. */
+Test(outbox_lease, a_released_lease_passes_at_once)
+{
+    orders_error_t err = {0};
+    orders_order_free(fm_order(&fa, "c1", "p1", 1, ORDERS_METHOD_COD, false));
+    cr_assert_eq(dispatch(&fa), 3);
+    orders_order_free(fm_order(&fa, "c2", "p1", 1, ORDERS_METHOD_COD, false));
+    cr_assert_eq(orders_outbox_release(fb.ctx, &err), ORDERS_OK, "%s", err.message);
+    cr_assert_eq(dispatch(&fb), 0, "b's release took a's lease");
+
+    cr_assert_eq(orders_outbox_release(fa.ctx, &err), ORDERS_OK, "%s", err.message);
+    advance(1);
+    cr_assert_eq(dispatch(&fb), 3, "b did not take over the released lease");
+    orders_order_free(fm_order(&fa, "c3", "p1", 1, ORDERS_METHOD_COD, false));
+    cr_assert_eq(dispatch(&fa), 0, "a delivered while b held the lease");
+    cr_assert_eq(orders_outbox_release(fb.ctx, &err), ORDERS_OK, "%s", err.message);
+    advance(1);
+    cr_assert_eq(dispatch(&fa), 3, "a did not take the lease again");
+    cr_assert_eq(ea.count, 6);
+    cr_assert_eq(eb.count, 3);
 }
 
 /* A notifier whose every delivery takes 10 s of the context's clock. */

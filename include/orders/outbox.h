@@ -18,7 +18,9 @@
  * 30 s, and only its holder delivers; the others return at once with
  * nothing delivered.  A holder that stops dispatching (it exited, or it is
  * stuck) is replaced once its lease lapses, so failover takes up to 30 s;
- * a holder stops a batch 5 s before its lease ends.  Leases compare the
+ * a holder stops a batch 5 s before its lease ends; one that stops cleanly
+ * calls orders_outbox_release, and another takes over at its next
+ * dispatch.  Leases compare the
  * hosts' clocks: keep them synchronized (NTP).  Delivery stays at least
  * once: a holder that dies between delivering and recording hands those
  * events out again.
@@ -39,6 +41,14 @@ extern "C" {
  * ORDERS_E_UNSUPPORTED when no notifier is registered. */
 orders_code_t orders_outbox_dispatch(orders_ctx_t *ctx, int64_t limit, int64_t *delivered,
                                      int64_t *failed, orders_error_t *err);
+/* Gives up this context's "outbox" lease, so that another dispatcher
+ * sharing the store takes over at its next dispatch instead of after up to
+ * 30 s: the lease is renewed to end 1 ms from now.  Call after the last
+ * orders_outbox_dispatch (a server calls it on shutdown); a later dispatch
+ * takes the lease again.  Changes nothing when another context holds the
+ * lease, on a store without leases, or with no store open.  The store's
+ * error code otherwise.  Thread-safe like orders_outbox_dispatch. */
+orders_code_t orders_outbox_release(orders_ctx_t *ctx, orders_error_t *err);
 /* Pending and dead-letter counts. */
 orders_code_t orders_outbox_counts(orders_ctx_t *ctx, int64_t *pending, int64_t *dead,
                                    orders_error_t *err);

@@ -69,6 +69,18 @@ static orders_code_t take_lease(orders_ctx_t *ctx, int64_t now, bool *held, int6
     return st->lease_take(ctx->store_ud, "outbox", ctx->instance, now, *until, held, err);
 }
 
+orders_code_t orders_outbox_release(orders_ctx_t *ctx, orders_error_t *err)
+{
+    const orders_store_vtable_t *st = ctx->store;
+    if (st == NULL || st->version < 5 || st->lease_take == NULL)
+        return ORDERS_OK;
+    /* lease_take leaves another owner's unexpired lease alone; ours (or a
+     * free one) ends in 1 ms, the shortest lease the contract allows */
+    int64_t now = orders_ctx_now(ctx);
+    bool held;
+    return st->lease_take(ctx->store_ud, "outbox", ctx->instance, now, now + 1, &held, err);
+}
+
 /*
  * Every due event goes to the notifier first, then every attempt is
  * recorded at once.  On a store with leases, one dispatcher at a time

@@ -4,7 +4,8 @@
  * Both run an outbox dispatcher over the same outbox; the store's "outbox"
  * lease lets one deliver at a time, so the stub receives every event of
  * every acknowledged order exactly once.  Then the servers stop one after
- * the other and a new one on the same file delivers what is left.
+ * the other and a new one on the same file delivers what is left; a server
+ * that stops cleanly releases the lease, so the other takes over at once.
  */
 #define _DEFAULT_SOURCE
 
@@ -27,14 +28,21 @@ static stub_notifications_t *stub;
 static srvh_t a, b;
 static char *ids[ORDERS_N];      /* the acknowledged (201) orders */
 
+/* Starts s on a's SQLite file (a itself on a new one), delivering to the
+ * stub. */
+static void start_on_shared_file(srvh_t *s)
+{
+    const char *extra[] = {"--notifications-url", stub_notifications_url(stub),
+                           "--services-key", SERVICES_KEY, "--outbox-backoff-ms", "200", NULL};
+    srvh_start(s, s == &a ? NULL : a.dir, extra);
+}
+
 static void up(void)
 {
     stub = stub_notifications_start(SERVICES_KEY);
     cr_assert_not_null(stub, "the Notifications stub did not start");
-    const char *extra[] = {"--notifications-url", stub_notifications_url(stub),
-                           "--services-key", SERVICES_KEY, "--outbox-backoff-ms", "200", NULL};
-    srvh_start(&a, NULL, extra);
-    srvh_start(&b, a.dir, extra); /* the same SQLite file */
+    start_on_shared_file(&a);
+    start_on_shared_file(&b); /* the same SQLite file */
 }
 
 static void down(void)
@@ -134,4 +142,31 @@ Test(srv_notifications_shared, the_lease_passes_on_when_its_holder_stops)
     cr_log_info("b delivered the last events %lld ms after the stub came back",
                 (long long)(test_mono_ms() - t0));
     expect_each_once(20);
+}
+
+/* The lease a clean stop leaves behind is released: the remaining server
+ * delivers well before the 30 s the lease would otherwise still run. */
+#define LEASE_MS 30000
+
+Test(srv_notifications_shared, a_clean_stop_hands_the_lease_over_at_once)
+{
+    cr_assert_eq(srvh_stop(&b, true), 0, "server b did not stop cleanly");
+    b.pid = 0;
+    place_alternating(0, 5); /* all on a, which now holds the lease */
+    drain(&a);
+    start_on_shared_file(&b);
+    int64_t stopped = test_mono_ms();
+    cr_assert_eq(srvh_stop(&a, true), 0, "server a did not stop cleanly");
+    a.pid = 0;
+    place_alternating(5, 5); /* all on b */
+    int64_t t0 = test_mono_ms();
+    while (pending_on(&b) != 0) {
+        cr_assert_lt(test_mono_ms() - stopped, test_scaled_ms(LEASE_MS - 5000),
+                     "b waited for a's lease to lapse: it was not released");
+        test_sleep_ms(100);
+    }
+    cr_log_info("b delivered %lld ms after its orders (%lld ms after a stopped)",
+                (long long)(test_mono_ms() - t0), (long long)(test_mono_ms() - stopped));
+    test_sleep_ms(1000);
+    expect_each_once(10);
 }
