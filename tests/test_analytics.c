@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support/fixture_extra.h"
 #include "support/fixture_more.h"
 
 static fixture_t f;
@@ -265,4 +266,32 @@ Test(analytics, empty_store_and_bad_range, .init = setup, .fini = teardown)
     cr_assert_eq(orders_analytics_compute(f.ctx, FIX_T0 + 1, FIX_T0, &a, &err), ORDERS_E_INVALID);
     cr_assert_null(a);
     orders_analytics_free(NULL);
+}
+
+/* Each order stays within the money range, but two of the largest sum
+ * beyond it: the report is ORDERS_E_OVERFLOW, not a figure that would print
+ * wrong (nor "out of memory", as it was). */
+Test(analytics, a_sum_beyond_the_money_range_is_overflow, .init = setup, .fini = teardown)
+{
+    static fixx_pricing_t big = {.tax = ORDERS_MONEY_MAX - 1000};
+    orders_ctx_set_pricing(f.ctx, fixx_pricing_hook, &big);
+    fix_product(&f, "pa", "sellerA", 1000, 100);
+    at(1 * FIX_MINUTE);
+    fix_add(&f, "c1", "pa", 1);
+    free(place("c1", ORDERS_METHOD_COD, ORDERS_STATUS_CONFIRMED));
+    at(2 * FIX_MINUTE);
+    fix_add(&f, "c2", "pa", 1);
+    free(place("c2", ORDERS_METHOD_COD, ORDERS_STATUS_CONFIRMED));
+
+    orders_analytics_t *a = compute(FIX_T0, FIX_T0 + 2 * FIX_MINUTE); /* the first only */
+    cr_assert_eq(a->average_order_value_count, 1);
+    cr_assert_eq(a->average_order_value[0].amount.amount, ORDERS_MONEY_MAX);
+    orders_analytics_free(a);
+
+    orders_error_t err = {0};
+    cr_assert_eq(orders_analytics_compute(f.ctx, FIX_T0, FIX_T0 + FIX_DAY, &a, &err),
+                 ORDERS_E_OVERFLOW, "%s", err.message);
+    cr_assert_null(a);
+    cr_assert_not_null(strstr(err.message, "exceeds 999999999999999 minor units"), "%s",
+                       err.message);
 }

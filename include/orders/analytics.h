@@ -61,7 +61,8 @@ typedef struct orders_analytics {
 } orders_analytics_t;
 
 /* *out is new; free with orders_analytics_free.  from < to, else
- * ORDERS_E_INVALID. */
+ * ORDERS_E_INVALID.  ORDERS_E_OVERFLOW when a sum exceeds ORDERS_MONEY_MAX
+ * (money.h), which no figure can show exactly: ask for a shorter range. */
 orders_code_t orders_analytics_compute(orders_ctx_t *ctx, int64_t from, int64_t to,
                                        orders_analytics_t **out, orders_error_t *err);
 void orders_analytics_free(orders_analytics_t *a);

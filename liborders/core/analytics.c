@@ -17,32 +17,35 @@ typedef struct scan {
     orders_analytics_t *a;
     rows_t aov, seller, method;
     int64_t delivery_ms_sum;
-    bool nomem;
+    orders_error_t err; /* why the scan stopped (code ORDERS_OK: it did not) */
 } scan_t;
 
-/* Adds amount to the row keyed (key, currency), creating it. */
-static bool row_add(rows_t *r, const char *key, const orders_money_t *m, int64_t orders)
+/* Adds amount to the row keyed (key, currency), creating it.  A sum beyond
+ * the money range (ORDERS_MONEY_MAX) is ORDERS_E_OVERFLOW: it could not be
+ * shown exactly. */
+static orders_code_t row_add(rows_t *r, const char *key, const orders_money_t *m, int64_t orders,
+                             orders_error_t *err)
 {
     for (size_t i = 0; i < r->n; i++)
         if (strcmp(r->v[i].key, key) == 0 && strcmp(r->v[i].amount.currency, m->currency) == 0) {
             r->v[i].orders += orders;
-            return orders_i64_add(r->v[i].amount.amount, m->amount, &r->v[i].amount.amount);
+            return orders_money_add(&r->v[i].amount, m, &r->v[i].amount, err);
         }
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
         orders_amount_row_t *v = realloc(r->v, cap * sizeof *v);
         if (!v)
-            return false;
+            return orders__nomem(err);
         r->v = v;
         r->cap = cap;
     }
     orders_amount_row_t *row = &r->v[r->n];
     if (!(row->key = orders__strdup(key)))
-        return false;
+        return orders__nomem(err);
     row->amount = *m;
     row->orders = orders;
     r->n++;
-    return true;
+    return ORDERS_OK;
 }
 
 static bool earned(const orders_order_t *o)
@@ -57,28 +60,25 @@ static int visit(void *ud, const orders_order_t *o)
     a->orders_placed++;
     if (o->status == ORDERS_STATUS_CANCELLED)
         a->orders_cancelled++;
-    bool ok = row_add(&s->aov, o->total_amount.currency, &o->total_amount, 1);
+    orders_error_t *err = &s->err;
+    orders_code_t rc = row_add(&s->aov, o->total_amount.currency, &o->total_amount, 1, err);
     if (o->status == ORDERS_STATUS_DELIVERED && o->delivered_at >= o->placed_at) {
         a->orders_delivered++;
         s->delivery_ms_sum += o->delivered_at - o->placed_at;
     }
-    if (ok && earned(o)) {
+    if (rc == ORDERS_OK && earned(o)) {
         orders_money_t net = o->total_amount;
         net.amount -= o->refund_amount.amount;
-        ok = row_add(&s->method, orders_payment_method_name(o->payment_method), &net, 1);
-        for (size_t i = 0; ok && i < o->item_count; i++)
-            ok = row_add(&s->seller, o->items[i].seller_id, &o->items[i].total_price, 0);
-        for (size_t i = 0; ok && i < o->seller_count; i++) {
+        rc = row_add(&s->method, orders_payment_method_name(o->payment_method), &net, 1, err);
+        for (size_t i = 0; rc == ORDERS_OK && i < o->item_count; i++)
+            rc = row_add(&s->seller, o->items[i].seller_id, &o->items[i].total_price, 0, err);
+        for (size_t i = 0; rc == ORDERS_OK && i < o->seller_count; i++) {
             orders_money_t zero = {0, {0}};
             memcpy(zero.currency, o->total_amount.currency, ORDERS_CURRENCY_LEN);
-            ok = row_add(&s->seller, o->seller_statuses[i].seller_id, &zero, 1);
+            rc = row_add(&s->seller, o->seller_statuses[i].seller_id, &zero, 1, err);
         }
     }
-    if (!ok) {
-        s->nomem = true;
-        return 1;
-    }
-    return 0;
+    return rc != ORDERS_OK; /* non-zero stops the scan */
 }
 
 static void rows_free(orders_amount_row_t *v, size_t n)
@@ -128,8 +128,11 @@ orders_code_t orders_analytics_compute(orders_ctx_t *ctx, int64_t from, int64_t 
     a->to = to;
     scan_t s = {.a = a};
     orders_code_t rc = ctx->store->order_scan(ctx->store_ud, from, to, visit, &s, err);
-    if (rc == ORDERS_OK && s.nomem)
-        rc = orders__nomem(err);
+    if (rc == ORDERS_OK && s.err.code != ORDERS_OK) {
+        rc = s.err.code;
+        if (err)
+            *err = s.err;
+    }
     if (rc == ORDERS_OK)
         rc = counters(ctx, a, err);
     a->average_order_value = s.aov.v, a->average_order_value_count = s.aov.n;
