@@ -15,9 +15,11 @@
  * (everything but authorize) may be NULL: not supported.
  *
  * Idempotency keys the core passes: "pay:ORDERID" for authorize and
- * status, "refund:ORDERID:CUMULATIVE" for refunds, and
+ * status, "refund:ORDERID:VERSION" for refunds (VERSION: the order version
+ * that recorded the refund, so every attempt has its own key), and
  * "refund-late:ORDERID" when money that arrived after an order ended is
- * given back.  A gateway must answer a repeated key with the first result.
+ * given back.  A gateway must answer a repeated key with the first result,
+ * and may do so for a decline too.
  */
 #ifndef ORDERS_GATEWAY_H
 #define ORDERS_GATEWAY_H
@@ -82,7 +84,8 @@ const orders_gateway_vtable_t *orders_gateway_wallet_vtable(void);
  * The scriptable test gateway, for tests and demos of "online" payments.
  * Each authorize and each refund pops the next scripted step; with an
  * empty script it approves.  A PENDING payment stays pending until
- * orders_gateway_test_settle() decides it.  Thread-safe.
+ * orders_gateway_test_settle() decides it.  A refund key gets its first
+ * answer again, a decline included.  Thread-safe.
  */
 typedef enum orders_test_step {
     ORDERS_TEST_APPROVE = 0,

@@ -154,8 +154,11 @@ orders_code_t orders_order_refund_keyed(orders_ctx_t *ctx, const char *id, int64
     }
     void *gud;
     const orders_gateway_vtable_t *gw = orders__gateway(ctx, o->payment_method, &gud);
+    /* One key per attempt: the order version that recorded this refund.  A
+     * retry after a decline is recorded in a later version, so it is a new
+     * request to a gateway that keeps each key's answer, declines included. */
     char key[ORDERS_ID_MAX + 48];
-    snprintf(key, sizeof key, "refund:%s:%lld", o->id, (long long)o->refund_amount.amount);
+    snprintf(key, sizeof key, "refund:%s:%lld", o->id, (long long)o->version);
     orders_payment_t p = {.order_id = o->id, .customer_id = o->customer_id,
                           .txn_id = o->payment_ref, .idempotency_key = key,
                           .amount = {s.applied, {0}}};

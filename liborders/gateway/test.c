@@ -3,7 +3,9 @@
  *
  * It behaves like a careful real gateway: payments are keyed by
  * idempotency key (a retry never charges twice), a pending payment waits
- * for orders_gateway_test_settle, refunds never exceed what was taken, and
+ * for orders_gateway_test_settle, refunds never exceed what was taken, a
+ * refund's answer is kept under its key, a decline included (as Stripe
+ * does: the same key gets the same answer), and
  * a scripted timeout still performs the operation but loses the answer, as
  * a network timeout would.  One mutex guards its state.
  */
@@ -22,7 +24,10 @@ typedef struct payment {
     pay_state_t state;
     int64_t taken;      /* authorized amount when approved */
     int64_t refunded;
-    char **refund_keys;
+    struct refund_key {
+        char *key;
+        bool declined;
+    } *refund_keys;     /* every keyed refund answered, with its answer */
     size_t refund_key_count;
 } payment_t;
 
@@ -52,7 +57,7 @@ void orders_gateway_test_free(void *gw)
     for (size_t i = 0; i < g->pay_count; i++) {
         free(g->pay[i].key);
         for (size_t j = 0; j < g->pay[i].refund_key_count; j++)
-            free(g->pay[i].refund_keys[j]);
+            free(g->pay[i].refund_keys[j].key);
         free(g->pay[i].refund_keys);
     }
     free(g->pay);
@@ -197,12 +202,35 @@ static orders_code_t test_void(void *ud, orders_ctx_t *ctx, const orders_payment
     return rc;
 }
 
-static bool seen_refund(const payment_t *p, const char *key)
+/* The refund answered under key, or NULL. */
+static const struct refund_key *seen_refund(const payment_t *p, const char *key)
 {
     for (size_t i = 0; key && i < p->refund_key_count; i++)
-        if (strcmp(p->refund_keys[i], key) == 0)
-            return true;
-    return false;
+        if (strcmp(p->refund_keys[i].key, key) == 0)
+            return &p->refund_keys[i];
+    return NULL;
+}
+
+/* Keeps the answer given under key (none for a NULL key); false when
+ * memory runs out. */
+static bool keep_refund(payment_t *p, const char *key, bool declined)
+{
+    if (!key)
+        return true;
+    struct refund_key *keys = realloc(p->refund_keys, (p->refund_key_count + 1) * sizeof *keys);
+    if (!keys)
+        return false;
+    p->refund_keys = keys;
+    if (!(keys[p->refund_key_count].key = orders__strdup(key)))
+        return false;
+    keys[p->refund_key_count++].declined = declined;
+    return true;
+}
+
+static void refund_declined(orders_pay_result_t *res)
+{
+    res->outcome = ORDERS_PAY_DECLINED;
+    snprintf(res->message, sizeof res->message, "Refund declined");
 }
 
 static orders_code_t test_refund(void *ud, orders_ctx_t *ctx, const orders_payment_t *pay,
@@ -213,25 +241,22 @@ static orders_code_t test_refund(void *ud, orders_ctx_t *ctx, const orders_payme
     orders_code_t rc = ORDERS_OK;
     pthread_mutex_lock(&g->lock);
     payment_t *p = find(g, pay->txn_id, NULL);
+    const struct refund_key *seen = p ? seen_refund(p, pay->idempotency_key) : NULL;
     if (!p || p->state != ST_APPROVED) {
         rc = orders_error_set(err, ORDERS_E_CONFLICT, NULL, "nothing was taken for this payment");
-    } else if (seen_refund(p, pay->idempotency_key)) {
+    } else if (seen && seen->declined) {
+        refund_declined(res); /* the key's answer again */
+    } else if (seen) {
         report(p, res); /* a retried refund: done already */
     } else if (pay->amount.amount > p->taken - p->refunded) {
         rc = orders_error_set(err, ORDERS_E_INVALID, "amount", "refund exceeds the payment");
     } else {
         orders_test_step_t step = next_step(g);
-        char **keys = realloc(p->refund_keys, (p->refund_key_count + 1) * sizeof *keys);
-        if (!keys) {
+        if (!keep_refund(p, pay->idempotency_key, step == ORDERS_TEST_DECLINE)) {
             rc = orders__nomem(err);
         } else if (step == ORDERS_TEST_DECLINE) {
-            p->refund_keys = keys;
-            res->outcome = ORDERS_PAY_DECLINED;
-            snprintf(res->message, sizeof res->message, "Refund declined");
+            refund_declined(res);
         } else {
-            p->refund_keys = keys;
-            if (pay->idempotency_key)
-                keys[p->refund_key_count++] = orders__strdup(pay->idempotency_key);
             p->refunded += pay->amount.amount;
             report(p, res);
             if (step == ORDERS_TEST_TIMEOUT)
