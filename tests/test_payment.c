@@ -415,6 +415,51 @@ Test(late, success_without_txn_id_after_deadline_refunds, .init = setup, .fini =
     late_success("none", false);
 }
 
+/* The gateway declines to give a late payment back: the order must not say
+ * refunded while the gateway still holds the money, and the next report
+ * tries again with a key of its own (the test gateway, like Stripe, keeps
+ * a declined key's answer). */
+Test(late, a_declined_late_refund_is_not_recorded_and_is_tried_again, .init = setup,
+     .fini = teardown)
+{
+    script(ORDERS_TEST_PENDING);
+    orders_order_t *o = fm_order(&f, "c1", "p1", 2, ORDERS_METHOD_ONLINE, false);
+    orders_error_t err = {0};
+    cr_assert_eq(orders_gateway_test_settle(f.test_gateway, o->payment_ref, true, &err), ORDERS_OK);
+    fix_advance(&f, 30 * FIX_MINUTE + 1);
+
+    script(ORDERS_TEST_DECLINE); /* the refund of the late payment */
+    orders_order_t *x = NULL;
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, true, o->payment_ref, &x, &err),
+                 ORDERS_E_DECLINED, "%s", err.message);
+    cr_assert_null(x);
+    orders_order_t *g = fm_get(&f, o->id);
+    cr_assert_eq(g->status, ORDERS_STATUS_CANCELLED);
+    cr_assert_neq(g->payment_status, ORDERS_PAYMENT_REFUNDED,
+                  "refunded while the gateway still holds the money");
+    cr_assert_eq(g->refund_amount.amount, 0);
+    orders_order_free(g);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 3998);
+
+    /* the gateway reports the payment again: this time the refund goes through */
+    cr_assert_eq(orders_payment_complete(f.ctx, o->id, true, o->payment_ref, &x, &err),
+                 ORDERS_E_EXPIRED, "%s", err.message);
+    orders_order_free(x);
+    g = fm_get(&f, o->id);
+    cr_assert_eq(g->payment_status, ORDERS_PAYMENT_REFUNDED);
+    cr_assert_eq(g->refund_amount.amount, 3998);
+    orders_order_free(g);
+    cr_assert_eq(orders_gateway_test_balance(f.test_gateway, o->payment_ref), 0);
+    orders_history_list_t h = {0};
+    cr_assert_eq(orders_order_history(f.ctx, o->id, &h, &err), ORDERS_OK);
+    bool noted = false;
+    for (size_t i = 0; i < h.count; i++)
+        noted = noted || (h.items[i]->note && strstr(h.items[i]->note, "refund was declined"));
+    orders_history_list_clear(&h);
+    cr_assert(noted, "the declined refund is not in the history");
+    orders_order_free(o);
+}
+
 /* ---- refunds ---- */
 
 static orders_order_t *paid_online(const char *customer)

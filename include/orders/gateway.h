@@ -17,8 +17,8 @@
  * Idempotency keys the core passes: "pay:ORDERID" for authorize and
  * status, "refund:ORDERID:VERSION" for refunds (VERSION: the order version
  * that recorded the refund, so every attempt has its own key), and
- * "refund-late:ORDERID" when money that arrived after an order ended is
- * given back.  A gateway must answer a repeated key with the first result,
+ * "refund-late:ORDERID:VERSION" when money that arrived after an order
+ * ended is given back.  A gateway must answer a repeated key with the first result,
  * and may do so for a decline too.
  */
 #ifndef ORDERS_GATEWAY_H

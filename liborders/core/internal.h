@@ -167,7 +167,7 @@ orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, co
                                            orders_error_t *err);
 
 /* The idempotency key of a gateway operation: "OP:ORDERID" ("pay",
- * "refund-late"), truncated to len. */
+ * "capture", "void"), truncated to len. */
 void orders__pay_key(char *buf, size_t len, const char *op, const char *order_id);
 
 /* orders_payment_complete with the transition's history note (NULL: the

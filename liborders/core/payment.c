@@ -120,6 +120,20 @@ static orders_code_t apply_stray_refund(orders_ctx_t *ctx, orders__change_t *ch,
     return ORDERS_OK;
 }
 
+/* Notes on a terminal order that the gateway declined to return its late
+ * payment (ud: the gateway's message).  The new version gives the next
+ * attempt a key of its own. */
+static orders_code_t apply_stray_declined(orders_ctx_t *ctx, orders__change_t *ch, void *ud,
+                                          orders_error_t *err)
+{
+    (void)ctx;
+    char note[200];
+    snprintf(note, sizeof note, "payment arrived after the order ended; its refund was declined: %s",
+             (const char *)ud);
+    const char *st = orders_status_name(ch->order->status);
+    return orders__change_history(ch, st, st, note) ? ORDERS_OK : orders__nomem(err);
+}
+
 /* What the gateway knows of the order's payment: taken (with its txn),
  * pending, or nothing.  known_txn is an answer the caller already has. */
 static orders_code_t ask_gateway(orders_ctx_t *ctx, const orders_gateway_vtable_t *gw, void *gud,
@@ -176,17 +190,28 @@ orders_code_t orders__return_stray_payment(orders_ctx_t *ctx, const char *id, co
         if (gw->void_payment)
             (void)gw->void_payment(gud, ctx, &p, NULL); /* nothing taken yet: stop it */
     } else if (res.outcome == ORDERS_PAY_APPROVED && res.money_taken) {
-        char key[ORDERS_ID_MAX + 32];
+        /* one key per attempt, as for refunds: a declined attempt is noted
+         * on the order, so the next one comes from a later version */
+        char key[ORDERS_ID_MAX + 48];
         char txn[ORDERS_ID_MAX + 1];
-        orders__pay_key(key, sizeof key, "refund-late", o->id);
+        snprintf(key, sizeof key, "refund-late:%s:%lld", o->id, (long long)o->version);
         snprintf(txn, sizeof txn, "%s", p.txn_id ? p.txn_id : "");
         p.idempotency_key = key;
         orders_pay_result_t refund = {0};
         rc = gw->refund ? gw->refund(gud, ctx, &p, &refund, err)
                         : orders_error_set(err, ORDERS_E_UNSUPPORTED, NULL, "gateway cannot refund");
-        if (rc == ORDERS_OK)
+        if (rc == ORDERS_OK && refund.outcome == ORDERS_PAY_DECLINED) {
+            const char *why = refund.message[0] ? refund.message : "declined";
+            rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, "gateway",
+                                      apply_stray_declined, (void *)why, NULL, err);
+            if (rc == ORDERS_OK)
+                rc = orders_error_set(err, ORDERS_E_DECLINED, NULL,
+                                      "a payment arrived after the order ended and its refund "
+                                      "was declined: %s", why);
+        } else if (rc == ORDERS_OK) {
             rc = orders__order_mutate(ctx, id, NULL, ORDERS_ANY_VERSION, "gateway",
                                       apply_stray_refund, txn, NULL, err);
+        }
     }
     orders_order_free(o);
     return rc;
