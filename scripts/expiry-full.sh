@@ -4,10 +4,12 @@
 # The full reservation-expiry run of issue 7 (docs/reliability.md,
 # "Reservation expiry"): tests/server/test_srv_expiry.c with 10,000
 # reservations whose deadlines are staggered over 15 s, on the memory and
-# the SQLite store, each on a real orders-server whose own sweeper releases
-# them.  Fails unless none is released before its deadline and every one at
+# the SQLite store (and on MongoDB when ORDERS_TEST_MONGO_URI is set, with
+# ORDERS_EXPIRY_MONGO_COUNT reservations, default 300), each on a real
+# orders-server whose own sweeper releases them.  Fails unless none is released before its deadline and every one at
 # most 1 s after it; prints the lateness (p50, p99, max) of each store.
-# CI runs the short version (2,000 over 4 s) as the ctest test_srv_expiry.
+# CI runs the short version (2,000 over 4 s; 300 on MongoDB) as the ctest
+# test_srv_expiry.
 # ORDERS_EXPIRY_COUNT / ORDERS_EXPIRY_SPREAD_MS override the sizes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
